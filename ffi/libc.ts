@@ -1,0 +1,71 @@
+// Declarations of the libc calls the parent process makes, and thin wrappers that turn
+// C conventions (-1 and errno, out-parameters) into values. No policy lives here.
+import { dlopen, ptr, read, CString } from "bun:ffi";
+
+const libc = dlopen("libc.so.6", {
+  pipe2: { args: ["ptr", "i32"], returns: "i32" },
+  close: { args: ["i32"], returns: "i32" },
+  write: { args: ["i32", "ptr", "u64"], returns: "i64" },
+  strerror: { args: ["i32"], returns: "ptr" },
+  geteuid: { args: [], returns: "u32" },
+  __errno_location: { args: [], returns: "ptr" },
+});
+
+const O_CLOEXEC = 0o2000000;
+
+/** The calling thread's errno, read right after a failed call. */
+function lastErrno(): number {
+  const location = libc.symbols.__errno_location();
+  if (location === null) return 0;
+  return read.i32(location, 0);
+}
+
+/** An error from a libc call, carrying errno so callers can decide what it means. */
+export class SystemError extends Error {
+  constructor(
+    readonly call: string,
+    readonly errno: number,
+  ) {
+    super(`${call}: ${strerror(errno)}`);
+    this.name = "SystemError";
+  }
+}
+
+export function strerror(errno: number): string {
+  const message = libc.symbols.strerror(errno);
+  return message === null ? `errno ${errno}` : new CString(message).toString();
+}
+
+export interface Pipe {
+  readEnd: number;
+  writeEnd: number;
+}
+
+/** A close-on-exec pipe. */
+export function pipe(): Pipe {
+  const fds = new Int32Array(2);
+  if (libc.symbols.pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new SystemError("pipe2", lastErrno());
+  return { readEnd: fds[0] ?? -1, writeEnd: fds[1] ?? -1 };
+}
+
+export function close(fd: number): void {
+  libc.symbols.close(fd);
+}
+
+/** Write all of `data` to `fd` (a pipe end the caller owns). */
+export function writeAll(fd: number, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.length) {
+    const n = Number(libc.symbols.write(fd, ptr(data, offset), data.length - offset));
+    if (n < 0) {
+      const errno = lastErrno();
+      if (errno === 4) continue; // EINTR
+      throw new SystemError("write", errno);
+    }
+    offset += n;
+  }
+}
+
+export function geteuid(): number {
+  return libc.symbols.geteuid();
+}

@@ -1,0 +1,109 @@
+// The commands: citty definitions (for usage text) and thin handlers that parse argv and call
+// the runtime. Parsing is ours (see argv.ts) because options must stop at the first positional.
+import { defineCommand, renderUsage, type ArgsDef, type CommandDef } from "citty";
+import { listContainers, removeContainers } from "../runtime/containers.ts";
+import { prepareRun, runContainer } from "../runtime/run.ts";
+import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
+import { containerTable } from "./format.ts";
+import { RUN_FLAGS, parseRunArgs } from "./run-args.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+export const VERSION: string = pkg.version;
+
+export interface Command {
+  definition: CommandDef;
+  /** Runs the command; resolves to minic's exit code. */
+  handle(argv: string[]): Promise<number>;
+}
+
+function argsDef(flags: FlagSpec[], positionals: ArgsDef = {}): ArgsDef {
+  const def: ArgsDef = {};
+  for (const flag of flags) {
+    def[flag.name] =
+      flag.kind === "boolean"
+        ? { type: "boolean", description: flag.description, ...(flag.short ? { alias: flag.short } : {}) }
+        : { type: "string", description: flag.description, valueHint: flag.valueHint, ...(flag.short ? { alias: flag.short } : {}) };
+  }
+  return { ...positionals, ...def };
+}
+
+export const mainDefinition = defineCommand<ArgsDef>({
+  meta: { name: "minic", version: VERSION, description: "A small Linux container runtime you can read end to end" },
+  args: {
+    debug: { type: "boolean", description: "Print debug messages and stack traces (also MINIC_DEBUG=1)" },
+    version: { type: "boolean", alias: "v", description: "Print the version" },
+  },
+  subCommands: {
+    run: () => runDefinition,
+    ps: () => psDefinition,
+    rm: () => rmDefinition,
+  },
+});
+
+const runDefinition = defineCommand<ArgsDef>({
+  meta: { name: "run", description: "Run a command in a new container" },
+  args: argsDef(RUN_FLAGS, {
+    command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), then its arguments", valueHint: "COMMAND [ARG...]" },
+  }),
+});
+
+const PS_FLAGS: FlagSpec[] = [
+  { name: "all", short: "a", kind: "boolean", description: "Show all containers (default shows just running)" },
+  { name: "quiet", short: "q", kind: "boolean", description: "Only display container ids" },
+  { name: "help", short: "h", kind: "boolean", description: "Show this help" },
+];
+const psDefinition = defineCommand<ArgsDef>({
+  meta: { name: "ps", description: "List containers" },
+  args: argsDef(PS_FLAGS),
+});
+
+const RM_FLAGS: FlagSpec[] = [{ name: "help", short: "h", kind: "boolean", description: "Show this help" }];
+const rmDefinition = defineCommand<ArgsDef>({
+  meta: { name: "rm", description: "Remove stopped containers and their writable layers" },
+  args: argsDef(RM_FLAGS, {
+    container: { type: "positional", required: true, description: "Container name or id (or a unique id prefix)", valueHint: "CONTAINER..." },
+  }),
+});
+
+async function usage(definition: CommandDef): Promise<number> {
+  process.stdout.write(`${await renderUsage(definition, mainDefinition)}\n`);
+  return 0;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  run: {
+    definition: runDefinition,
+    async handle(argv) {
+      const { help, options } = parseRunArgs(argv);
+      if (help) return usage(runDefinition);
+      if (options.dryRun) {
+        const { spec, plan } = prepareRun(options);
+        process.stdout.write(`${JSON.stringify({ spec, plan }, null, 2)}\n`);
+        return 0;
+      }
+      return runContainer(options);
+    },
+  },
+  ps: {
+    definition: psDefinition,
+    async handle(argv) {
+      const { flags } = parseCommandLine(argv, PS_FLAGS, "ps");
+      if (booleanFlag(flags, "help")) return usage(psDefinition);
+      const records = listContainers(booleanFlag(flags, "all"));
+      const text = booleanFlag(flags, "quiet")
+        ? records.map((record) => record.id.slice(0, 12)).join("\n")
+        : containerTable(records, Date.now());
+      if (text.length > 0) process.stdout.write(`${text}\n`);
+      return 0;
+    },
+  },
+  rm: {
+    definition: rmDefinition,
+    async handle(argv) {
+      const { flags, positionals } = parseCommandLine(argv, RM_FLAGS, "rm");
+      if (booleanFlag(flags, "help")) return usage(rmDefinition);
+      for (const ref of removeContainers(positionals)) process.stdout.write(`${ref}\n`);
+      return 0;
+    },
+  },
+};

@@ -1,0 +1,41 @@
+import { shortId } from "../runtime/names.ts";
+import type { ContainerRecord } from "../runtime/state.ts";
+
+/** `2 minutes`, `About an hour`: Docker's coarse durations. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 1) return "Less than a second";
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return minutes === 1 ? "About a minute" : `${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return hours === 1 ? "About an hour" : `${hours} hours`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+export function statusText(record: ContainerRecord, now: number): string {
+  if (record.status === "created") return "Created";
+  if (record.status === "running") return `Up ${humanDuration(now - Date.parse(record.created))}`;
+  const ago = record.finished === null ? "" : ` ${humanDuration(now - Date.parse(record.finished))} ago`;
+  return `Exited (${record.exitCode ?? "?"})${ago}`;
+}
+
+function commandText(command: string[]): string {
+  const text = command.join(" ");
+  return JSON.stringify(text.length > 30 ? `${text.slice(0, 29)}…` : text);
+}
+
+export function containerTable(records: ContainerRecord[], now: number): string {
+  const rows = [
+    ["CONTAINER ID", "NAME", "COMMAND", "CREATED", "STATUS"],
+    ...records.map((record) => [
+      shortId(record.id),
+      record.name,
+      commandText(record.command),
+      `${humanDuration(now - Date.parse(record.created))} ago`,
+      statusText(record, now),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd((widths[column] ?? 0) + 3)).join("").trimEnd()).join("\n");
+}

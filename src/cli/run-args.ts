@@ -1,0 +1,46 @@
+import { MinicError } from "../runtime/errors.ts";
+import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../runtime/options.ts";
+import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+
+export const RUN_FLAGS: FlagSpec[] = [
+  { name: "rootfs", kind: "string", valueHint: "DIR", description: `Root filesystem to run on, never modified (default ${DEFAULT_ROOTFS})` },
+  { name: "name", kind: "string", valueHint: "NAME", description: "Name the container (unique; default: generated)" },
+  { name: "hostname", kind: "string", valueHint: "NAME", description: "Hostname inside the container (default: the container's name)" },
+  { name: "env", short: "e", kind: "list", valueHint: "K=V", description: "Set an environment variable; -e K copies K from your environment (repeatable)" },
+  { name: "workdir", short: "w", kind: "string", valueHint: "DIR", description: "Working directory inside the container, created if missing" },
+  { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the container" },
+  { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
+  { name: "read-only", kind: "boolean", description: "Mount the container's root filesystem read-only" },
+  { name: "network", kind: "string", valueHint: "host|none", description: "host: share the host's network (default); none: only a loopback interface" },
+  { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
+  { name: "help", short: "h", kind: "boolean", description: "Show this help" },
+];
+
+export interface RunRequest {
+  help: boolean;
+  options: RunOptions;
+}
+
+export function parseRunArgs(argv: string[]): RunRequest {
+  const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, "run");
+  const network = stringFlag(flags, "network") ?? "host";
+  if (network !== "host" && network !== "none") {
+    throw new MinicError(`invalid --network "${network}": expected host or none`);
+  }
+  return {
+    help: booleanFlag(flags, "help"),
+    options: {
+      rootfs: stringFlag(flags, "rootfs") ?? DEFAULT_ROOTFS,
+      command: positionals.length > 0 ? positionals : [...DEFAULT_COMMAND],
+      name: stringFlag(flags, "name"),
+      hostname: stringFlag(flags, "hostname"),
+      env: listFlag(flags, "env"),
+      workdir: stringFlag(flags, "workdir"),
+      remove: booleanFlag(flags, "rm"),
+      readOnly: booleanFlag(flags, "read-only"),
+      network,
+      interactive: booleanFlag(flags, "interactive"),
+      dryRun: booleanFlag(flags, "dry-run"),
+    },
+  };
+}

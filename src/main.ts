@@ -1,0 +1,43 @@
+#!/usr/bin/env bun
+// minic's entry point: dispatch to a command, and turn every error into one line and an exit code.
+import { renderUsage } from "citty";
+import { COMMANDS, VERSION, mainDefinition } from "./cli/commands.ts";
+import { EXIT, MinicError } from "./runtime/errors.ts";
+import { enableDebug, log } from "./runtime/log.ts";
+
+async function main(argv: string[]): Promise<number> {
+  let args = argv;
+  while (args[0] === "--debug") {
+    enableDebug();
+    args = args.slice(1);
+  }
+  const [name, ...rest] = args;
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`minic ${VERSION}\n`);
+    return 0;
+  }
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${await renderUsage(mainDefinition)}\n`);
+    return name === undefined ? EXIT.runtimeFailure : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    throw new MinicError(`unknown command "${name}"`, undefined, "see 'minic --help'");
+  }
+  return command.handle(rest);
+}
+
+function report(error: unknown): number {
+  if (error instanceof MinicError) {
+    log.error(error.hint ? `${error.message} (${error.hint})` : error.message);
+    if (error.stack) log.debug(error.stack);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  log.error(message);
+  if (error instanceof Error && error.stack) log.debug(error.stack);
+  return EXIT.runtimeFailure;
+}
+
+const code = await main(process.argv.slice(2)).catch(report);
+process.exit(code);

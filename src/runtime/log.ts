@@ -1,0 +1,24 @@
+import { createConsola, LogLevels, type ConsolaReporter, type LogObject } from "consola";
+import { formatWithOptions } from "node:util";
+
+/**
+ * One line per message on stderr, prefixed `minic:` for errors and warnings, the way
+ * Docker's CLI writes them. Stdout is left to the workload and to commands' own output.
+ */
+const lineReporter: ConsolaReporter = {
+  log(entry: LogObject) {
+    const text = formatWithOptions({ colors: false }, ...entry.args);
+    const prefix =
+      entry.level <= LogLevels.error ? "minic: " : entry.level === LogLevels.warn ? "minic: warning: " : "";
+    process.stderr.write(`${prefix}${text}\n`);
+  },
+};
+
+export const log = createConsola({
+  level: process.env.MINIC_DEBUG ? LogLevels.debug : LogLevels.info,
+  reporters: [lineReporter],
+});
+
+export function enableDebug(): void {
+  log.level = LogLevels.debug;
+}

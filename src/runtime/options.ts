@@ -1,0 +1,18 @@
+/** What a user asked `minic run` for, after parsing and before any check against the system. */
+export interface RunOptions {
+  rootfs: string;
+  command: string[];
+  name: string | null;
+  hostname: string | null;
+  /** Raw -e values: `K=V` sets, `K` copies K from minic's own environment. */
+  env: string[];
+  workdir: string | null;
+  remove: boolean;
+  readOnly: boolean;
+  network: "host" | "none";
+  interactive: boolean;
+  dryRun: boolean;
+}
+
+export const DEFAULT_COMMAND = ["/bin/sh"];
+export const DEFAULT_ROOTFS = "./rootfs";

@@ -1,0 +1,129 @@
+// `minic run`: from options to a finished container, with every failure path cleaned up.
+import { strerror } from "../../ffi/libc.ts";
+import { buildSpec } from "./build-spec.ts";
+import { exitCodeOf, startChild, type SetupFailure } from "./child.ts";
+import { describeOp } from "./describe-op.ts";
+import { EXIT, MinicError } from "./errors.ts";
+import { generateId, generateName, validateName } from "./names.ts";
+import type { RunOptions } from "./options.ts";
+import { buildPlan, type Plan } from "./plan.ts";
+import { identify } from "./processes.ts";
+import { recoverAbandoned } from "./recover.ts";
+import { requireRoot } from "./privileges.ts";
+import { assertOverlaySafe, resolveRootfs, rootHome } from "./rootfs.ts";
+import { forwardSignals } from "./signals.ts";
+import type { Spec } from "./spec.ts";
+import {
+  claimName,
+  createContainerDirs,
+  rootLayout,
+  removeContainer,
+  stateRoot,
+  writeRecord,
+  writeSpec,
+  type ContainerRecord,
+} from "./state.ts";
+
+export interface PreparedRun {
+  id: string;
+  name: string;
+  spec: Spec;
+  plan: Plan;
+}
+
+/** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
+export function prepareRun(options: RunOptions): PreparedRun {
+  const root = stateRoot();
+  assertOverlaySafe(root, "state directory (MINIC_ROOT)");
+  const rootfs = resolveRootfs(options.rootfs);
+  const id = generateId();
+  const name = options.name ?? generateName();
+  validateName(name);
+  const spec = buildSpec(options, { id, name, rootfs, home: rootHome(rootfs), callerEnv: process.env });
+  const plan = buildPlan(spec, rootLayout(root, id), { keepStdin: options.interactive });
+  return { id, name, spec, plan };
+}
+
+/** Run a container to completion and return the exit code minic should exit with. */
+export async function runContainer(options: RunOptions): Promise<number> {
+  requireRoot();
+  const root = stateRoot();
+  recoverAbandoned(root);
+  const { id, name, spec, plan } = prepareRun(options);
+
+  const record: ContainerRecord = {
+    id,
+    name,
+    command: spec.process.args,
+    rootfs: spec.root.path,
+    created: new Date().toISOString(),
+    status: "created",
+    process: null,
+    owner: identify(process.pid),
+    exitCode: null,
+    finished: null,
+    autoRemove: options.remove,
+  };
+
+  let containerPid: number | null = null;
+  const signals = forwardSignals(() => containerPid);
+  let nameClaimed = false;
+  try {
+    createContainerDirs(root, id, () => writeRecord(root, record));
+    claimName(root, name, id);
+    nameClaimed = true;
+    writeSpec(root, id, spec);
+
+    const child = startChild(plan, root);
+    containerPid = child.pid;
+    writeRecord(root, { ...record, status: "running", process: identify(child.pid) });
+    child.release();
+    signals.flush();
+
+    const failure = await child.setup;
+    if (failure !== null) {
+      await child.exited;
+      throw setupError(failure, plan);
+    }
+    const exitCode = exitCodeOf(await child.exited);
+    containerPid = null;
+    if (options.remove) removeContainer(root, id, name);
+    else {
+      writeRecord(root, {
+        ...record,
+        status: "exited",
+        exitCode,
+        finished: new Date().toISOString(),
+        process: null,
+        owner: null,
+      });
+    }
+    return exitCode;
+  } catch (error) {
+    // Nothing of a container that never ran its workload is kept, --rm or not. Its mounts lived
+    // only in its own mount namespace, which died with it.
+    removeContainer(root, id, nameClaimed ? name : null);
+    throw error;
+  } finally {
+    signals.stop();
+  }
+}
+
+function setupError(failure: SetupFailure, plan: Plan): MinicError {
+  const op = plan.ops[failure.index];
+  if (op === undefined) return new MinicError(`container setup failed: ${strerror(failure.errno)}`);
+  if (op.op === "execve") return execError(op.file, failure.errno);
+  return new MinicError(`${describeOp(op)}: ${strerror(failure.errno)}`);
+}
+
+const ENOENT = 2;
+
+/** Docker's wording and codes: 127 when the command is not there, 126 when it cannot run. */
+function execError(file: string, errno: number): MinicError {
+  if (errno === ENOENT) {
+    return file.includes("/")
+      ? new MinicError(`exec: "${file}": no such file or directory`, EXIT.notFound)
+      : new MinicError(`exec: "${file}": executable file not found in $PATH`, EXIT.notFound);
+  }
+  return new MinicError(`exec: "${file}": ${strerror(errno).toLowerCase()}`, EXIT.cannotExecute);
+}

@@ -1,0 +1,52 @@
+// The container description, shaped like an OCI runtime-spec config.json so that a bundle's
+// config.json and `minic run` flags lead to the same plan.
+import type { Capability } from "../../ffi/executor.ts";
+
+export interface SpecMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+export interface SpecDevice {
+  path: string;
+  type: "c";
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
+export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup";
+
+export interface Spec {
+  ociVersion: string;
+  process: {
+    terminal: boolean;
+    user: { uid: number; gid: number };
+    args: string[];
+    env: string[];
+    cwd: string;
+    capabilities: {
+      bounding: Capability[];
+      effective: Capability[];
+      permitted: Capability[];
+      ambient: Capability[];
+    };
+  };
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: SpecMount[];
+  linux: {
+    namespaces: { type: NamespaceType }[];
+    devices: SpecDevice[];
+    maskedPaths: string[];
+    readonlyPaths: string[];
+    rootfsPropagation: "rprivate";
+  };
+  annotations: Record<string, string>;
+}
+
+export const OCI_VERSION = "1.2.0";
