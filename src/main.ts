@@ -1,7 +1,6 @@
 #!/usr/bin/env bun
 // minic's entry point: dispatch to a command, and turn every error into one line and an exit code.
-import { renderUsage } from "citty";
-import { COMMANDS, VERSION, mainDefinition } from "./cli/commands.ts";
+import { COMMANDS, VERSION, mainDefinition, usageText } from "./cli/commands.ts";
 import { EXIT, MinicError } from "./runtime/errors.ts";
 import { enableDebug, log } from "./runtime/log.ts";
 
@@ -17,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${await renderUsage(mainDefinition)}\n`);
+    process.stdout.write(`${await usageText(mainDefinition)}\n`);
     return name === undefined ? EXIT.runtimeFailure : 0;
   }
   const command = COMMANDS[name];

@@ -1,6 +1,7 @@
 // The commands: citty definitions (for usage text) and thin handlers that parse argv and call
 // the runtime. Parsing is ours (see argv.ts) because options must stop at the first positional.
 import { defineCommand, renderUsage, type ArgsDef, type CommandDef } from "citty";
+import { stripVTControlCharacters } from "node:util";
 import { listContainers, removeContainers } from "../runtime/containers.ts";
 import { prepareRun, runContainer } from "../runtime/run.ts";
 import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
@@ -43,7 +44,7 @@ export const mainDefinition = defineCommand<ArgsDef>({
 const runDefinition = defineCommand<ArgsDef>({
   meta: { name: "run", description: "Run a command in a new container" },
   args: argsDef(RUN_FLAGS, {
-    command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), then its arguments", valueHint: "COMMAND [ARG...]" },
+    command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments; options end at the command" },
   }),
 });
 
@@ -61,12 +62,18 @@ const RM_FLAGS: FlagSpec[] = [{ name: "help", short: "h", kind: "boolean", descr
 const rmDefinition = defineCommand<ArgsDef>({
   meta: { name: "rm", description: "Remove stopped containers and their writable layers" },
   args: argsDef(RM_FLAGS, {
-    container: { type: "positional", required: true, description: "Container name or id (or a unique id prefix)", valueHint: "CONTAINER..." },
+    container: { type: "positional", required: true, description: "One or more container names or ids (a unique id prefix is enough)" },
   }),
 });
 
+/** Usage text, with citty's colours only when a person is looking at it. */
+export async function usageText(definition: CommandDef, parent?: CommandDef): Promise<string> {
+  const text = await renderUsage(definition, parent);
+  return process.stdout.isTTY ? text : stripVTControlCharacters(text);
+}
+
 async function usage(definition: CommandDef): Promise<number> {
-  process.stdout.write(`${await renderUsage(definition, mainDefinition)}\n`);
+  process.stdout.write(`${await usageText(definition, mainDefinition)}\n`);
   return 0;
 }
 

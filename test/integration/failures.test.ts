@@ -1,0 +1,88 @@
+// Every failure: one line on stderr, Docker's exit code, and nothing left behind
+// (no mount on the host, no state, no process).
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hostMounts, MINIC, minic, ROOTFS, stateDir, tree } from "../support/minic.ts";
+
+let root = "";
+let mountsBefore = "";
+beforeEach(() => {
+  root = stateDir();
+  mountsBefore = hostMounts();
+});
+afterEach(() => {
+  expect(hostMounts()).toBe(mountsBefore);
+  // Only the skeleton may remain: the two empty top-level directories and the executor's source.
+  expect(tree(root).filter((path) => !/^(containers|names|executor-[0-9a-f]+\.c)$/.test(path))).toEqual([]);
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function fails(args: string[], message: string | RegExp, code = 125): Promise<void> {
+  const r = await minic(args, root);
+  expect(r.code).toBe(code);
+  expect(r.stdout).toBe("");
+  expect(r.stderr.split("\n").length).toBe(2); // one line and its newline
+  if (typeof message === "string") expect(r.stderr).toBe(`minic: ${message}\n`);
+  else expect(r.stderr).toMatch(message);
+}
+
+describe("bad input", () => {
+  test("missing rootfs", () => fails(["run", "--rootfs", "/no/such/rootfs", "true"], "rootfs /no/such/rootfs does not exist (build one with `minic build`, or pass --rootfs DIR)"));
+
+  test("rootfs that is not a directory", () => fails(["run", "--rootfs", "/etc/hostname", "true"], "rootfs /etc/hostname is not a directory"));
+
+  test("unknown flag and missing flag value", async () => {
+    await fails(["run", "--frobnicate", "true"], "unknown flag: --frobnicate (see 'minic run --help')");
+    await fails(["run", "--name"], "flag needs an argument: --name (see 'minic run --help')");
+    await fails(["run", "-Z", "true"], "unknown flag: -Z (see 'minic run --help')");
+  });
+
+  test("bad -e, bad -w, bad --network", async () => {
+    await fails(["run", "--rootfs", ROOTFS, "-e", "=value", "true"], 'invalid environment variable: "=value" (expected -e KEY=VALUE or -e KEY)');
+    await fails(["run", "--rootfs", ROOTFS, "-e", "", "true"], 'invalid environment variable: "" (expected -e KEY=VALUE or -e KEY)');
+    await fails(["run", "--rootfs", ROOTFS, "-w", "relative", "true"], 'the working directory "relative" is invalid: it needs to be an absolute path');
+    await fails(["run", "--rootfs", ROOTFS, "--network", "bridge", "true"], 'invalid --network "bridge": expected host or none');
+  });
+
+  test("unknown command", () => fails(["frob"], "unknown command \"frob\" (see 'minic --help')"));
+
+  test("rm of an unknown container, and rm without arguments", async () => {
+    await fails(["rm", "ghost"], "no such container: ghost");
+    await fails(["rm"], "rm needs at least one container name or id (see 'minic rm --help')");
+  });
+
+  test("not running as root", async () => {
+    const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", MINIC, "run", "--rootfs", ROOTFS, "true"], {
+      env: { ...process.env, MINIC_ROOT: root },
+    });
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr.toString()).toBe("minic: minic must be run as root (run it with sudo; rootless containers are not supported yet)\n");
+  });
+
+  test("rootfs without the command (127) or with an unrunnable one (126)", async () => {
+    await fails(["run", "--rootfs", ROOTFS, "python3"], 'exec: "python3": executable file not found in $PATH', 127);
+    await fails(["run", "--rootfs", ROOTFS, "/dev/null"], 'exec: "/dev/null": permission denied', 126);
+  });
+});
+
+describe("setup failure halfway", () => {
+  test("a working directory that cannot be made fails after the mounts and leaves nothing", () =>
+    fails(["run", "--rootfs", ROOTFS, "--name", "half", "-w", "/proc/sys/minic", "true"], /^minic: mkdir \/proc\/sys\/minic: (Read-only file system|No such file or directory)\n$/));
+
+  test("a rootfs whose /dev is a file fails at the /dev mount and leaves nothing", async () => {
+    const broken = mkdtempSync(join(tmpdir(), "minic-broken-"));
+    try {
+      cpSync(ROOTFS, broken, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(broken, "dev"), { recursive: true });
+      writeFileSync(join(broken, "dev"), "not a directory");
+      await fails(["run", "--rootfs", broken, "true"], /^minic: mkdir \/dev: File exists\n$|^minic: mount tmpfs on \/dev: Not a directory\n$/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  test("a hostname the kernel refuses is caught before anything is made", () =>
+    fails(["run", "--rootfs", ROOTFS, "--hostname", "x".repeat(65), "true"], /^minic: invalid hostname/));
+});

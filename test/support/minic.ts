@@ -1,0 +1,79 @@
+// Run the real minic binary (built by `make build`) the way a user does, and read what it did.
+import { spawn } from "bun";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildBusyboxRootfs } from "./rootfs.ts";
+
+export const REPO = resolve(import.meta.dir, "../..");
+export const MINIC = process.env.MINIC_BIN ?? join(REPO, "minic");
+
+/** One busybox rootfs per test run, shared read-only by every container. */
+export const ROOTFS = buildBusyboxRootfs(join(REPO, ".cache", "test-rootfs"));
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOpts {
+  stdin?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** A private state directory, so each test sees only its own containers. */
+export function stateDir(): string {
+  return mkdtempSync(join(tmpdir(), "minic-test-"));
+}
+
+export function requireBinary(): void {
+  if (!existsSync(MINIC)) throw new Error(`${MINIC} is missing: run \`make build\` first`);
+}
+
+export async function minic(args: string[], root: string, opts: RunOpts = {}): Promise<Result> {
+  requireBinary();
+  const child = spawn([MINIC, ...args], {
+    env: { ...process.env, MINIC_ROOT: root, ...opts.env },
+    stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: opts.timeoutMs ?? 30_000,
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+/** `minic run --rm --rootfs ROOTFS ...args` in a throwaway state directory. */
+export async function run(args: string[], opts: RunOpts & { root?: string } = {}): Promise<Result> {
+  const root = opts.root ?? stateDir();
+  try {
+    return await minic(["run", "--rm", "--rootfs", ROOTFS, ...args], root, opts);
+  } finally {
+    if (opts.root === undefined) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function hostMounts(): string {
+  // Mount ids and the like are stable; the whole table must be identical before and after.
+  return readFileSync("/proc/self/mountinfo", "utf8");
+}
+
+/** Everything under a state directory, as a sorted list of relative paths. */
+export function tree(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[]).sort();
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await Bun.sleep(20);
+  }
+}
