@@ -2,7 +2,6 @@
 // their binary encoding, and the two entry points (spawn a child that runs a plan,
 // watch a pid's exit). What a plan contains is decided in src/plan.ts, not here.
 import { cc, ptr } from "bun:ffi";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import executorSource from "./executor.c" with { type: "text" };
@@ -230,7 +229,7 @@ let loaded: NativeExecutor | null = null;
  */
 export function loadExecutor(cacheDir: string): NativeExecutor {
   if (loaded) return loaded;
-  const digest = createHash("sha256").update(executorSource).digest("hex").slice(0, 16);
+  const digest = Bun.hash(executorSource).toString(16).padStart(16, "0");
   const sourcePath = join(cacheDir, `executor-${digest}.c`);
   if (!existsSync(sourcePath)) {
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });

@@ -1,7 +1,6 @@
 // The commands: citty definitions (for usage text) and thin handlers that parse argv and call
 // the runtime. Parsing is ours (see argv.ts) because options must stop at the first positional.
-import { defineCommand, renderUsage, type ArgsDef, type CommandDef } from "citty";
-import { stripVTControlCharacters } from "node:util";
+import type { ArgsDef, CommandDef } from "citty";
 import { listContainers, removeContainers } from "../runtime/containers.ts";
 import { prepareRun, runContainer } from "../runtime/run.ts";
 import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
@@ -28,7 +27,7 @@ function argsDef(flags: FlagSpec[], positionals: ArgsDef = {}): ArgsDef {
   return { ...positionals, ...def };
 }
 
-export const mainDefinition = defineCommand<ArgsDef>({
+export const mainDefinition: CommandDef = {
   meta: { name: "minic", version: VERSION, description: "A small Linux container runtime you can read end to end" },
   args: {
     debug: { type: "boolean", description: "Print debug messages and stack traces (also MINIC_DEBUG=1)" },
@@ -39,37 +38,39 @@ export const mainDefinition = defineCommand<ArgsDef>({
     ps: () => psDefinition,
     rm: () => rmDefinition,
   },
-});
+};
 
-const runDefinition = defineCommand<ArgsDef>({
+const runDefinition: CommandDef = {
   meta: { name: "run", description: "Run a command in a new container" },
   args: argsDef(RUN_FLAGS, {
     command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments; options end at the command" },
   }),
-});
+};
 
 const PS_FLAGS: FlagSpec[] = [
   { name: "all", short: "a", kind: "boolean", description: "Show all containers (default shows just running)" },
   { name: "quiet", short: "q", kind: "boolean", description: "Only display container ids" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
-const psDefinition = defineCommand<ArgsDef>({
+const psDefinition: CommandDef = {
   meta: { name: "ps", description: "List containers" },
   args: argsDef(PS_FLAGS),
-});
+};
 
 const RM_FLAGS: FlagSpec[] = [{ name: "help", short: "h", kind: "boolean", description: "Show this help" }];
-const rmDefinition = defineCommand<ArgsDef>({
+const rmDefinition: CommandDef = {
   meta: { name: "rm", description: "Remove stopped containers and their writable layers" },
   args: argsDef(RM_FLAGS, {
     container: { type: "positional", required: true, description: "One or more container names or ids (a unique id prefix is enough)" },
   }),
-});
+};
 
 /** Usage text, with citty's colours only when a person is looking at it. */
 export async function usageText(definition: CommandDef, parent?: CommandDef): Promise<string> {
+  // citty is loaded only when usage is shown: a plain run should not pay for it.
+  const { renderUsage } = await import("citty");
   const text = await renderUsage(definition, parent);
-  return process.stdout.isTTY ? text : stripVTControlCharacters(text);
+  return process.stdout.isTTY ? text : text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
 async function usage(definition: CommandDef): Promise<number> {

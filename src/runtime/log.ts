@@ -1,5 +1,5 @@
-import { createConsola, LogLevels, type ConsolaReporter, type LogObject } from "consola";
-import { formatWithOptions } from "node:util";
+// consola/core: the full entry imports node:tty for colour detection, which costs ~10 ms a start.
+import { createConsola, LogLevels, type ConsolaReporter, type LogObject } from "consola/core";
 
 /**
  * One line per message on stderr, prefixed `minic:` for errors and warnings, the way
@@ -7,7 +7,7 @@ import { formatWithOptions } from "node:util";
  */
 const lineReporter: ConsolaReporter = {
   log(entry: LogObject) {
-    const text = formatWithOptions({ colors: false }, ...entry.args);
+    const text = entry.args.map((arg) => (arg instanceof Error ? (arg.stack ?? arg.message) : String(arg))).join(" ");
     const prefix =
       entry.level <= LogLevels.error ? "minic: " : entry.level === LogLevels.warn ? "minic: warning: " : "";
     process.stderr.write(`${prefix}${text}\n`);

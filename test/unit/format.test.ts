@@ -1,0 +1,38 @@
+import { describe, expect, test } from "bun:test";
+import { containerTable, humanDuration, statusText } from "../../src/cli/format.ts";
+import { exitCodeOf } from "../../src/runtime/child.ts";
+import type { ContainerRecord } from "../../src/runtime/state.ts";
+
+const record: ContainerRecord = {
+  id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",
+  created: "2026-01-01T00:00:00.000Z", status: "exited", process: null, owner: null,
+  exitCode: 3, finished: "2026-01-01T00:01:00.000Z", autoRemove: false,
+};
+
+describe("ps formatting", () => {
+  test("durations read like Docker's", () => {
+    expect(humanDuration(400)).toBe("Less than a second");
+    expect(humanDuration(5_000)).toBe("5 seconds");
+    expect(humanDuration(60_000)).toBe("About a minute");
+    expect(humanDuration(3 * 3600_000)).toBe("3 hours");
+  });
+
+  test("status carries the exit code", () => {
+    expect(statusText(record, Date.parse("2026-01-01T00:03:00.000Z"))).toBe("Exited (3) 2 minutes ago");
+    expect(statusText({ ...record, status: "running" }, Date.parse("2026-01-01T00:00:10.000Z"))).toBe("Up 10 seconds");
+  });
+
+  test("the table has Docker's columns and short ids", () => {
+    const table = containerTable([record], Date.parse("2026-01-01T00:03:00.000Z")).split("\n");
+    expect(table[0]).toMatch(/^CONTAINER ID\s+NAME\s+COMMAND\s+CREATED\s+STATUS$/);
+    expect(table[1]).toMatch(/^0123456789ab\s+web\s+"sh -c exit 3"\s+3 minutes ago\s+Exited \(3\) 2 minutes ago$/);
+  });
+});
+
+describe("wait status", () => {
+  test("exit codes pass through; signals become 128+N", () => {
+    expect(exitCodeOf(3 << 8)).toBe(3);
+    expect(exitCodeOf(9)).toBe(137);
+    expect(exitCodeOf(15 | 0x80)).toBe(143); // core dump bit
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, test } from "bun:test";
+import { encodePlan, type Op } from "../../ffi/executor.ts";
+import { buildSpec } from "../../src/runtime/build-spec.ts";
+import { describeOp } from "../../src/runtime/describe-op.ts";
+import { parseMountOptions } from "../../src/runtime/mount-options.ts";
+import type { RunOptions } from "../../src/runtime/options.ts";
+import { buildPlan } from "../../src/runtime/plan.ts";
+
+const options: RunOptions = {
+  rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work",
+  remove: false, readOnly: false, network: "host", interactive: false, dryRun: false,
+};
+const layout = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
+const spec = (overrides: Partial<RunOptions> = {}) =>
+  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", home: "/root", callerEnv: {} });
+const kinds = (ops: Op[]) => ops.map((op) => op.op);
+const indexOf = (ops: Op[], match: (op: Op) => boolean) => ops.findIndex(match);
+
+describe("buildPlan", () => {
+  const plan = buildPlan(spec(), layout, { keepStdin: false });
+
+  test("clone flags follow the namespaces", () => {
+    expect(plan.cloneFlags).toEqual(["CLONE_NEWPID", "CLONE_NEWIPC", "CLONE_NEWUTS", "CLONE_NEWNS"]);
+    expect(buildPlan(spec({ network: "none" }), layout, { keepStdin: false }).cloneFlags).toContain("CLONE_NEWNET");
+  });
+
+  test("starts safe: parent-death signal, wait for the parent, then make / private", () => {
+    expect(kinds(plan.ops).slice(0, 4)).toEqual(["set-pdeathsig", "wait-parent", "umask", "mount"]);
+    expect(plan.ops[3]).toMatchObject({ target: "/", flags: ["MS_REC", "MS_PRIVATE"] });
+  });
+
+  test("mounts the overlay and pivots into it before any container mount", () => {
+    const overlay = indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "overlay");
+    expect(plan.ops[overlay]).toMatchObject({
+      target: "/s/c/merged",
+      data: "lowerdir=/rootfs,upperdir=/s/c/upper,workdir=/s/c/work",
+    });
+    expect(kinds(plan.ops).slice(overlay, overlay + 5)).toEqual(["mount", "chdir", "pivot_root", "umount2", "chdir"]);
+    const proc = indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "proc");
+    expect(proc).toBeGreaterThan(overlay + 4);
+  });
+
+  test("mounts carry runc's flags and data", () => {
+    const sys = plan.ops.find((op) => op.op === "mount" && op.fstype === "sysfs");
+    expect(sys).toMatchObject({ target: "/sys", flags: ["MS_NOSUID", "MS_NOEXEC", "MS_NODEV", "MS_RDONLY"], data: null });
+    const dev = plan.ops.find((op) => op.op === "mount" && op.target === "/dev");
+    expect(dev).toMatchObject({ fstype: "tmpfs", data: "mode=755,size=65536k" });
+  });
+
+  test("devices come after /dev is mounted; masks and read-only paths after /proc", () => {
+    const devMount = indexOf(plan.ops, (op) => op.op === "mount" && op.target === "/dev");
+    const firstNode = indexOf(plan.ops, (op) => op.op === "mknod");
+    expect(firstNode).toBeGreaterThan(devMount);
+    expect(plan.ops[firstNode]).toEqual({ op: "mknod", path: "/dev/null", type: "char", mode: "0666", major: 1, minor: 3 });
+    const firstMask = indexOf(plan.ops, (op) => op.op === "mask");
+    expect(firstMask).toBeGreaterThan(indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "proc"));
+  });
+
+  test("ends: workdir, stdin, umask, capabilities, signals, fds, execve", () => {
+    expect(plan.ops.at(-1)).toEqual({
+      op: "execve", file: "echo", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      argv: ["echo", "hi"], env: spec().process.env,
+    });
+    expect(kinds(plan.ops).slice(-9)).toEqual([
+      "sethostname", "mkdir", "chdir", "redirect", "umask", "capabilities", "reset-signals", "close-fds", "execve",
+    ]);
+  });
+
+  test("-i keeps stdin; --read-only remounts / before the final chdir", () => {
+    expect(kinds(buildPlan(spec(), layout, { keepStdin: true }).ops)).not.toContain("redirect");
+    const ro = buildPlan(spec({ readOnly: true }), layout, { keepStdin: false }).ops;
+    const remount = indexOf(ro, (op) => op.op === "mount" && op.target === "/" && op.flags.includes("MS_REMOUNT"));
+    expect(remount).toBeGreaterThan(indexOf(ro, (op) => op.op === "mkdir" && op.path === "/work"));
+  });
+
+  test("--network none brings lo up", () => {
+    expect(buildPlan(spec({ network: "none" }), layout, { keepStdin: false }).ops).toContainEqual({ op: "link-up", interface: "lo" });
+  });
+});
+
+describe("mount options", () => {
+  test("flags and data are split as runc does", () => {
+    expect(parseMountOptions(["nosuid", "ro", "mode=755", "size=1m"])).toEqual({ flags: ["MS_NOSUID", "MS_RDONLY"], data: "mode=755,size=1m", recursive: false });
+    expect(parseMountOptions(["rbind", "ro", "rw"])).toEqual({ flags: ["MS_BIND", "MS_REC"], data: null, recursive: true });
+  });
+});
+
+describe("encoding and descriptions", () => {
+  test("each op is one 64-byte record, strings pinned", () => {
+    const encoded = encodePlan([{ op: "chdir", path: "/" }, { op: "execve", file: "sh", searchPath: "/bin", argv: ["sh"], env: [] }]);
+    expect(encoded.count).toBe(2);
+    expect(encoded.table.length).toBe(128);
+    const view = new DataView(encoded.table.buffer);
+    expect(view.getBigInt64(0, true)).toBe(5n); // OP_CHDIR
+    expect(view.getBigInt64(64, true)).toBe(17n); // OP_EXECVE
+    expect(encoded.pins.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test("errors name the operation the way a user reads it", () => {
+    expect(describeOp({ op: "mount", source: "proc", target: "/proc", fstype: "proc", flags: [], data: null })).toBe("mount proc on /proc");
+    expect(describeOp({ op: "mkdir", path: "/dev/pts", mode: "0755" })).toBe("mkdir /dev/pts");
+    expect(describeOp({ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null })).toBe("remount / read-only");
+  });
+});

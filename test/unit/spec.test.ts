@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import { buildSpec, type SpecContext } from "../../src/runtime/build-spec.ts";
+import { containerEnv, homeFromPasswd, searchPath } from "../../src/runtime/env.ts";
+import { MinicError } from "../../src/runtime/errors.ts";
+import type { RunOptions } from "../../src/runtime/options.ts";
+
+const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
+  rootfs: "./rootfs",
+  command: ["/bin/sh"],
+  name: null,
+  hostname: null,
+  env: [],
+  workdir: null,
+  remove: false,
+  readOnly: false,
+  network: "host",
+  interactive: false,
+  dryRun: false,
+  ...overrides,
+});
+
+const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", home: "/root", callerEnv: { USER_VAR: "u" } };
+
+describe("buildSpec", () => {
+  test("is shaped like an OCI config.json with Docker's defaults", () => {
+    const spec = buildSpec(options({ command: ["echo", "hi"] }), context);
+    expect(spec.ociVersion).toBe("1.2.0");
+    expect(spec.process.args).toEqual(["echo", "hi"]);
+    expect(spec.process.cwd).toBe("/");
+    expect(spec.root).toEqual({ path: "/srv/rootfs", readonly: false });
+    expect(spec.hostname).toBe("calm_turing_1234");
+    expect(spec.linux.namespaces.map((ns) => ns.type)).toEqual(["pid", "ipc", "uts", "mount"]);
+    expect(spec.mounts.map((m) => m.destination)).toEqual(["/proc", "/dev", "/dev/pts", "/sys", "/dev/mqueue", "/dev/shm"]);
+    expect(spec.mounts.find((m) => m.destination === "/sys")?.options).toContain("ro");
+    expect(spec.linux.devices.map((d) => `${d.path} ${d.major}:${d.minor}`)).toEqual([
+      "/dev/null 1:3", "/dev/zero 1:5", "/dev/full 1:7", "/dev/random 1:8", "/dev/urandom 1:9", "/dev/tty 5:0",
+    ]);
+    expect(spec.process.capabilities.bounding).toHaveLength(14);
+    expect(spec.process.capabilities.ambient).toEqual([]);
+    expect(spec.linux.maskedPaths).toContain("/proc/kcore");
+    expect(spec.linux.readonlyPaths).toContain("/proc/sys");
+  });
+
+  test("--network none adds a network namespace; --read-only a read-only root", () => {
+    const spec = buildSpec(options({ network: "none", readOnly: true }), context);
+    expect(spec.linux.namespaces.map((ns) => ns.type)).toContain("network");
+    expect(spec.root.readonly).toBe(true);
+  });
+
+  test("hostname, workdir and env flags land in the spec", () => {
+    const spec = buildSpec(options({ hostname: "box", workdir: "/app", env: ["A=1", "USER_VAR"] }), context);
+    expect(spec.hostname).toBe("box");
+    expect(spec.process.cwd).toBe("/app");
+    expect(spec.process.env).toEqual([
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOSTNAME=box",
+      "HOME=/root",
+      "A=1",
+      "USER_VAR=u",
+    ]);
+  });
+
+  test("a long name is cut to a 64-character hostname; bad values are refused", () => {
+    expect(buildSpec(options(), { ...context, name: "n".repeat(100) }).hostname).toHaveLength(64);
+    expect(() => buildSpec(options({ hostname: "x".repeat(65) }), context)).toThrow(MinicError);
+    expect(() => buildSpec(options({ workdir: "rel" }), context)).toThrow("needs to be an absolute path");
+    expect(() => buildSpec(options({ command: ["a\0b"] }), context)).toThrow(MinicError);
+  });
+});
+
+describe("environment", () => {
+  test("later -e wins, bare -e copies from the caller or is dropped", () => {
+    const env = containerEnv(["PATH=/x", "K=1", "K=2", "FROM", "MISSING"], { hostname: "h", home: "/home/u", terminal: true }, { FROM: "f" });
+    expect(env).toEqual(["PATH=/x", "HOSTNAME=h", "HOME=/home/u", "TERM=xterm", "K=2", "FROM=f"]);
+  });
+
+  test("values may contain '=' and be empty", () => {
+    expect(containerEnv(["A=b=c", "E="], { hostname: "h", home: "/", terminal: false }, {})).toContain("A=b=c");
+    expect(containerEnv(["E="], { hostname: "h", home: "/", terminal: false }, {})).toContain("E=");
+  });
+
+  test("empty or spaced keys are refused", () => {
+    expect(() => containerEnv(["=v"], { hostname: "h", home: "/", terminal: false }, {})).toThrow(MinicError);
+    expect(() => containerEnv(["A B=v"], { hostname: "h", home: "/", terminal: false }, {})).toThrow(MinicError);
+  });
+
+  test("HOME comes from passwd; PATH for lookup from the env", () => {
+    expect(homeFromPasswd("root:x:0:0:root:/var/root:/bin/sh\n", 0)).toBe("/var/root");
+    expect(homeFromPasswd("daemon:x:1:1::/usr/sbin:/bin/false\n", 0)).toBeNull();
+    expect(searchPath(["PATH=/a:/b"])).toBe("/a:/b");
+    expect(searchPath([])).toBe("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  });
+});
