@@ -29,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed
 
 minic: node_modules/.installed $(SOURCES)
-	$(BUN) build --compile src/main.ts --outfile minic
+	$(BUN) build --compile --bytecode --format=esm src/main.ts --outfile minic
 
 build: minic
 

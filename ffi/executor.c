@@ -10,51 +10,105 @@
 typedef unsigned long size_t;
 typedef long ssize_t;
 
+/*
+ * The parent side (minic_spawn, the watch thread) uses glibc. The child uses only sys(),
+ * never a glibc wrapper: on x86_64 it shares the parent's memory (CLONE_VM, as posix_spawn
+ * does), so it must not touch the parent thread's TLS (errno), heap (malloc) or locks.
+ * Every call returns -errno on failure, so the child needs no errno at all.
+ */
 int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 long syscall(long number, ...);
-int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data);
-int umount2(const char *target, int flags);
-int mkdir(const char *path, unsigned int mode);
-int mknod(const char *path, unsigned int mode, unsigned long dev);
-int symlink(const char *target, const char *linkpath);
-int chdir(const char *path);
-int sethostname(const char *name, size_t len);
-int open(const char *path, int flags, ...);
-int close(int fd);
-int dup2(int oldfd, int newfd);
-ssize_t read(int fd, void *buf, size_t n);
-ssize_t write(int fd, const void *buf, size_t n);
-int execve(const char *path, char *const argv[], char *const envp[]);
-void _exit(int status);
-int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
-unsigned int umask(unsigned int mask);
-int socket(int domain, int type, int protocol);
-int ioctl(int fd, unsigned long request, ...);
 void *malloc(size_t n);
 void free(void *p);
 int pthread_sigmask(int how, const void *set, void *old);
 int pthread_create(unsigned long *thread, const void *attr, void *(*fn)(void *), void *arg);
 int pthread_detach(unsigned long thread);
-int waitpid(int pid, int *status, int options);
-void (*signal(int sig, void (*handler)(int)))(int);
 int *__errno_location(void);
 size_t strlen(const char *s);
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 
-#define errno (*__errno_location())
+#if defined(__x86_64__)
+/* Shares memory with the parent: no page-table copy, no copy-on-write faults in Bun's heap. */
+#define CHILD_SHARES_MEMORY 1
+long sys6(long n, long a, long b, long c, long d, long e, long f);
+__asm__(
+  ".text\n"
+  ".globl sys6\n"
+  "sys6:\n"
+  "  movq %rdi, %rax\n"
+  "  movq %rsi, %rdi\n"
+  "  movq %rdx, %rsi\n"
+  "  movq %rcx, %rdx\n"
+  "  movq %r8, %r10\n"
+  "  movq %r9, %r8\n"
+  "  movq 8(%rsp), %r9\n"
+  "  syscall\n"
+  "  ret\n");
+enum {
+  SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_ioctl = 16, SYS_dup2 = 33,
+  SYS_socket = 41, SYS_execve = 59, SYS_exit_group = 231, SYS_kill = 62,
+  SYS_wait4 = 61, SYS_chdir = 80, SYS_mkdir = 83, SYS_symlink = 88, SYS_mknod = 133,
+  SYS_umask = 95, SYS_rt_sigaction = 13, SYS_rt_sigprocmask = 14, SYS_capset = 126,
+  SYS_prctl = 157, SYS_pivot_root = 155, SYS_mount = 165, SYS_umount2 = 166,
+  SYS_sethostname = 170, SYS_close_range = 436
+};
+#define CLONE_VM_IF_SAFE 0x00000100
+#else
+/* Elsewhere the child is a fork-like copy, so glibc's syscall() and its errno are safe. */
+#define CLONE_VM_IF_SAFE 0
+static long sys6(long n, long a, long b, long c, long d, long e, long f) {
+  long rc = syscall(n, a, b, c, d, e, f);
+  return rc == -1 ? -(long)*__errno_location() : rc;
+}
+#if defined(__aarch64__)
+/* asm-generic numbers: no open, dup2, mkdir, mknod or symlink; their *at forms stand in. */
+#define AT_FDCWD -100
+enum {
+  SYS_read = 63, SYS_write = 64, SYS_openat = 56, SYS_close = 57, SYS_ioctl = 29, SYS_dup3 = 24,
+  SYS_socket = 198, SYS_execve = 221, SYS_exit_group = 94, SYS_kill = 129, SYS_wait4 = 260,
+  SYS_chdir = 49, SYS_mkdirat = 34, SYS_symlinkat = 36, SYS_mknodat = 33, SYS_umask = 166,
+  SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_capset = 91, SYS_prctl = 167,
+  SYS_pivot_root = 41, SYS_mount = 40, SYS_umount2 = 39, SYS_sethostname = 161,
+  SYS_close_range = 436
+};
+#else
+#error "minic's executor knows the system call numbers of x86_64 and aarch64 only"
+#endif
+#endif
+
+#define sys0(n) sys6(n, 0, 0, 0, 0, 0, 0)
+#define sys1(n, a) sys6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b) sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sys5(n, a, b, c, d, e) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+#if defined(__x86_64__)
+#define sys_open(path, flags) sys3(SYS_open, path, flags, 0)
+#define sys_dup2(from, to) sys2(SYS_dup2, from, to)
+#define sys_mkdir(path, mode) sys2(SYS_mkdir, path, mode)
+#define sys_mknod(path, mode, dev) sys3(SYS_mknod, path, mode, dev)
+#define sys_symlink(target, path) sys2(SYS_symlink, target, path)
+#else
+#define sys_open(path, flags) sys4(SYS_openat, AT_FDCWD, path, flags, 0)
+#define sys_dup2(from, to) sys3(SYS_dup3, from, to, 0)
+#define sys_mkdir(path, mode) sys3(SYS_mkdirat, AT_FDCWD, path, mode)
+#define sys_mknod(path, mode, dev) sys4(SYS_mknodat, AT_FDCWD, path, mode, dev)
+#define sys_symlink(target, path) sys3(SYS_symlinkat, target, AT_FDCWD, path)
+#endif
+
 #define EEXIST 17
 #define ENOENT 2
 #define ENOTDIR 20
 #define EACCES 13
 #define EINTR 4
 #define EINVAL 22
+#define ENOMEM 12
 #define MS_RDONLY 1
 #define MS_BIND 4096
+#define SIGKILL 9
 
-#define SYS_capset 126
-#define SYS_pivot_root 155
-#define SYS_close_range 436
 #define CLOSE_RANGE_CLOEXEC 4
 #define PR_SET_PDEATHSIG 1
 #define PR_CAPBSET_DROP 24
@@ -67,6 +121,7 @@ void *memset(void *dst, int c, size_t n);
 #define AF_INET 2
 #define SOCK_DGRAM 2
 #define SOCK_CLOEXEC 02000000
+#define WALL 0x40000000
 
 /* Operation kinds: keep in step with OP_CODES in ffi/executor.ts. */
 enum {
@@ -107,6 +162,8 @@ struct job {
   int sync_fd;     /* read end: the parent writes one byte when it is ready */
   int parent_report_fd; /* the parent's ends, closed in the child first */
   int parent_sync_fd;
+  int exit_fd;     /* write end: the watch thread writes the child's wait status here */
+  int unused;
 };
 
 struct report { int index; int err; };
@@ -115,22 +172,24 @@ static void fail(struct job *job, long index, int err) {
   struct report r;
   r.index = (int)index;
   r.err = err;
-  write(job->report_fd, &r, sizeof r);
-  _exit(125);
+  sys3(SYS_write, job->report_fd, &r, sizeof r);
+  sys1(SYS_exit_group, 125);
 }
 
 /* mkdir -p: every missing component is made; an existing directory is fine. */
-static int mkdir_all(const char *path, unsigned int mode) {
+static long mkdir_all(const char *path, unsigned int mode) {
   char buf[4096];
   size_t n = strlen(path);
   size_t i;
-  if (n == 0 || n >= sizeof buf) { errno = EINVAL; return -1; }
+  long rc;
+  if (n == 0 || n >= sizeof buf) return -EINVAL;
   memcpy(buf, path, n + 1);
   for (i = 1; i <= n; i++) {
     if (buf[i] == '/' || buf[i] == 0) {
       char saved = buf[i];
       buf[i] = 0;
-      if (mkdir(buf, mode) != 0 && errno != EEXIST) return -1;
+      rc = sys_mkdir(buf, mode);
+      if (rc != 0 && rc != -EEXIST) return rc;
       buf[i] = saved;
     }
   }
@@ -138,69 +197,73 @@ static int mkdir_all(const char *path, unsigned int mode) {
 }
 
 /* Bring a network interface up (ifreq: 16-byte name, then a short of flags at offset 16). */
-static int link_up(const char *name) {
+static long link_up(const char *name) {
   char ifr[40];
   size_t n = strlen(name);
-  int fd, rc;
-  if (n >= 16) { errno = EINVAL; return -1; }
+  long fd, rc;
+  if (n >= 16) return -EINVAL;
   memset(ifr, 0, sizeof ifr);
   memcpy(ifr, name, n);
-  fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  rc = ioctl(fd, SIOCGIFFLAGS, ifr);
+  fd = sys3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fd;
+  rc = sys3(SYS_ioctl, fd, SIOCGIFFLAGS, ifr);
   if (rc == 0) {
     *(short *)(ifr + 16) |= IFF_UP;
-    rc = ioctl(fd, SIOCSIFFLAGS, ifr);
+    rc = sys3(SYS_ioctl, fd, SIOCSIFFLAGS, ifr);
   }
-  close(fd);
+  sys1(SYS_close, fd);
   return rc;
 }
 
 /* Keep exactly the capabilities in `keep` (a bit per capability number). */
-static int set_capabilities(unsigned long keep) {
+static long set_capabilities(unsigned long keep) {
   unsigned int header[2];
   unsigned int data[6];
   int cap;
+  long rc;
   for (cap = 0; cap < 64; cap++) {
     if (keep & (1UL << cap)) continue;
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+    rc = sys2(SYS_prctl, PR_CAPBSET_DROP, cap);
+    if (rc != 0 && rc != -EINVAL) return rc; /* EINVAL: this kernel has no such capability */
   }
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return -1;
+  rc = sys2(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
+  if (rc != 0) return rc;
   header[0] = 0x20080522; /* _LINUX_CAPABILITY_VERSION_3 */
   header[1] = 0;
   /* {effective, permitted, inheritable} for capabilities 0-31, then for 32-63.
    * Inheritable stays empty, as Docker has done since CVE-2022-24769. */
   data[0] = (unsigned int)keep;  data[1] = (unsigned int)keep;  data[2] = 0;
   data[3] = (unsigned int)(keep >> 32);  data[4] = (unsigned int)(keep >> 32);  data[5] = 0;
-  return (int)syscall(SYS_capset, header, data);
+  return sys2(SYS_capset, header, data);
 }
 
-static void reset_signals(void) {
-  unsigned char none[128];
+/* Every disposition back to SIG_DFL (Bun ignores SIGPIPE and SIGXFSZ, and that would survive
+ * execve), then unblock everything. The kernel's sigaction: handler, flags, restorer, mask. */
+static long reset_signals(void) {
+  unsigned long action[4];
+  unsigned long none = 0;
   int sig;
+  memset(action, 0, sizeof action);
   for (sig = 1; sig < 65; sig++) {
     if (sig == 9 || sig == 19) continue;
-    signal(sig, (void (*)(int))0); /* SIG_DFL; glibc refuses its internal ones, which is fine */
+    sys4(SYS_rt_sigaction, sig, action, 0, 8);
   }
-  memset(none, 0, sizeof none);
-  pthread_sigmask(SIG_SETMASK, none, 0);
+  return sys4(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
 }
 
-/* execvpe without glibc's allocation: PATH lookup as a shell does it.
- * Returns the errno that best explains the failure (ENOENT: not found, EACCES: not executable). */
-static int exec_command(const char *file, const char *path, char *const argv[], char *const envp[]) {
+/* execvpe without glibc: PATH lookup as a shell does it. Returns the -errno that best explains
+ * the failure (-ENOENT: not found, -EACCES: not executable). */
+static long exec_command(const char *file, const char *path, char *const argv[], char *const envp[]) {
   char buf[4096];
   const char *p = path;
   size_t flen = strlen(file);
   int seen_eacces = 0;
+  long rc;
   int i;
   for (i = 0; file[i]; i++) {
-    if (file[i] == '/') {
-      execve(file, argv, envp);
-      return errno;
-    }
+    if (file[i] == '/') return sys3(SYS_execve, file, argv, envp);
   }
-  if (flen == 0) return ENOENT;
+  if (flen == 0) return -ENOENT;
   while (1) {
     const char *end = p;
     size_t dlen;
@@ -210,56 +273,58 @@ static int exec_command(const char *file, const char *path, char *const argv[], 
       if (dlen == 0) { buf[0] = '.'; dlen = 1; } else memcpy(buf, p, dlen);
       buf[dlen] = '/';
       memcpy(buf + dlen + 1, file, flen + 1);
-      execve(buf, argv, envp);
-      if (errno == EACCES) seen_eacces = 1;
-      else if (errno != ENOENT && errno != ENOTDIR) return errno;
+      rc = sys3(SYS_execve, buf, argv, envp);
+      if (rc == -EACCES) seen_eacces = 1;
+      else if (rc != -ENOENT && rc != -ENOTDIR) return rc;
     }
     if (*end == 0) break;
     p = end + 1;
   }
-  return seen_eacces ? EACCES : ENOENT;
+  return seen_eacces ? -EACCES : -ENOENT;
 }
 
-static int run_op(struct job *job, struct op *op) {
+/* One operation: 0, or -errno. */
+static long run_op(struct job *job, struct op *op) {
+  long rc;
   switch (op->kind) {
   case OP_MOUNT:
-    return mount(op->s1, op->s2, op->s3, (unsigned long)op->n1, op->s4);
+    return sys5(SYS_mount, op->s1, op->s2, op->s3, op->n1, op->s4);
   case OP_MKDIR:
     return mkdir_all(op->s1, (unsigned int)op->n1);
   case OP_MKNOD:
-    if (mknod(op->s1, (unsigned int)op->n1, (unsigned long)op->n2) != 0 && errno != EEXIST) return -1;
-    return 0;
+    rc = sys_mknod(op->s1, op->n1, op->n2);
+    return rc == -EEXIST ? 0 : rc;
   case OP_SYMLINK:
-    if (symlink(op->s1, op->s2) != 0 && errno != EEXIST) return -1;
-    return 0;
+    rc = sys_symlink(op->s1, op->s2);
+    return rc == -EEXIST ? 0 : rc;
   case OP_CHDIR:
-    return chdir(op->s1);
+    return sys1(SYS_chdir, op->s1);
   case OP_PIVOT_ROOT:
-    return (int)syscall(SYS_pivot_root, op->s1, op->s2);
+    return sys2(SYS_pivot_root, op->s1, op->s2);
   case OP_UMOUNT2:
-    return umount2(op->s1, (int)op->n1);
+    return sys2(SYS_umount2, op->s1, op->n1);
   case OP_SETHOSTNAME:
-    return sethostname(op->s1, strlen(op->s1));
+    return sys2(SYS_sethostname, op->s1, strlen(op->s1));
   case OP_WAIT_PARENT: {
     char byte;
-    ssize_t n;
-    do n = read(job->sync_fd, &byte, 1); while (n < 0 && errno == EINTR);
-    if (n != 1) { errno = n == 0 ? EINTR : errno; return -1; } /* the parent went away */
-    close(job->sync_fd);
+    do rc = sys3(SYS_read, job->sync_fd, &byte, 1); while (rc == -EINTR);
+    if (rc != 1) return rc < 0 ? rc : -EINTR; /* end of file: the parent went away */
+    sys1(SYS_close, job->sync_fd);
     return 0;
   }
   case OP_SET_PDEATHSIG:
     /* If the parent died before this call, wait-parent sees end of file and fails. */
-    return prctl(PR_SET_PDEATHSIG, (unsigned long)op->n1, 0, 0, 0);
+    return sys2(SYS_prctl, PR_SET_PDEATHSIG, op->n1);
   case OP_UMASK:
-    umask((unsigned int)op->n1);
+    sys1(SYS_umask, op->n1);
     return 0;
   case OP_REDIRECT: {
-    int fd = open(op->s1, (int)op->n1, 0);
-    if (fd < 0) return -1;
-    if (fd != (int)op->n2) {
-      if (dup2(fd, (int)op->n2) < 0) return -1;
-      close(fd);
+    long fd = sys_open(op->s1, op->n1);
+    if (fd < 0) return fd;
+    if (fd != op->n2) {
+      rc = sys_dup2(fd, op->n2);
+      if (rc < 0) return rc;
+      sys1(SYS_close, fd);
     }
     return 0;
   }
@@ -268,81 +333,86 @@ static int run_op(struct job *job, struct op *op) {
   case OP_CAPABILITIES:
     return set_capabilities((unsigned long)op->n1);
   case OP_RESET_SIGNALS:
-    reset_signals();
-    return 0;
+    return reset_signals();
   case OP_CLOSE_FDS:
-    return (int)syscall(SYS_close_range, (unsigned int)op->n1, ~0U, CLOSE_RANGE_CLOEXEC);
+    return sys3(SYS_close_range, op->n1, ~0U, CLOSE_RANGE_CLOEXEC);
   case OP_MASK:
     /* /dev/null over a file; a directory gets an empty read-only tmpfs instead */
-    if (mount("/dev/null", op->s1, 0, MS_BIND, 0) == 0) return 0;
-    if (errno != ENOTDIR) return -1;
-    return mount("tmpfs", op->s1, "tmpfs", MS_RDONLY, 0);
+    rc = sys5(SYS_mount, "/dev/null", op->s1, 0, MS_BIND, 0);
+    if (rc != -ENOTDIR) return rc;
+    return sys5(SYS_mount, "tmpfs", op->s1, "tmpfs", MS_RDONLY, 0);
   case OP_EXECVE:
-    errno = exec_command(op->s1, op->s2, (char *const *)op->s3, (char *const *)op->s4);
-    return -1;
+    return exec_command(op->s1, op->s2, (char *const *)op->s3, (char *const *)op->s4);
   }
-  errno = EINVAL;
-  return -1;
+  return -EINVAL;
 }
 
 static int child_main(void *arg) {
   struct job *job = (struct job *)arg;
-  long i;
-  close(job->parent_report_fd);
-  close(job->parent_sync_fd);
+  long i, rc;
+  sys1(SYS_close, job->parent_report_fd);
+  sys1(SYS_close, job->parent_sync_fd);
   for (i = 0; i < job->nops; i++) {
     struct op *op = &job->ops[i];
-    if (run_op(job, op) != 0) {
-      if ((op->opt & OPT_IGNORE_ENOENT) && errno == ENOENT) continue;
-      fail(job, i, errno);
-    }
+    rc = run_op(job, op);
+    if (rc == 0) continue;
+    if ((op->opt & OPT_IGNORE_ENOENT) && rc == -ENOENT) continue;
+    fail(job, i, (int)-rc);
   }
   fail(job, job->nops, EINVAL); /* a plan must end in execve */
   return 0;
 }
 
-/* Called from JavaScript on Bun's main thread. Returns the child's pid, or -errno. */
-long minic_spawn(struct job *job, long clone_flags) {
-  unsigned char all[128], old[128];
-  size_t stack_size = 256 * 1024;
-  char *stack = malloc(stack_size);
-  long pid;
-  if (!stack) return -12;
-  /* No signal may run a Bun handler in the child between clone and execve. */
-  memset(all, 0xff, sizeof all);
-  pthread_sigmask(SIG_SETMASK, all, old);
-  pid = clone(child_main, stack + stack_size, (int)clone_flags, job);
-  if (pid < 0) pid = -errno;
-  pthread_sigmask(SIG_SETMASK, old, 0);
-  free(stack);
-  return pid;
-}
+#define STACK_SIZE (256 * 1024)
 
-struct watch { int pid; int fd; };
+struct watch { long pid; int fd; char *stack; };
 
+/* Reap the child, then free its stack (it ran on it until execve or exit), then report. */
 static void *watch_thread(void *arg) {
   struct watch w = *(struct watch *)arg;
   int status = 0;
-  int rc;
+  long rc;
   free(arg);
-  do rc = waitpid(w.pid, &status, 0x40000000 /* __WALL */); while (rc < 0 && errno == EINTR);
-  if (rc < 0) status = -errno;
-  write(w.fd, &status, sizeof status);
-  close(w.fd);
+  do rc = sys4(SYS_wait4, w.pid, &status, WALL, 0); while (rc == -EINTR);
+  if (rc < 0) status = (int)rc;
+  free(w.stack);
+  sys3(SYS_write, w.fd, &status, sizeof status);
+  sys1(SYS_close, w.fd);
   return 0;
 }
 
-/* Reap `pid` on a native thread and write its wait status (4 bytes) to `fd`:
- * the event loop reads the pipe, so exit latency is one wake-up, not a poll interval. */
-int minic_watch(int pid, int fd) {
+/*
+ * Called from JavaScript on Bun's main thread: clone a child that runs job's plan, and a thread
+ * that reaps it and writes its wait status to job->exit_fd. Returns the pid, or -errno.
+ * The job and everything it points to must stay alive until that status has been written.
+ */
+long minic_spawn(struct job *job, long clone_flags) {
+  unsigned char all[128], old[128];
+  char *stack = malloc(STACK_SIZE);
   struct watch *w = malloc(sizeof(struct watch));
   unsigned long thread;
+  long pid;
   int rc;
-  if (!w) return -12;
+  if (!stack || !w) { free(stack); free(w); return -ENOMEM; }
+  /* No signal may run a Bun handler in the child between clone and execve. */
+  memset(all, 0xff, sizeof all);
+  pthread_sigmask(SIG_SETMASK, all, old);
+  pid = clone(child_main, stack + STACK_SIZE, (int)clone_flags | CLONE_VM_IF_SAFE, job);
+  if (pid < 0) pid = -(long)*__errno_location();
+  pthread_sigmask(SIG_SETMASK, old, 0);
+  if (pid < 0) { free(stack); free(w); return pid; }
   w->pid = pid;
-  w->fd = fd;
+  w->fd = job->exit_fd;
+  w->stack = stack;
   rc = pthread_create(&thread, 0, watch_thread, w);
-  if (rc != 0) { free(w); return -rc; }
+  if (rc != 0) {
+    /* Nobody could ever report this child: stop it now, while its stack is still ours. */
+    sys2(SYS_kill, pid, SIGKILL);
+    while (sys4(SYS_wait4, pid, 0, WALL, 0) == -EINTR) {}
+    free(stack);
+    free(w);
+    return -rc;
+  }
   pthread_detach(thread);
-  return 0;
+  return pid;
 }

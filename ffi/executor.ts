@@ -2,7 +2,7 @@
 // their binary encoding, and the two entry points (spawn a child that runs a plan,
 // watch a pid's exit). What a plan contains is decided in src/plan.ts, not here.
 import { cc, ptr } from "bun:ffi";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import executorSource from "./executor.c" with { type: "text" };
 
@@ -97,7 +97,7 @@ const O_RDWR = 2;
 export interface EncodedPlan {
   table: Uint8Array;
   count: number;
-  /** Buffers the table points into. They must stay referenced until clone has returned. */
+  /** Buffers the table points into: see SpawnedPlan.inUse for how long they must live. */
   pins: Uint8Array[];
 }
 
@@ -218,13 +218,12 @@ export function cloneFlagBits(flags: CloneFlag[]): number {
 
 interface NativeExecutor {
   spawn(job: Uint8Array, cloneFlags: number): number;
-  watch(pid: number, fd: number): number;
 }
 
 let loaded: NativeExecutor | null = null;
 
 /**
- * Compile the executor with TinyCC (about 8 ms). The C text is embedded in the binary and
+ * Compile the executor with TinyCC (about 3 ms here). The C text is embedded in the binary and
  * written to `cacheDir` first, because TinyCC cannot read Bun's embedded $bunfs paths.
  */
 export function loadExecutor(cacheDir: string): NativeExecutor {
@@ -233,20 +232,17 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
   const sourcePath = join(cacheDir, `executor-${digest}.c`);
   if (!existsSync(sourcePath)) {
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    writeFileSync(sourcePath, executorSource, { mode: 0o600 });
+    // Written aside and renamed: a concurrent minic must never compile a half-written file.
+    const temporary = `${sourcePath}.tmp-${process.pid}`;
+    writeFileSync(temporary, executorSource, { mode: 0o600 });
+    renameSync(temporary, sourcePath);
   }
   const library = cc({
     source: sourcePath,
-    symbols: {
-      minic_spawn: { args: ["ptr", "i64"], returns: "i64" },
-      minic_watch: { args: ["i32", "i32"], returns: "i32" },
-    },
+    symbols: { minic_spawn: { args: ["ptr", "i64"], returns: "i64" } },
   });
-  const { minic_spawn, minic_watch } = library.symbols;
-  loaded = {
-    spawn: (job, cloneFlags) => Number(minic_spawn(ptr(job), cloneFlags)),
-    watch: (pid, fd) => minic_watch(pid, fd),
-  };
+  const { minic_spawn } = library.symbols;
+  loaded = { spawn: (job, cloneFlags) => Number(minic_spawn(ptr(job), cloneFlags)) };
   return loaded;
 }
 
@@ -257,16 +253,28 @@ export interface SpawnFds {
   /** Read end of the sync pipe: the child's wait-parent op blocks on it. */
   syncRead: number;
   syncWrite: number;
+  /** Write end of the exit pipe: a native thread writes the child's wait status (4 bytes). */
+  exitWrite: number;
 }
 
-const JOB_SIZE = 32; // struct job: ops, nops, then four ints
+const JOB_SIZE = 40; // struct job: ops, nops, then six ints
+
+/** A cloned child, and the memory it reads until it has exec'd or exited. */
+export interface SpawnedPlan {
+  pid: number;
+  /**
+   * The job, the op table and every string they point to. On x86_64 the child shares our memory
+   * (CLONE_VM) and reads them until execve, so hold this until the exit status has arrived:
+   * JSC frees unreferenced buffers early (3 of 1500 children once exec'd garbage argv).
+   */
+  inUse: unknown[];
+}
 
 /**
- * Clone a child with `cloneFlags` that runs `plan`. Returns the pid, or -errno.
- * Pins stay referenced through the call: JSC may free a dead local early, and the child
- * reads these buffers after clone (3 of 1500 children exec'd garbage before this rule).
+ * Clone a child with `cloneFlags` that runs `plan`, and a native thread that reaps it and writes
+ * its wait status to `fds.exitWrite`. The pid is -errno if clone failed.
  */
-export function spawnPlan(executor: NativeExecutor, plan: EncodedPlan, cloneFlags: number, fds: SpawnFds): number {
+export function spawnPlan(executor: NativeExecutor, plan: EncodedPlan, cloneFlags: number, fds: SpawnFds): SpawnedPlan {
   const job = new Uint8Array(JOB_SIZE);
   const view = new DataView(job.buffer);
   view.setBigUint64(0, plan.count === 0 ? 0n : BigInt(ptr(plan.table)), true);
@@ -275,14 +283,7 @@ export function spawnPlan(executor: NativeExecutor, plan: EncodedPlan, cloneFlag
   view.setInt32(20, fds.syncRead, true);
   view.setInt32(24, fds.reportRead, true);
   view.setInt32(28, fds.syncWrite, true);
+  view.setInt32(32, fds.exitWrite, true);
   const pid = executor.spawn(job, cloneFlags);
-  keepAlive(job, plan.table, plan.pins);
-  return pid;
-}
-
-let sink: unknown = null;
-/** Make the buffers observably live past the call above. */
-function keepAlive(...values: unknown[]): void {
-  sink = values;
-  sink = null;
+  return { pid, inUse: [job, plan.table, plan.pins] };
 }

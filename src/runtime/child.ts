@@ -1,7 +1,7 @@
 // The process model's parent side: clone a child that runs the plan natively, let it go,
 // learn whether it reached execve, and learn how it exited. See ARCHITECTURE.md.
 import { read } from "node:fs";
-import { cloneFlagBits, encodePlan, loadExecutor, spawnPlan } from "../../ffi/executor.ts";
+import { cloneFlagBits, encodePlan, loadExecutor, spawnPlan, type SpawnedPlan } from "../../ffi/executor.ts";
 import { close, pipe, SystemError, writeAll } from "../../ffi/libc.ts";
 import type { Plan } from "./plan.ts";
 
@@ -26,27 +26,22 @@ export function startChild(plan: Plan, executorCacheDir: string): Child {
   const encoded = encodePlan(plan.ops);
   const report = pipe();
   const sync = pipe();
-  const pid = spawnPlan(executor, encoded, cloneFlagBits(plan.cloneFlags), {
+  const exit = pipe();
+  let spawned: SpawnedPlan | null = spawnPlan(executor, encoded, cloneFlagBits(plan.cloneFlags), {
     reportWrite: report.writeEnd,
     reportRead: report.readEnd,
     syncRead: sync.readEnd,
     syncWrite: sync.writeEnd,
+    exitWrite: exit.writeEnd,
   });
+  const pid = spawned.pid;
   close(report.writeEnd);
   close(sync.readEnd);
   if (pid < 0) {
-    close(report.readEnd);
-    close(sync.writeEnd);
+    for (const fd of [report.readEnd, sync.writeEnd, exit.readEnd, exit.writeEnd]) close(fd);
     throw new SystemError("clone", -pid);
   }
-
-  const exit = pipe();
-  const watching = executor.watch(pid, exit.writeEnd);
-  if (watching < 0) {
-    close(exit.readEnd);
-    close(exit.writeEnd);
-    throw new SystemError("pthread_create", -watching);
-  }
+  // exit.writeEnd now belongs to the native thread that reaps the child.
 
   let released = false;
   return {
@@ -68,6 +63,7 @@ export function startChild(plan: Plan, executorCacheDir: string): Child {
     }),
     exited: readUpTo(exit.readEnd, 4).then((bytes) => {
       close(exit.readEnd);
+      spawned = null; // the child is gone: its plan's memory may be freed now
       return bytes.readInt32LE(0);
     }),
   };

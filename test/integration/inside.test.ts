@@ -6,7 +6,9 @@ import { ROOTFS, run } from "../support/minic.ts";
 
 describe("inside a container", () => {
   test("the command is PID 1 and ps shows only the container's processes", async () => {
-    const r = await run(["sh", "-c", "echo $$; sleep 5 & ps -o pid,comm; kill %1"]);
+    // Wait until the background child has exec'd sleep: before that, ps would list it as sh.
+    const script = 'echo $$; sleep 5 & until [ "$(cat /proc/$!/comm)" = sleep ]; do :; done; ps -o pid,comm; kill %1';
+    const r = await run(["sh", "-c", script]);
     expect(r.code).toBe(0);
     const [pid, header, ...rows] = r.stdout.trim().split("\n");
     expect(pid).toBe("1");
