@@ -51,7 +51,8 @@ enum {
   SYS_wait4 = 61, SYS_chdir = 80, SYS_mkdir = 83, SYS_symlink = 88, SYS_mknod = 133,
   SYS_umask = 95, SYS_rt_sigaction = 13, SYS_rt_sigprocmask = 14, SYS_capset = 126,
   SYS_prctl = 157, SYS_pivot_root = 155, SYS_mount = 165, SYS_umount2 = 166,
-  SYS_sethostname = 170, SYS_close_range = 436
+  SYS_sethostname = 170, SYS_close_range = 436, SYS_openat = 257, SYS_mkdirat = 258,
+  SYS_fstat = 5, SYS_openat2 = 437, SYS_mount_setattr = 442
 };
 #define CLONE_VM_IF_SAFE 0x00000100
 #else
@@ -70,7 +71,7 @@ enum {
   SYS_chdir = 49, SYS_mkdirat = 34, SYS_symlinkat = 36, SYS_mknodat = 33, SYS_umask = 166,
   SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_capset = 91, SYS_prctl = 167,
   SYS_pivot_root = 41, SYS_mount = 40, SYS_umount2 = 39, SYS_sethostname = 161,
-  SYS_close_range = 436
+  SYS_close_range = 436, SYS_fstat = 80, SYS_openat2 = 437, SYS_mount_setattr = 442
 };
 #else
 #error "minic's executor knows the system call numbers of x86_64 and aarch64 only"
@@ -122,6 +123,21 @@ enum {
 #define SOCK_DGRAM 2
 #define SOCK_CLOEXEC 02000000
 #define WALL 0x40000000
+#define ELOOP 40
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOFOLLOW 0400000
+#define O_DIRECTORY 0200000
+#define O_CLOEXEC 02000000
+#define O_PATH 010000000
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_IN_ROOT 0x10
+#define AT_EMPTY_PATH 0x1000
+#define AT_RECURSIVE 0x8000
+#define MOUNT_ATTR_RDONLY 1
+/* Not an errno: the destination resolved to the container's root directory itself. */
+#define MINIC_EROOT 10001
 
 /* Operation kinds: keep in step with OP_CODES in ffi/executor.ts. */
 enum {
@@ -142,7 +158,11 @@ enum {
   OP_RESET_SIGNALS = 15,
   OP_CLOSE_FDS = 16,
   OP_EXECVE = 17,
-  OP_MASK = 18
+  OP_MASK = 18,
+  OP_OPEN_ROOT = 19,
+  OP_MKPATH_IN_ROOT = 20,
+  OP_MOUNT_IN_ROOT = 21,
+  OP_READONLY_IN_ROOT = 22
 };
 
 /* Bit in op.opt: an ENOENT from this op is not an error (masking paths a kernel may lack). */
@@ -283,8 +303,116 @@ static long exec_command(const char *file, const char *path, char *const argv[],
   return seen_eacces ? -EACCES : -ENOENT;
 }
 
+/*
+ * Mount destinations chosen by the user are resolved inside the container's root, never on the
+ * host: openat2 with RESOLVE_IN_ROOT treats "/" and ".." as the root's, so a rootfs whose /data
+ * is a symlink to /etc or ../../.. gets the volume at its own /etc or root (CVE-2021-30465).
+ */
+struct open_how { unsigned long flags, mode, resolve; };
+
+static long open_in_root(int root_fd, const char *path, long flags) {
+  struct open_how how;
+  how.flags = (unsigned long)(flags | O_CLOEXEC);
+  how.mode = 0;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return sys4(SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+/* Create the missing components of `path` inside the root, each one relative to its parent's
+ * resolved fd; the last one is an empty file when `last_is_file`. */
+static long mkpath_in_root(int root_fd, const char *path, unsigned int mode, int last_is_file) {
+  char buf[4096];
+  size_t n = strlen(path);
+  size_t i, start;
+  long parent, fd, rc;
+  if (n == 0 || n >= sizeof buf) return -EINVAL;
+  memcpy(buf, path, n + 1);
+  parent = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+  if (parent < 0) return parent;
+  i = 0;
+  while (1) {
+    int last;
+    while (buf[i] == '/') i++;
+    if (buf[i] == 0) break;
+    start = i;
+    while (buf[i] && buf[i] != '/') i++;
+    last = buf[i] == 0 || (buf[i] == '/' && buf[i + 1] == 0);
+    buf[i] = 0;
+    fd = open_in_root(root_fd, buf, O_PATH);
+    if (fd == -ENOENT) {
+      if (last && last_is_file) {
+        rc = sys4(SYS_openat, parent, buf + start, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0) sys1(SYS_close, rc);
+      } else {
+        rc = sys3(SYS_mkdirat, parent, buf + start, mode);
+      }
+      if (rc < 0 && rc != -EEXIST) { sys1(SYS_close, parent); return rc; }
+      fd = open_in_root(root_fd, buf, O_PATH);
+    }
+    sys1(SYS_close, parent);
+    if (fd < 0) return fd;
+    parent = fd;
+    if (last) break;
+    buf[i] = '/';
+    i++;
+  }
+  sys1(SYS_close, parent);
+  return 0;
+}
+
+/* st_dev and st_ino open both x86_64's and the generic struct stat. */
+static long same_inode(long a, long b) {
+  unsigned long sa[18], sb[18];
+  long rc = sys2(SYS_fstat, a, sa);
+  if (rc < 0) return rc;
+  rc = sys2(SYS_fstat, b, sb);
+  if (rc < 0) return rc;
+  return sa[0] == sb[0] && sa[1] == sb[1];
+}
+
+/* "/proc/self/fd/N": the host's /proc is still mounted, so this names exactly the resolved inode. */
+static void fd_path(char *out, long fd) {
+  char digits[24];
+  int n = 0;
+  const char *prefix = "/proc/self/fd/";
+  do { digits[n++] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0);
+  while (*prefix) *out++ = *prefix++;
+  while (n > 0) *out++ = digits[--n];
+  *out = 0;
+}
+
+static long mount_in_root(int root_fd, struct op *op) {
+  char target[40];
+  long fd = open_in_root(root_fd, op->s2, O_PATH);
+  long rc;
+  if (fd < 0) return fd;
+  rc = same_inode(fd, root_fd);
+  if (rc == 1) rc = -MINIC_EROOT;
+  if (rc == 0) {
+    fd_path(target, fd);
+    rc = sys5(SYS_mount, op->s1, target, op->s3, op->n1, op->s4);
+  }
+  sys1(SYS_close, fd);
+  return rc;
+}
+
+struct mount_attr { unsigned long attr_set, attr_clr, propagation, userns_fd; };
+
+/* Read-only for the mount at `path` and every mount below it, in one call. */
+static long readonly_in_root(int root_fd, const char *path) {
+  struct mount_attr attr;
+  long fd = open_in_root(root_fd, path, O_PATH);
+  long rc;
+  if (fd < 0) return fd;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  rc = sys5(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+  sys1(SYS_close, fd);
+  return rc;
+}
+
 /* One operation: 0, or -errno. */
-static long run_op(struct job *job, struct op *op) {
+static long run_op(struct job *job, struct op *op, int *root_fd) {
   long rc;
   switch (op->kind) {
   case OP_MOUNT:
@@ -341,6 +469,17 @@ static long run_op(struct job *job, struct op *op) {
     rc = sys5(SYS_mount, "/dev/null", op->s1, 0, MS_BIND, 0);
     if (rc != -ENOTDIR) return rc;
     return sys5(SYS_mount, "tmpfs", op->s1, "tmpfs", MS_RDONLY, 0);
+  case OP_OPEN_ROOT:
+    rc = sys4(SYS_openat, -100 /* AT_FDCWD */, op->s1, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    if (rc < 0) return rc;
+    *root_fd = (int)rc;
+    return 0;
+  case OP_MKPATH_IN_ROOT:
+    return mkpath_in_root(*root_fd, op->s1, (unsigned int)op->n1, op->n2 != 0);
+  case OP_MOUNT_IN_ROOT:
+    return mount_in_root(*root_fd, op);
+  case OP_READONLY_IN_ROOT:
+    return readonly_in_root(*root_fd, op->s1);
   case OP_EXECVE:
     return exec_command(op->s1, op->s2, (char *const *)op->s3, (char *const *)op->s4);
   }
@@ -350,11 +489,12 @@ static long run_op(struct job *job, struct op *op) {
 static int child_main(void *arg) {
   struct job *job = (struct job *)arg;
   long i, rc;
+  int root_fd = -1;
   sys1(SYS_close, job->parent_report_fd);
   sys1(SYS_close, job->parent_sync_fd);
   for (i = 0; i < job->nops; i++) {
     struct op *op = &job->ops[i];
-    rc = run_op(job, op);
+    rc = run_op(job, op, &root_fd);
     if (rc == 0) continue;
     if ((op->opt & OPT_IGNORE_ENOENT) && rc == -ENOENT) continue;
     fail(job, i, (int)-rc);

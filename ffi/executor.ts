@@ -79,12 +79,17 @@ export type Op =
   | { op: "reset-signals" }
   | { op: "close-fds"; from: number }
   | { op: "mask"; path: string }
+  | { op: "open-root"; path: string }
+  | { op: "mkpath-in-root"; path: string; mode: string; lastIsFile: boolean }
+  | { op: "mount-in-root"; source: string; target: string; fstype: string | null; flags: MountFlag[]; data: string | null }
+  | { op: "readonly-in-root"; path: string }
   | { op: "execve"; file: string; searchPath: string; argv: string[]; env: string[] };
 
 const OP_CODES: Record<Op["op"], number> = {
   mount: 1, mkdir: 2, mknod: 3, symlink: 4, chdir: 5, pivot_root: 6, umount2: 7, sethostname: 8,
   "wait-parent": 9, "set-pdeathsig": 10, umask: 11, redirect: 12, "link-up": 13, capabilities: 14,
-  "reset-signals": 15, "close-fds": 16, execve: 17, mask: 18,
+  "reset-signals": 15, "close-fds": 16, execve: 17, mask: 18, "open-root": 19, "mkpath-in-root": 20,
+  "mount-in-root": 21, "readonly-in-root": 22,
 };
 
 const OPT_IGNORE_ENOENT = 1;
@@ -132,7 +137,7 @@ export function encodePlan(ops: Op[]): EncodedPlan {
         s[1] = cstring(op.target);
         s[2] = cstring(op.fstype);
         s[3] = cstring(op.data);
-        n1 = BigInt(op.flags.reduce((bits, flag) => bits | MOUNT_FLAGS[flag], 0) >>> 0);
+        n1 = mountFlagBits(op.flags);
         if (op.optional) opt |= OPT_IGNORE_ENOENT;
         break;
       case "mkdir":
@@ -180,6 +185,22 @@ export function encodePlan(ops: Op[]): EncodedPlan {
       case "link-up":
         s[0] = cstring(op.interface);
         break;
+      case "open-root":
+      case "readonly-in-root":
+        s[0] = cstring(op.path);
+        break;
+      case "mkpath-in-root":
+        s[0] = cstring(op.path);
+        n1 = BigInt(parseInt(op.mode, 8));
+        n2 = op.lastIsFile ? 1n : 0n;
+        break;
+      case "mount-in-root":
+        s[0] = cstring(op.source);
+        s[1] = cstring(op.target);
+        s[2] = cstring(op.fstype);
+        s[3] = cstring(op.data);
+        n1 = mountFlagBits(op.flags);
+        break;
       case "capabilities":
         n1 = op.keep.reduce((bits, cap) => bits | (1n << BigInt(CAPABILITIES[cap])), 0n);
         break;
@@ -204,6 +225,13 @@ export function encodePlan(ops: Op[]): EncodedPlan {
   });
   return { table, count: ops.length, pins };
 }
+
+function mountFlagBits(flags: MountFlag[]): bigint {
+  return BigInt(flags.reduce((bits, flag) => bits | MOUNT_FLAGS[flag], 0) >>> 0);
+}
+
+/** Not an errno: the executor's code for a mount destination that resolved to the root itself. */
+export const EXECUTOR_EROOT = 10001;
 
 /** glibc's makedev, in BigInt so large majors do not hit 32-bit JS bitwise limits. */
 function makedev(major: number, minor: number): bigint {

@@ -1,12 +1,16 @@
 import { MinicError } from "../runtime/errors.ts";
 import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../runtime/options.ts";
-import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../runtime/volumes.ts";
+import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec, type FlagValues } from "./argv.ts";
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: "rootfs", kind: "string", valueHint: "DIR", description: `Root filesystem to run on, never modified (default ${DEFAULT_ROOTFS})` },
   { name: "name", kind: "string", valueHint: "NAME", description: "Name the container (unique; default: generated)" },
   { name: "hostname", kind: "string", valueHint: "NAME", description: "Hostname inside the container (default: the container's name)" },
   { name: "env", short: "e", kind: "list", valueHint: "K=V", description: "Set an environment variable; -e K copies K from your environment (repeatable)" },
+  { name: "volume", short: "v", kind: "list", valueHint: "HOST:CTR[:ro|rw]", description: "Bind mount a host file or directory (a missing directory is created) (repeatable)" },
+  { name: "tmpfs", kind: "list", valueHint: "PATH[:OPTS]", description: "Mount a private tmpfs (default nosuid,nodev,mode=1777; OPTS like size=64m,mode=0755) (repeatable)" },
+  { name: "mount", kind: "list", valueHint: "SPEC", description: "Long form: type=bind|tmpfs,source=HOST,target=CTR[,readonly][,tmpfs-size=S][,tmpfs-mode=M] (repeatable)" },
   { name: "workdir", short: "w", kind: "string", valueHint: "DIR", description: "Working directory inside the container, created if missing" },
   { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the container" },
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
@@ -39,8 +43,20 @@ export function parseRunArgs(argv: string[]): RunRequest {
       remove: booleanFlag(flags, "rm"),
       readOnly: booleanFlag(flags, "read-only"),
       network,
+      mounts: parseMounts(flags),
       interactive: booleanFlag(flags, "interactive"),
       dryRun: booleanFlag(flags, "dry-run"),
     },
   };
+}
+
+/** -v first, then --mount, then --tmpfs: each kind in the order given (the plan sorts by depth). */
+function parseMounts(flags: FlagValues): MountRequest[] {
+  const mounts = [
+    ...listFlag(flags, "volume").map(parseVolumeFlag),
+    ...listFlag(flags, "mount").map(parseMountFlag),
+    ...listFlag(flags, "tmpfs").map(parseTmpfsFlag),
+  ];
+  checkDistinctDestinations(mounts);
+  return mounts;
 }

@@ -8,7 +8,8 @@ import {
 import { containerEnv } from "./env.ts";
 import { MinicError } from "./errors.ts";
 import type { RunOptions } from "./options.ts";
-import { OCI_VERSION, type NamespaceType, type Spec } from "./spec.ts";
+import { OCI_VERSION, type NamespaceType, type Spec, type SpecMount } from "./spec.ts";
+import type { MountRequest } from "./volumes.ts";
 
 /** Facts about this container that the runtime settles before the spec is built. */
 export interface SpecContext {
@@ -22,6 +23,18 @@ export interface SpecContext {
 }
 
 const HOST_NAME_MAX = 64;
+
+function specMount(request: MountRequest): SpecMount {
+  if (request.type === "bind") {
+    return {
+      destination: request.destination,
+      type: "bind",
+      source: request.source,
+      options: ["rbind", request.readonly ? "ro" : "rw"],
+    };
+  }
+  return { destination: request.destination, type: "tmpfs", source: "tmpfs", options: [...request.options] };
+}
 
 /** `minic run` flags to an OCI-shaped spec. Pure: no file system, no clock. */
 export function buildSpec(options: RunOptions, context: SpecContext): Spec {
@@ -60,7 +73,10 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     },
     root: { path: context.rootfs, readonly: options.readOnly },
     hostname,
-    mounts: DEFAULT_MOUNTS.map((mount) => ({ ...mount, options: [...mount.options] })),
+    mounts: [
+      ...DEFAULT_MOUNTS.map((mount) => ({ ...mount, options: [...mount.options] })),
+      ...options.mounts.map(specMount),
+    ],
     linux: {
       namespaces,
       devices: DEFAULT_DEVICES.map((device) => ({ ...device })),

@@ -40,6 +40,14 @@ export function describeOp(op: Op): string {
       return "close inherited file descriptors";
     case "mask":
       return `mask ${op.path}`;
+    case "open-root":
+      return `open the container's root ${op.path}`;
+    case "mkpath-in-root":
+      return `create ${op.path} in the container`;
+    case "mount-in-root":
+      return op.flags.includes("MS_BIND") ? `bind mount ${op.source} on ${op.target}` : `mount ${op.fstype ?? op.source} on ${op.target}`;
+    case "readonly-in-root":
+      return `make ${op.path} read-only`;
     case "execve":
       return `exec ${op.file}`;
   }

@@ -1,3 +1,5 @@
+import type { MountRequest } from "./volumes.ts";
+
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
 export interface RunOptions {
   rootfs: string;
@@ -10,6 +12,8 @@ export interface RunOptions {
   remove: boolean;
   readOnly: boolean;
   network: "host" | "none";
+  /** -v, --tmpfs and --mount, in the order given. */
+  mounts: MountRequest[];
   interactive: boolean;
   dryRun: boolean;
 }

@@ -5,7 +5,9 @@ import type { CloneFlag, Op } from "../../ffi/executor.ts";
 import { DEV_SYMLINKS } from "./defaults.ts";
 import { searchPath } from "./env.ts";
 import { parseMountOptions } from "./mount-options.ts";
-import type { NamespaceType, Spec } from "./spec.ts";
+import type { SourceKind } from "./bind-sources.ts";
+import type { NamespaceType, Spec, SpecMount } from "./spec.ts";
+import { API_FILESYSTEMS } from "./volumes.ts";
 
 /** Where this container's copy-on-write root lives on the host. */
 export interface RootLayout {
@@ -23,6 +25,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Keep minic's stdin as the workload's (-i); otherwise the workload reads /dev/null. */
   keepStdin: boolean;
+  /** What each bind source is on the host; a source not listed is a directory. */
+  bindSourceKinds?: ReadonlyMap<string, SourceKind>;
 }
 
 const NAMESPACE_FLAGS: Record<NamespaceType, CloneFlag> = {
@@ -48,9 +52,9 @@ export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions):
     { op: "umask", mask: "0000" },
     // Nothing mounted from here on may propagate back to the host.
     { op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REC", "MS_PRIVATE"], data: null },
-    ...enterRoot(spec, layout),
+    ...enterRoot(spec, layout, options),
     ...(namespaces.has("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
-    ...specMounts(spec),
+    ...apiMounts(spec),
     ...devices(spec),
     ...spec.linux.maskedPaths.map((path): Op => ({ op: "mask", path })),
     ...spec.linux.readonlyPaths.flatMap(readonlyPath),
@@ -78,13 +82,15 @@ export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions):
 }
 
 /**
- * Mount the overlay and make it `/` with pivot_root. Every later path is resolved inside the
- * new root, where an absolute symlink or `..` cannot lead back to the host.
+ * Mount the overlay, add the user's mounts to it, and make it `/` with pivot_root. Every later
+ * path is resolved inside the new root, where an absolute symlink or `..` cannot lead back to
+ * the host.
  */
-function enterRoot(spec: Spec, layout: RootLayout): Op[] {
+function enterRoot(spec: Spec, layout: RootLayout, options: PlanOptions): Op[] {
   const overlay = `lowerdir=${spec.root.path},upperdir=${layout.upperdir},workdir=${layout.workdir}`;
   return [
     { op: "mount", source: "overlay", target: layout.merged, fstype: "overlay", flags: [], data: overlay },
+    ...userMounts(spec, layout, options),
     { op: "chdir", path: layout.merged },
     // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it.
     { op: "pivot_root", newRoot: ".", putOld: "." },
@@ -93,8 +99,55 @@ function enterRoot(spec: Spec, layout: RootLayout): Op[] {
   ];
 }
 
-function specMounts(spec: Spec): Op[] {
-  return spec.mounts.flatMap((mount): Op[] => {
+function isApiMount(mount: SpecMount): boolean {
+  return API_FILESYSTEMS.some((dir) => mount.destination === dir || mount.destination.startsWith(`${dir}/`));
+}
+
+function depth(path: string): number {
+  return path.split("/").filter((part) => part !== "").length;
+}
+
+/**
+ * Volumes and tmpfs mounts, while the host's paths are still reachable: destinations resolved
+ * inside the overlay (openat2 RESOLVE_IN_ROOT), parents before children, missing directories
+ * created in the writable layer. They come before /proc and /dev so none can hide those.
+ */
+function userMounts(spec: Spec, layout: RootLayout, options: PlanOptions): Op[] {
+  const mounts = spec.mounts.filter((mount) => !isApiMount(mount));
+  if (mounts.length === 0) return [];
+  const ordered = [...mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
+  return [
+    { op: "open-root", path: layout.merged },
+    ...ordered.flatMap((mount): Op[] => {
+      const { flags, data } = parseMountOptions(mount.options);
+      if (mount.type === "bind") {
+        const isFile = options.bindSourceKinds?.get(mount.source) === "file";
+        const readonly = flags.includes("MS_RDONLY");
+        return [
+          { op: "mkpath-in-root", path: mount.destination, mode: "0755", lastIsFile: isFile },
+          {
+            op: "mount-in-root",
+            source: mount.source,
+            target: mount.destination,
+            fstype: null,
+            // A bind ignores MS_RDONLY; read-only is applied to the whole tree just after.
+            flags: flags.filter((flag) => flag !== "MS_RDONLY"),
+            data: null,
+          },
+          ...(readonly ? [{ op: "readonly-in-root", path: mount.destination } satisfies Op] : []),
+        ];
+      }
+      return [
+        { op: "mkpath-in-root", path: mount.destination, mode: "0755", lastIsFile: false },
+        { op: "mount-in-root", source: mount.source, target: mount.destination, fstype: mount.type, flags, data },
+      ];
+    }),
+  ];
+}
+
+/** /proc, /dev and /sys with what lives in them, inside the new root. */
+function apiMounts(spec: Spec): Op[] {
+  return spec.mounts.filter(isApiMount).flatMap((mount): Op[] => {
     const { flags, data } = parseMountOptions(mount.options);
     return [
       { op: "mkdir", path: mount.destination, mode: "0755" },

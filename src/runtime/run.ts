@@ -1,5 +1,7 @@
 // `minic run`: from options to a finished container, with every failure path cleaned up.
+import { EXECUTOR_EROOT } from "../../ffi/executor.ts";
 import { strerror } from "../../ffi/libc.ts";
+import { createBindSources, inspectBindSources, removeBindSources } from "./bind-sources.ts";
 import { buildSpec } from "./build-spec.ts";
 import { exitCodeOf, startChild, type SetupFailure } from "./child.ts";
 import { describeOp } from "./describe-op.ts";
@@ -29,6 +31,8 @@ export interface PreparedRun {
   name: string;
   spec: Spec;
   plan: Plan;
+  /** Bind sources -v will create as directories before the container starts. */
+  missingSources: string[];
 }
 
 /** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
@@ -40,8 +44,12 @@ export function prepareRun(options: RunOptions): PreparedRun {
   const name = options.name ?? generateName();
   validateName(name);
   const spec = buildSpec(options, { id, name, rootfs, home: rootHome(rootfs), callerEnv: process.env });
-  const plan = buildPlan(spec, rootLayout(root, id), { keepStdin: options.interactive });
-  return { id, name, spec, plan };
+  const sources = inspectBindSources(options.mounts);
+  const plan = buildPlan(spec, rootLayout(root, id), {
+    keepStdin: options.interactive,
+    bindSourceKinds: sources.kinds,
+  });
+  return { id, name, spec, plan, missingSources: sources.missing };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */
@@ -49,7 +57,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
   requireRoot();
   const root = stateRoot();
   recoverAbandoned(root);
-  const { id, name, spec, plan } = prepareRun(options);
+  const { id, name, spec, plan, missingSources } = prepareRun(options);
 
   const record: ContainerRecord = {
     id,
@@ -68,7 +76,9 @@ export async function runContainer(options: RunOptions): Promise<number> {
   let containerPid: number | null = null;
   const signals = forwardSignals(() => containerPid);
   let nameClaimed = false;
+  let createdSources: string[] = [];
   try {
+    createdSources = createBindSources(missingSources);
     createContainerDirs(root, id, () => writeRecord(root, record));
     claimName(root, name, id);
     nameClaimed = true;
@@ -103,6 +113,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
     // Nothing of a container that never ran its workload is kept, --rm or not. Its mounts lived
     // only in its own mount namespace, which died with it.
     removeContainer(root, id, nameClaimed ? name : null);
+    removeBindSources(createdSources);
     throw error;
   } finally {
     signals.stop();
@@ -113,7 +124,8 @@ function setupError(failure: SetupFailure, plan: Plan): MinicError {
   const op = plan.ops[failure.index];
   if (op === undefined) return new MinicError(`container setup failed: ${strerror(failure.errno)}`);
   if (op.op === "execve") return execError(op.file, failure.errno);
-  return new MinicError(`${describeOp(op)}: ${strerror(failure.errno)}`);
+  const reason = failure.errno === EXECUTOR_EROOT ? "it resolves to the container's root directory" : strerror(failure.errno);
+  return new MinicError(`${describeOp(op)}: ${reason}`);
 }
 
 const ENOENT = 2;

@@ -9,6 +9,7 @@ import { buildPlan } from "../../src/runtime/plan.ts";
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work",
   remove: false, readOnly: false, network: "host", interactive: false, dryRun: false,
+  mounts: [],
 };
 const layout = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
 const spec = (overrides: Partial<RunOptions> = {}) =>
@@ -102,3 +103,63 @@ describe("encoding and descriptions", () => {
     expect(describeOp({ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null })).toBe("remount / read-only");
   });
 });
+
+describe("user mounts", () => {
+  const mounts: RunOptions["mounts"] = [
+    { type: "bind", source: "/h/deep", destination: "/data/sub/deep", readonly: false, createSource: true },
+    { type: "bind", source: "/h/data", destination: "/data", readonly: true, createSource: true },
+    { type: "bind", source: "/h/file", destination: "/etc/app.conf", readonly: false, createSource: true },
+    { type: "tmpfs", destination: "/scratch", options: ["nosuid", "nodev", "mode=1777", "size=1m"] },
+  ];
+  const plan = buildPlan(spec({ mounts }), layout, { keepStdin: false, bindSourceKinds: new Map([["/h/file", "file"]]) });
+  const at = (match: (op: Op) => boolean) => indexOf(plan.ops, match);
+
+  test("come after the overlay and before pivot_root, /proc and /dev", () => {
+    const overlay = at((op) => op.op === "mount" && op.fstype === "overlay");
+    const openRoot = at((op) => op.op === "open-root");
+    const firstUser = at((op) => op.op === "mount-in-root");
+    const pivot = at((op) => op.op === "pivot_root");
+    const proc = at((op) => op.op === "mount" && op.target === "/proc");
+    expect(overlay).toBeLessThan(openRoot);
+    expect(openRoot).toBeLessThan(firstUser);
+    expect(plan.ops[openRoot]).toEqual({ op: "open-root", path: "/s/c/merged" });
+    const lastUser = plan.ops.map((op) => op.op).lastIndexOf("mount-in-root");
+    expect(lastUser).toBeLessThan(pivot);
+    expect(pivot).toBeLessThan(proc);
+  });
+
+  test("are sorted parent-first, each destination made before it is mounted", () => {
+    const userOps = plan.ops.filter((op) => op.op.endsWith("-in-root"));
+    expect(userOps.map((op) => `${op.op} ${"path" in op ? op.path : "target" in op ? op.target : ""}`)).toEqual([
+      "mkpath-in-root /data",
+      "mount-in-root /data",
+      "readonly-in-root /data",
+      "mkpath-in-root /scratch",
+      "mount-in-root /scratch",
+      "mkpath-in-root /etc/app.conf",
+      "mount-in-root /etc/app.conf",
+      "mkpath-in-root /data/sub/deep",
+      "mount-in-root /data/sub/deep",
+    ]);
+  });
+
+  test("binds are recursive; read-only comes from mount_setattr, not the bind; files get a file", () => {
+    const bind = plan.ops.find((op) => op.op === "mount-in-root" && op.target === "/data");
+    expect(bind).toEqual({ op: "mount-in-root", source: "/h/data", target: "/data", fstype: null, flags: ["MS_BIND", "MS_REC"], data: null });
+    expect(plan.ops.find((op) => op.op === "mkpath-in-root" && op.path === "/etc/app.conf")).toMatchObject({ lastIsFile: true });
+    expect(plan.ops.find((op) => op.op === "mkpath-in-root" && op.path === "/data")).toMatchObject({ lastIsFile: false });
+    const tmpfs = plan.ops.find((op) => op.op === "mount-in-root" && op.target === "/scratch");
+    expect(tmpfs).toEqual({ op: "mount-in-root", source: "tmpfs", target: "/scratch", fstype: "tmpfs", flags: ["MS_NOSUID", "MS_NODEV"], data: "mode=1777,size=1m" });
+  });
+
+  test("no user mounts, no open-root", () => {
+    expect(buildPlan(spec(), layout, { keepStdin: false }).ops.some((op) => op.op === "open-root")).toBe(false);
+  });
+
+  test("encode and describe", () => {
+    expect(encodePlan(plan.ops).count).toBe(plan.ops.length);
+    expect(describeOp({ op: "mount-in-root", source: "/h", target: "/d", fstype: null, flags: ["MS_BIND"], data: null })).toBe("bind mount /h on /d");
+    expect(describeOp({ op: "mkpath-in-root", path: "/d", mode: "0755", lastIsFile: false })).toBe("create /d in the container");
+  });
+});
+

@@ -16,6 +16,7 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   network: "host",
   interactive: false,
   dryRun: false,
+  mounts: [],
   ...overrides,
 });
 
