@@ -7,8 +7,8 @@ SOURCES  := $(shell find src ffi -type f) package.json
 ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
-TEST_DEBS  := busybox-static util-linux
-BENCH_DEBS := busybox-static runc hyperfine
+TEST_DEBS  := busybox-static util-linux tmux procps
+BENCH_DEBS := busybox-static runc hyperfine util-linux
 
 define need_debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -46,6 +46,7 @@ test: check minic
 bench: minic
 	$(call need_debs,$(BENCH_DEBS))
 	$(BUN) bench/run.ts
+	$(BUN) bench/tty.ts
 
 # The demo. Until `minic build` lands, the rootfs is assembled from the host's static busybox.
 run: minic

@@ -23,6 +23,11 @@ void free(void *p);
 int pthread_sigmask(int how, const void *set, void *old);
 int pthread_create(unsigned long *thread, const void *attr, void *(*fn)(void *), void *arg);
 int pthread_detach(unsigned long thread);
+int pthread_join(unsigned long thread, void **result);
+struct pollfd { int fd; short events; short revents; };
+int poll(struct pollfd *fds, unsigned long nfds, int timeout);
+ssize_t read(int fd, void *buf, size_t n);
+ssize_t write(int fd, const void *buf, size_t n);
 int *__errno_location(void);
 size_t strlen(const char *s);
 void *memcpy(void *dst, const void *src, size_t n);
@@ -52,7 +57,8 @@ enum {
   SYS_umask = 95, SYS_rt_sigaction = 13, SYS_rt_sigprocmask = 14, SYS_capset = 126,
   SYS_prctl = 157, SYS_pivot_root = 155, SYS_mount = 165, SYS_umount2 = 166,
   SYS_sethostname = 170, SYS_close_range = 436, SYS_openat = 257, SYS_mkdirat = 258,
-  SYS_fstat = 5, SYS_openat2 = 437, SYS_mount_setattr = 442
+  SYS_fstat = 5, SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_setsid = 112,
+  SYS_pidfd_open = 434, SYS_pidfd_getfd = 438
 };
 #define CLONE_VM_IF_SAFE 0x00000100
 #else
@@ -71,7 +77,8 @@ enum {
   SYS_chdir = 49, SYS_mkdirat = 34, SYS_symlinkat = 36, SYS_mknodat = 33, SYS_umask = 166,
   SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_capset = 91, SYS_prctl = 167,
   SYS_pivot_root = 41, SYS_mount = 40, SYS_umount2 = 39, SYS_sethostname = 161,
-  SYS_close_range = 436, SYS_fstat = 80, SYS_openat2 = 437, SYS_mount_setattr = 442
+  SYS_close_range = 436, SYS_fstat = 80, SYS_openat2 = 437, SYS_mount_setattr = 442,
+  SYS_setsid = 157, SYS_pidfd_open = 434, SYS_pidfd_getfd = 438
 };
 #else
 #error "minic's executor knows the system call numbers of x86_64 and aarch64 only"
@@ -136,6 +143,11 @@ enum {
 #define AT_EMPTY_PATH 0x1000
 #define AT_RECURSIVE 0x8000
 #define MOUNT_ATTR_RDONLY 1
+#define O_RDWR 02
+#define O_NOCTTY 0400
+#define TIOCSPTLCK 0x40045431
+#define TIOCGPTN 0x80045430
+#define TIOCSCTTY 0x540E
 /* Not an errno: the destination resolved to the container's root directory itself. */
 #define MINIC_EROOT 10001
 
@@ -162,7 +174,8 @@ enum {
   OP_OPEN_ROOT = 19,
   OP_MKPATH_IN_ROOT = 20,
   OP_MOUNT_IN_ROOT = 21,
-  OP_READONLY_IN_ROOT = 22
+  OP_READONLY_IN_ROOT = 22,
+  OP_TERMINAL = 23
 };
 
 /* Bit in op.opt: an ENOENT from this op is not an error (masking paths a kernel may lack). */
@@ -186,7 +199,9 @@ struct job {
   int unused;
 };
 
+/* {op index, errno} when an op failed; {-1, fd} when the terminal's master is ready at fd. */
 struct report { int index; int err; };
+#define REPORT_TERMINAL -1
 
 static void fail(struct job *job, long index, int err) {
   struct report r;
@@ -411,6 +426,52 @@ static long readonly_in_root(int root_fd, const char *path) {
   return rc;
 }
 
+static long wait_for_parent(struct job *job) {
+  char byte;
+  long rc;
+  do rc = sys3(SYS_read, job->sync_fd, &byte, 1); while (rc == -EINTR);
+  if (rc != 1) return rc < 0 ? rc : -EINTR; /* end of file: the parent went away */
+  return 0;
+}
+
+/*
+ * The container's terminal, from its own devpts instance (a pty of the host's would read "not a
+ * tty" inside). The master goes to the parent, which takes it with pidfd_getfd while we wait;
+ * the slave becomes the controlling terminal of a new session and fds 0, 1 and 2.
+ */
+static long setup_terminal(struct job *job) {
+  char path[32];
+  const char *prefix = "/dev/pts/";
+  char digits[12];
+  unsigned int number = 0, unlock = 0;
+  struct report r;
+  long master, slave, rc;
+  int i = 0, n = 0;
+  master = sys_open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return master;
+  rc = sys3(SYS_ioctl, master, TIOCSPTLCK, &unlock);
+  if (rc == 0) rc = sys3(SYS_ioctl, master, TIOCGPTN, &number);
+  if (rc < 0) { sys1(SYS_close, master); return rc; }
+  while (prefix[i]) { path[i] = prefix[i]; i++; }
+  do { digits[n++] = (char)('0' + number % 10); number /= 10; } while (number > 0);
+  while (n > 0) path[i++] = digits[--n];
+  path[i] = 0;
+  slave = sys_open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) { sys1(SYS_close, master); return slave; }
+  r.index = REPORT_TERMINAL;
+  r.err = (int)master;
+  rc = sys3(SYS_write, job->report_fd, &r, sizeof r);
+  if (rc == sizeof r) rc = wait_for_parent(job);
+  sys1(SYS_close, master);
+  if (rc < 0) return rc;
+  rc = sys0(SYS_setsid);
+  if (rc < 0) return rc;
+  rc = sys3(SYS_ioctl, slave, TIOCSCTTY, 0);
+  for (i = 0; rc >= 0 && i < 3; i++) rc = sys_dup2(slave, i);
+  sys1(SYS_close, slave);
+  return rc < 0 ? rc : 0;
+}
+
 /* One operation: 0, or -errno. */
 static long run_op(struct job *job, struct op *op, int *root_fd) {
   long rc;
@@ -433,13 +494,11 @@ static long run_op(struct job *job, struct op *op, int *root_fd) {
     return sys2(SYS_umount2, op->s1, op->n1);
   case OP_SETHOSTNAME:
     return sys2(SYS_sethostname, op->s1, strlen(op->s1));
-  case OP_WAIT_PARENT: {
-    char byte;
-    do rc = sys3(SYS_read, job->sync_fd, &byte, 1); while (rc == -EINTR);
-    if (rc != 1) return rc < 0 ? rc : -EINTR; /* end of file: the parent went away */
-    sys1(SYS_close, job->sync_fd);
-    return 0;
-  }
+  case OP_WAIT_PARENT:
+    /* The pipe stays open (close-on-exec): a terminal waits on it once more. */
+    return wait_for_parent(job);
+  case OP_TERMINAL:
+    return setup_terminal(job);
   case OP_SET_PDEATHSIG:
     /* If the parent died before this call, wait-parent sees end of file and fails. */
     return sys2(SYS_prctl, PR_SET_PDEATHSIG, op->n1);
@@ -538,13 +597,20 @@ long minic_spawn(struct job *job, long clone_flags) {
   memset(all, 0xff, sizeof all);
   pthread_sigmask(SIG_SETMASK, all, old);
   pid = clone(child_main, stack + STACK_SIZE, (int)clone_flags | CLONE_VM_IF_SAFE, job);
-  if (pid < 0) pid = -(long)*__errno_location();
-  pthread_sigmask(SIG_SETMASK, old, 0);
-  if (pid < 0) { free(stack); free(w); return pid; }
+  if (pid < 0) {
+    pid = -(long)*__errno_location();
+    pthread_sigmask(SIG_SETMASK, old, 0);
+    free(stack);
+    free(w);
+    return pid;
+  }
   w->pid = pid;
   w->fd = job->exit_fd;
   w->stack = stack;
+  /* Still inside the blocked region: the thread starts with every signal blocked, so none of
+   * Bun's handlers ever runs on it. */
   rc = pthread_create(&thread, 0, watch_thread, w);
+  pthread_sigmask(SIG_SETMASK, old, 0);
   if (rc != 0) {
     /* Nobody could ever report this child: stop it now, while its stack is still ours. */
     sys2(SYS_kill, pid, SIGKILL);
@@ -555,4 +621,85 @@ long minic_spawn(struct job *job, long clone_flags) {
   }
   pthread_detach(thread);
   return pid;
+}
+
+/* Called from JavaScript: a copy of the child's fd `fd`, as a new close-on-exec fd of ours. */
+long minic_take_fd(long pid, long fd) {
+  long pidfd = sys2(SYS_pidfd_open, pid, 0);
+  long copy;
+  if (pidfd < 0) return pidfd;
+  copy = sys3(SYS_pidfd_getfd, pidfd, fd, 0);
+  sys1(SYS_close, pidfd);
+  return copy;
+}
+
+/*
+ * The terminal relay: a thread that copies the container's output (the pty master) to `out` and,
+ * with -i, minic's stdin to the master, until the container side is closed (read gives EIO).
+ * Native, so that no byte waits for JavaScript's event loop.
+ */
+struct relay { int master; int in; int out; };
+
+static void write_all(int fd, const char *buf, long n) {
+  long done = 0, rc;
+  while (done < n) {
+    rc = write(fd, buf + done, (size_t)(n - done));
+    if (rc < 0) {
+      if (*__errno_location() == EINTR) continue;
+      return; /* the reader is gone: drop this output, keep draining the container */
+    }
+    done += rc;
+  }
+}
+
+static void *relay_thread(void *arg) {
+  struct relay r = *(struct relay *)arg;
+  char buf[65536];
+  struct pollfd fds[2];
+  long n;
+  free(arg);
+  for (;;) {
+    fds[0].fd = r.master; fds[0].events = 1 /* POLLIN */; fds[0].revents = 0;
+    fds[1].fd = r.in; fds[1].events = 1; fds[1].revents = 0;
+    if (poll(fds, r.in >= 0 ? 2 : 1, -1) < 0) {
+      if (*__errno_location() == EINTR) continue;
+      break;
+    }
+    if (fds[0].revents) {
+      n = read(r.master, buf, sizeof buf);
+      if (n < 0 && *__errno_location() == EINTR) continue;
+      if (n <= 0) break; /* EIO: every slave fd is closed, all output has been read */
+      write_all(r.out, buf, n);
+    }
+    if (r.in >= 0 && fds[1].revents) {
+      n = read(r.in, buf, sizeof buf);
+      if (n < 0 && *__errno_location() == EINTR) continue;
+      if (n <= 0) r.in = -1; /* end of minic's input: stop reading it */
+      else write_all(r.master, buf, n);
+    }
+  }
+  return 0;
+}
+
+/* Start the relay; returns a handle for minic_relay_join, or -errno. */
+long minic_relay_start(int master, int in, int out) {
+  unsigned char all[128], old[128];
+  struct relay *r = malloc(sizeof(struct relay));
+  unsigned long thread;
+  int rc;
+  if (!r) return -ENOMEM;
+  r->master = master;
+  r->in = in;
+  r->out = out;
+  memset(all, 0xff, sizeof all);
+  pthread_sigmask(SIG_SETMASK, all, old);
+  rc = pthread_create(&thread, 0, relay_thread, r);
+  pthread_sigmask(SIG_SETMASK, old, 0);
+  if (rc != 0) { free(r); return -rc; }
+  return (long)thread;
+}
+
+/* Wait until the relay has copied the container's last byte (call after the container exited). */
+void minic_relay_join(long handle) {
+  pthread_join((unsigned long)handle, 0);
 }

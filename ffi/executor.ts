@@ -83,13 +83,14 @@ export type Op =
   | { op: "mkpath-in-root"; path: string; mode: string; lastIsFile: boolean }
   | { op: "mount-in-root"; source: string; target: string; fstype: string | null; flags: MountFlag[]; data: string | null }
   | { op: "readonly-in-root"; path: string }
+  | { op: "terminal" }
   | { op: "execve"; file: string; searchPath: string; argv: string[]; env: string[] };
 
 const OP_CODES: Record<Op["op"], number> = {
   mount: 1, mkdir: 2, mknod: 3, symlink: 4, chdir: 5, pivot_root: 6, umount2: 7, sethostname: 8,
   "wait-parent": 9, "set-pdeathsig": 10, umask: 11, redirect: 12, "link-up": 13, capabilities: 14,
   "reset-signals": 15, "close-fds": 16, execve: 17, mask: 18, "open-root": 19, "mkpath-in-root": 20,
-  "mount-in-root": 21, "readonly-in-root": 22,
+  "mount-in-root": 21, "readonly-in-root": 22, terminal: 23,
 };
 
 const OPT_IGNORE_ENOENT = 1;
@@ -215,6 +216,7 @@ export function encodePlan(ops: Op[]): EncodedPlan {
         break;
       case "wait-parent":
       case "reset-signals":
+      case "terminal":
         break;
     }
     view.setBigInt64(base, BigInt(OP_CODES[op.op]), true);
@@ -230,6 +232,9 @@ function mountFlagBits(flags: MountFlag[]): bigint {
   return BigInt(flags.reduce((bits, flag) => bits | MOUNT_FLAGS[flag], 0) >>> 0);
 }
 
+/** The op index in a report record that announces the terminal's master fd instead of a failure. */
+export const REPORT_TERMINAL = -1;
+
 /** Not an errno: the executor's code for a mount destination that resolved to the root itself. */
 export const EXECUTOR_EROOT = 10001;
 
@@ -244,8 +249,14 @@ export function cloneFlagBits(flags: CloneFlag[]): number {
   return flags.reduce((bits, flag) => bits | CLONE_FLAGS[flag], SIGCHLD);
 }
 
-interface NativeExecutor {
+export interface NativeExecutor {
   spawn(job: Uint8Array, cloneFlags: number): number;
+  /** A copy of the child's fd (pidfd_getfd), or -errno. */
+  takeFd(pid: number, fd: number): number;
+  /** Start copying a terminal master to `out` (and `input` to it; -1 for none): a handle or -errno. */
+  relayStart(master: number, input: number, out: number): number;
+  /** Wait for a relay to copy the last byte. */
+  relayJoin(handle: number): void;
 }
 
 let loaded: NativeExecutor | null = null;
@@ -267,10 +278,20 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
   }
   const library = cc({
     source: sourcePath,
-    symbols: { minic_spawn: { args: ["ptr", "i64"], returns: "i64" } },
+    symbols: {
+      minic_spawn: { args: ["ptr", "i64"], returns: "i64" },
+      minic_take_fd: { args: ["i64", "i64"], returns: "i64" },
+      minic_relay_start: { args: ["i32", "i32", "i32"], returns: "i64" },
+      minic_relay_join: { args: ["i64"], returns: "void" },
+    },
   });
-  const { minic_spawn } = library.symbols;
-  loaded = { spawn: (job, cloneFlags) => Number(minic_spawn(ptr(job), cloneFlags)) };
+  const { minic_spawn, minic_take_fd, minic_relay_start, minic_relay_join } = library.symbols;
+  loaded = {
+    spawn: (job, cloneFlags) => Number(minic_spawn(ptr(job), cloneFlags)),
+    takeFd: (pid, fd) => Number(minic_take_fd(pid, fd)),
+    relayStart: (master, input, out) => Number(minic_relay_start(master, input, out)),
+    relayJoin: (handle) => minic_relay_join(handle),
+  };
   return loaded;
 }
 

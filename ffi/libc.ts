@@ -14,7 +14,7 @@ const libc = dlopen("libc.so.6", {
 const O_CLOEXEC = 0o2000000;
 
 /** The calling thread's errno, read right after a failed call. */
-function lastErrno(): number {
+export function lastErrno(): number {
   const location = libc.symbols.__errno_location();
   if (location === null) return 0;
   return read.i32(location, 0);

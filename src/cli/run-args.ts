@@ -13,6 +13,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "mount", kind: "list", valueHint: "SPEC", description: "Long form: type=bind|tmpfs,source=HOST,target=CTR[,readonly][,tmpfs-size=S][,tmpfs-mode=M] (repeatable)" },
   { name: "workdir", short: "w", kind: "string", valueHint: "DIR", description: "Working directory inside the container, created if missing" },
   { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the container" },
+  { name: "tty", short: "t", kind: "boolean", description: "Allocate a terminal for the container (-it for an interactive shell)" },
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
   { name: "read-only", kind: "boolean", description: "Mount the container's root filesystem read-only" },
   { name: "network", kind: "string", valueHint: "host|none", description: "host: share the host's network (default); none: only a loopback interface" },
@@ -45,6 +46,7 @@ export function parseRunArgs(argv: string[]): RunRequest {
       network,
       mounts: parseMounts(flags),
       interactive: booleanFlag(flags, "interactive"),
+      tty: booleanFlag(flags, "tty"),
       dryRun: booleanFlag(flags, "dry-run"),
     },
   };

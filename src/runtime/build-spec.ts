@@ -59,10 +59,10 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
   return {
     ociVersion: OCI_VERSION,
     process: {
-      terminal: false,
+      terminal: options.tty,
       user: { uid: 0, gid: 0 },
       args: [...options.command],
-      env: containerEnv(options.env, { hostname, home: context.home, terminal: false }, context.callerEnv),
+      env: containerEnv(options.env, { hostname, home: context.home, terminal: options.tty }, context.callerEnv),
       cwd,
       capabilities: {
         bounding: [...DEFAULT_CAPABILITIES],

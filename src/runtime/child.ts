@@ -1,7 +1,7 @@
 // The process model's parent side: clone a child that runs the plan natively, let it go,
 // learn whether it reached execve, and learn how it exited. See ARCHITECTURE.md.
 import { read } from "node:fs";
-import { cloneFlagBits, encodePlan, loadExecutor, spawnPlan, type SpawnedPlan } from "../../ffi/executor.ts";
+import { cloneFlagBits, encodePlan, loadExecutor, REPORT_TERMINAL, spawnPlan, type NativeExecutor, type SpawnedPlan } from "../../ffi/executor.ts";
 import { close, pipe, SystemError, writeAll } from "../../ffi/libc.ts";
 import type { Plan } from "./plan.ts";
 
@@ -21,7 +21,12 @@ export interface Child {
   readonly exited: Promise<number>;
 }
 
-export function startChild(plan: Plan, executorCacheDir: string): Child {
+export interface ChildHooks {
+  /** The container's terminal master, handed over during setup (plans with a terminal op). */
+  terminal?(master: number, executor: NativeExecutor): void;
+}
+
+export function startChild(plan: Plan, executorCacheDir: string, hooks: ChildHooks = {}): Child {
   const executor = loadExecutor(executorCacheDir);
   const encoded = encodePlan(plan.ops);
   const report = pipe();
@@ -43,23 +48,35 @@ export function startChild(plan: Plan, executorCacheDir: string): Child {
   }
   // exit.writeEnd now belongs to the native thread that reaps the child.
 
+  // One byte lets the child past each wait: wait-parent, then the terminal handover.
+  const letGo = (): void => writeAll(sync.writeEnd, new Uint8Array([1]));
   let released = false;
+
+  /** Report records until end of file (execve) or a failure; a terminal record is answered. */
+  const readSetup = async (): Promise<SetupFailure | null> => {
+    for (;;) {
+      const bytes = await readUpTo(report.readEnd, 8);
+      if (bytes.length < 8) return null;
+      const index = bytes.readInt32LE(0);
+      const value = bytes.readInt32LE(4);
+      if (index !== REPORT_TERMINAL) return { index, errno: value };
+      const master = executor.takeFd(pid, value);
+      if (master < 0) throw new SystemError("pidfd_getfd", -master);
+      hooks.terminal?.(master, executor);
+      letGo();
+    }
+  };
+
   return {
     pid,
     release() {
       if (released) return;
       released = true;
-      writeAll(sync.writeEnd, new Uint8Array([1]));
-      close(sync.writeEnd);
+      letGo();
     },
-    setup: readUpTo(report.readEnd, 8).then((bytes) => {
+    setup: readSetup().finally(() => {
       close(report.readEnd);
-      if (!released) {
-        released = true; // the child failed before waiting for us: nothing to release
-        close(sync.writeEnd);
-      }
-      if (bytes.length < 8) return null;
-      return { index: bytes.readInt32LE(0), errno: bytes.readInt32LE(4) };
+      close(sync.writeEnd); // a child still waiting now sees end of file and fails
     }),
     exited: readUpTo(exit.readEnd, 4).then((bytes) => {
       close(exit.readEnd);

@@ -48,6 +48,8 @@ export function describeOp(op: Op): string {
       return op.flags.includes("MS_BIND") ? `bind mount ${op.source} on ${op.target}` : `mount ${op.fstype ?? op.source} on ${op.target}`;
     case "readonly-in-root":
       return `make ${op.path} read-only`;
+    case "terminal":
+      return "set up the container's terminal";
     case "execve":
       return `exec ${op.file}`;
   }

@@ -15,6 +15,8 @@ export interface RunOptions {
   /** -v, --tmpfs and --mount, in the order given. */
   mounts: MountRequest[];
   interactive: boolean;
+  /** -t: a terminal for the container, from its own devpts. */
+  tty: boolean;
   dryRun: boolean;
 }
 

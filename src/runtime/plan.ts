@@ -64,7 +64,7 @@ export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions):
       ? [{ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null } satisfies Op]
       : []),
     { op: "chdir", path: spec.process.cwd },
-    ...(options.keepStdin ? [] : [{ op: "redirect", path: "/dev/null", fd: 0, write: false } satisfies Op]),
+    ...stdio(spec, options),
     { op: "umask", mask: "0022" },
     { op: "capabilities", keep: spec.process.capabilities.bounding },
     { op: "reset-signals" },
@@ -97,6 +97,12 @@ function enterRoot(spec: Spec, layout: RootLayout, options: PlanOptions): Op[] {
     { op: "umount2", target: ".", detach: true },
     { op: "chdir", path: "/" },
   ];
+}
+
+/** -t: the container's own terminal on 0, 1 and 2; otherwise stdin is /dev/null unless -i. */
+function stdio(spec: Spec, options: PlanOptions): Op[] {
+  if (spec.process.terminal) return [{ op: "terminal" }];
+  return options.keepStdin ? [] : [{ op: "redirect", path: "/dev/null", fd: 0, write: false }];
 }
 
 function isApiMount(mount: SpecMount): boolean {

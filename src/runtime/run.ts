@@ -14,6 +14,8 @@ import { recoverAbandoned } from "./recover.ts";
 import { requireRoot } from "./privileges.ts";
 import { assertOverlaySafe, resolveRootfs, rootHome } from "./rootfs.ts";
 import { forwardSignals } from "./signals.ts";
+import { openTerminalSession, stdinIsTerminal } from "./terminal-session.ts";
+import { log } from "./log.ts";
 import type { Spec } from "./spec.ts";
 import {
   claimName,
@@ -43,6 +45,11 @@ export function prepareRun(options: RunOptions): PreparedRun {
   const id = generateId();
   const name = options.name ?? generateName();
   validateName(name);
+  if (options.tty && options.interactive && !stdinIsTerminal()) {
+    // Docker refuses here; carrying on as -i keeps pipelines like `cmd | minic run -it ...` working.
+    log.warn("the input device is not a TTY: running with -i only, without a terminal");
+    options = { ...options, tty: false };
+  }
   const spec = buildSpec(options, { id, name, rootfs, home: rootHome(rootfs), callerEnv: process.env });
   const sources = inspectBindSources(options.mounts);
   const plan = buildPlan(spec, rootLayout(root, id), {
@@ -74,7 +81,8 @@ export async function runContainer(options: RunOptions): Promise<number> {
   };
 
   let containerPid: number | null = null;
-  const signals = forwardSignals(() => containerPid);
+  const terminal = spec.process.terminal ? openTerminalSession({ interactive: options.interactive }) : null;
+  const signals = forwardSignals(() => containerPid, { terminal: terminal !== null });
   let nameClaimed = false;
   let createdSources: string[] = [];
   try {
@@ -84,18 +92,23 @@ export async function runContainer(options: RunOptions): Promise<number> {
     nameClaimed = true;
     writeSpec(root, id, spec);
 
-    const child = startChild(plan, root);
+    const child = startChild(plan, root, { terminal: (master, executor) => terminal?.attach(master, executor) });
     containerPid = child.pid;
     writeRecord(root, { ...record, status: "running", process: identify(child.pid) });
     child.release();
     signals.flush();
 
-    const failure = await child.setup;
+    const failure = await child.setup.catch(async (error: unknown) => {
+      process.kill(child.pid, "SIGKILL");
+      await child.exited;
+      throw error;
+    });
     if (failure !== null) {
       await child.exited;
       throw setupError(failure, plan);
     }
     const exitCode = exitCodeOf(await child.exited);
+    terminal?.finish();
     containerPid = null;
     if (options.remove) removeContainer(root, id, name);
     else {
@@ -116,6 +129,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
     removeBindSources(createdSources);
     throw error;
   } finally {
+    terminal?.restore();
     signals.stop();
   }
 }

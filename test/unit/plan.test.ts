@@ -8,7 +8,7 @@ import { buildPlan } from "../../src/runtime/plan.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work",
-  remove: false, readOnly: false, network: "host", interactive: false, dryRun: false,
+  remove: false, readOnly: false, network: "host", interactive: false, tty: false, dryRun: false,
   mounts: [],
 };
 const layout = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };

@@ -15,6 +15,7 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   readOnly: false,
   network: "host",
   interactive: false,
+  tty: false,
   dryRun: false,
   mounts: [],
   ...overrides,
