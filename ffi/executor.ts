@@ -134,12 +134,13 @@ export function encodePlan(ops: Op[]): EncodedPlan {
     const s: bigint[] = [0n, 0n, 0n, 0n];
     switch (op.op) {
       case "mount":
+      case "mount-in-root":
         s[0] = cstring(op.source);
         s[1] = cstring(op.target);
         s[2] = cstring(op.fstype);
         s[3] = cstring(op.data);
         n1 = mountFlagBits(op.flags);
-        if (op.optional) opt |= OPT_IGNORE_ENOENT;
+        if (op.op === "mount" && op.optional) opt |= OPT_IGNORE_ENOENT;
         break;
       case "mkdir":
         s[0] = cstring(op.path);
@@ -194,13 +195,6 @@ export function encodePlan(ops: Op[]): EncodedPlan {
         s[0] = cstring(op.path);
         n1 = BigInt(parseInt(op.mode, 8));
         n2 = op.lastIsFile ? 1n : 0n;
-        break;
-      case "mount-in-root":
-        s[0] = cstring(op.source);
-        s[1] = cstring(op.target);
-        s[2] = cstring(op.fstype);
-        s[3] = cstring(op.data);
-        n1 = mountFlagBits(op.flags);
         break;
       case "capabilities":
         n1 = op.keep.reduce((bits, cap) => bits | (1n << BigInt(CAPABILITIES[cap])), 0n);
