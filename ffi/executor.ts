@@ -1,7 +1,7 @@
 // The bridge to ffi/executor.c: the operation types the native executor understands,
 // their binary encoding, and the two entry points (spawn a child that runs a plan,
 // watch a pid's exit). What a plan contains is decided in src/plan.ts, not here.
-import { cc, ptr } from "bun:ffi";
+import { cc, FFIType, linkSymbols, type Pointer, ptr } from "bun:ffi";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import executorSource from "./executor.c" with { type: "text" };
@@ -274,19 +274,39 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     source: sourcePath,
     symbols: {
       minic_spawn: { args: ["ptr", "i64"], returns: "i64" },
-      minic_take_fd: { args: ["i64", "i64"], returns: "i64" },
-      minic_relay_start: { args: ["i32", "i32", "i32"], returns: "i64" },
-      minic_relay_join: { args: ["i64"], returns: "void" },
+      minic_terminal_entry_points: { args: ["ptr"], returns: "void" },
     },
   });
-  const { minic_spawn, minic_take_fd, minic_relay_start, minic_relay_join } = library.symbols;
+  const { minic_spawn, minic_terminal_entry_points } = library.symbols;
+  // Every symbol bun:ffi wraps costs start-up time (about 0.5 ms each), so the terminal's entry
+  // points are wrapped only when a run has a terminal.
+  let terminal: TerminalEntryPoints | null = null;
+  const terminalEntryPoints = (): TerminalEntryPoints => {
+    if (terminal) return terminal;
+    const addresses = new BigUint64Array(3);
+    minic_terminal_entry_points(ptr(addresses));
+    const [takeFd = 0n, relayStart = 0n, relayJoin = 0n] = addresses;
+    const { symbols } = linkSymbols({
+      take_fd: { args: [FFIType.i64, FFIType.i64], returns: FFIType.i64, ptr: Number(takeFd) as Pointer },
+      relay_start: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i64, ptr: Number(relayStart) as Pointer },
+      relay_join: { args: [FFIType.i64], returns: FFIType.void, ptr: Number(relayJoin) as Pointer },
+    });
+    terminal = symbols as unknown as TerminalEntryPoints;
+    return terminal;
+  };
   loaded = {
     spawn: (job, cloneFlags) => Number(minic_spawn(ptr(job), cloneFlags)),
-    takeFd: (pid, fd) => Number(minic_take_fd(pid, fd)),
-    relayStart: (master, input, out) => Number(minic_relay_start(master, input, out)),
-    relayJoin: (handle) => minic_relay_join(handle),
+    takeFd: (pid, fd) => Number(terminalEntryPoints().take_fd(pid, fd)),
+    relayStart: (master, input, out) => Number(terminalEntryPoints().relay_start(master, input, out)),
+    relayJoin: (handle) => terminalEntryPoints().relay_join(handle),
   };
   return loaded;
+}
+
+interface TerminalEntryPoints {
+  take_fd(pid: number, fd: number): number | bigint;
+  relay_start(master: number, input: number, out: number): number | bigint;
+  relay_join(handle: number): void;
 }
 
 export interface SpawnFds {
