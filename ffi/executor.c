@@ -11,7 +11,7 @@ typedef unsigned long size_t;
 typedef long ssize_t;
 
 /*
- * The parent side (minic_spawn, the watch thread) uses glibc. The child uses only sys(),
+ * The parent side (minic_spawn, the watch and relay threads) uses glibc. The child uses only sys6,
  * never a glibc wrapper: on x86_64 it shares the parent's memory (CLONE_VM, as posix_spawn
  * does), so it must not touch the parent thread's TLS (errno), heap (malloc) or locks.
  * Every call returns -errno on failure, so the child needs no errno at all.
@@ -35,7 +35,6 @@ void *memset(void *dst, int c, size_t n);
 
 #if defined(__x86_64__)
 /* Shares memory with the parent: no page-table copy, no copy-on-write faults in Bun's heap. */
-#define CHILD_SHARES_MEMORY 1
 long sys6(long n, long a, long b, long c, long d, long e, long f);
 __asm__(
   ".text\n"
@@ -385,12 +384,11 @@ static long same_inode(long a, long b) {
   return sa[0] == sb[0] && sa[1] == sb[1];
 }
 
-/* "/proc/self/fd/N": the host's /proc is still mounted, so this names exactly the resolved inode. */
-static void fd_path(char *out, long fd) {
+/* `prefix` followed by `number` in decimal: "/proc/self/fd/7", "/dev/pts/0" (no snprintf here). */
+static void numbered_path(char *out, const char *prefix, unsigned long number) {
   char digits[24];
   int n = 0;
-  const char *prefix = "/proc/self/fd/";
-  do { digits[n++] = (char)('0' + fd % 10); fd /= 10; } while (fd > 0);
+  do { digits[n++] = (char)('0' + number % 10); number /= 10; } while (number > 0);
   while (*prefix) *out++ = *prefix++;
   while (n > 0) *out++ = digits[--n];
   *out = 0;
@@ -404,7 +402,8 @@ static long mount_in_root(int root_fd, struct op *op) {
   rc = same_inode(fd, root_fd);
   if (rc == 1) rc = -MINIC_EROOT;
   if (rc == 0) {
-    fd_path(target, fd);
+    /* The host's /proc is still mounted, so this names exactly the resolved inode. */
+    numbered_path(target, "/proc/self/fd/", (unsigned long)fd);
     rc = sys5(SYS_mount, op->s1, target, op->s3, op->n1, op->s4);
   }
   sys1(SYS_close, fd);
@@ -440,22 +439,17 @@ static long wait_for_parent(struct job *job) {
  * the slave becomes the controlling terminal of a new session and fds 0, 1 and 2.
  */
 static long setup_terminal(struct job *job) {
-  char path[32];
-  const char *prefix = "/dev/pts/";
-  char digits[12];
+  char path[40];
   unsigned int number = 0, unlock = 0;
   struct report r;
   long master, slave, rc;
-  int i = 0, n = 0;
+  int i;
   master = sys_open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) return master;
   rc = sys3(SYS_ioctl, master, TIOCSPTLCK, &unlock);
   if (rc == 0) rc = sys3(SYS_ioctl, master, TIOCGPTN, &number);
   if (rc < 0) { sys1(SYS_close, master); return rc; }
-  while (prefix[i]) { path[i] = prefix[i]; i++; }
-  do { digits[n++] = (char)('0' + number % 10); number /= 10; } while (number > 0);
-  while (n > 0) path[i++] = digits[--n];
-  path[i] = 0;
+  numbered_path(path, "/dev/pts/", number);
   slave = sys_open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) { sys1(SYS_close, master); return slave; }
   r.index = REPORT_TERMINAL;

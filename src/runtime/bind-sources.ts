@@ -1,6 +1,6 @@
 // The host side of bind mounts: what each source is, and making the missing directories -v asks
 // for. Everything here runs in the parent, before the child exists.
-import { mkdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { MinicError } from "./errors.ts";
 import { isErrno } from "./state.ts";
@@ -56,7 +56,7 @@ export function createBindSources(missing: string[]): string[] {
   const created: string[] = [];
   for (const path of missing) {
     const made: string[] = [];
-    for (let dir = path; !exists(dir); dir = dirname(dir)) made.push(dir);
+    for (let dir = path; !existsSync(dir); dir = dirname(dir)) made.push(dir);
     try {
       mkdirSync(path, { recursive: true, mode: 0o755 });
     } catch (error) {
@@ -76,14 +76,5 @@ export function removeBindSources(created: string[]): void {
     } catch {
       return; // no longer empty, or gone: leave the rest as they are
     }
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -45,7 +45,7 @@ export function describeOp(op: Op): string {
     case "mkpath-in-root":
       return `create ${op.path} in the container`;
     case "mount-in-root":
-      return op.flags.includes("MS_BIND") ? `bind mount ${op.source} on ${op.target}` : `mount ${op.fstype ?? op.source} on ${op.target}`;
+      return describeOp({ ...op, op: "mount" });
     case "readonly-in-root":
       return `make ${op.path} read-only`;
     case "terminal":
