@@ -57,7 +57,8 @@ enum {
   SYS_prctl = 157, SYS_pivot_root = 155, SYS_mount = 165, SYS_umount2 = 166,
   SYS_sethostname = 170, SYS_close_range = 436, SYS_openat = 257, SYS_mkdirat = 258,
   SYS_fstat = 5, SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_setsid = 112,
-  SYS_pidfd_open = 434, SYS_pidfd_getfd = 438
+  SYS_pidfd_open = 434, SYS_pidfd_getfd = 438, SYS_unshare = 272, SYS_open_tree = 428,
+  SYS_move_mount = 429
 };
 #define CLONE_VM_IF_SAFE 0x00000100
 #else
@@ -77,7 +78,8 @@ enum {
   SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_capset = 91, SYS_prctl = 167,
   SYS_pivot_root = 41, SYS_mount = 40, SYS_umount2 = 39, SYS_sethostname = 161,
   SYS_close_range = 436, SYS_fstat = 80, SYS_openat2 = 437, SYS_mount_setattr = 442,
-  SYS_setsid = 157, SYS_pidfd_open = 434, SYS_pidfd_getfd = 438
+  SYS_setsid = 157, SYS_pidfd_open = 434, SYS_pidfd_getfd = 438, SYS_unshare = 97,
+  SYS_open_tree = 428, SYS_move_mount = 429
 };
 #else
 #error "minic's executor knows the system call numbers of x86_64 and aarch64 only"
@@ -142,6 +144,11 @@ enum {
 #define AT_EMPTY_PATH 0x1000
 #define AT_RECURSIVE 0x8000
 #define MOUNT_ATTR_RDONLY 1
+#define MOUNT_ATTR_NOSUID 2
+#define MOUNT_ATTR_NODEV 4
+#define MOUNT_ATTR_NOEXEC 8
+#define OPEN_TREE_CLONE 1
+#define MOVE_MOUNT_F_EMPTY_PATH 4
 #define O_RDWR 02
 #define O_NOCTTY 0400
 #define TIOCSPTLCK 0x40045431
@@ -174,8 +181,16 @@ enum {
   OP_MKPATH_IN_ROOT = 20,
   OP_MOUNT_IN_ROOT = 21,
   OP_READONLY_IN_ROOT = 22,
-  OP_TERMINAL = 23
+  OP_TERMINAL = 23,
+  OP_OPEN_CGROUP = 24,
+  OP_JOIN_CGROUP = 25,
+  OP_CLONE_TREE = 26,
+  OP_ATTACH_TREE = 27,
+  OP_UNSHARE = 28
 };
+
+/* Numbered fds an earlier op opened for a later one (a cgroup.procs file, a detached mount). */
+#define SLOTS 16
 
 /* Bit in op.opt: an ENOENT from this op is not an error (masking paths a kernel may lack). */
 #define OPT_IGNORE_ENOENT 1
@@ -466,8 +481,46 @@ static long setup_terminal(struct job *job) {
   return rc < 0 ? rc : 0;
 }
 
+/* What ops leave for later ops: the container's root, and numbered fds. */
+struct child_state {
+  int root_fd;
+  int slots[SLOTS];
+};
+
+static long take_slot(struct child_state *state, long slot) {
+  long fd;
+  if (slot < 0 || slot >= SLOTS || state->slots[slot] < 0) return -EINVAL;
+  fd = state->slots[slot];
+  state->slots[slot] = -1;
+  return fd;
+}
+
+static long put_slot(struct child_state *state, long slot, long fd) {
+  if (fd < 0) return fd;
+  if (slot < 0 || slot >= SLOTS || state->slots[slot] >= 0) { sys1(SYS_close, fd); return -EINVAL; }
+  state->slots[slot] = (int)fd;
+  return 0;
+}
+
+/*
+ * A detached copy of the mount at `path` (open_tree OPEN_TREE_CLONE): it survives pivot_root and
+ * the detaching of the host's tree, so a host directory can be attached inside the container
+ * after /sys exists there.
+ */
+static long clone_tree(const char *path, int readonly) {
+  struct mount_attr attr;
+  long fd = sys3(SYS_open_tree, -100 /* AT_FDCWD */, path, OPEN_TREE_CLONE | O_CLOEXEC);
+  long rc;
+  if (fd < 0 || !readonly) return fd;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  rc = sys5(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr);
+  if (rc < 0) { sys1(SYS_close, fd); return rc; }
+  return fd;
+}
+
 /* One operation: 0, or -errno. */
-static long run_op(struct job *job, struct op *op, int *root_fd) {
+static long run_op(struct job *job, struct op *op, struct child_state *state) {
   long rc;
   switch (op->kind) {
   case OP_MOUNT:
@@ -525,14 +578,39 @@ static long run_op(struct job *job, struct op *op, int *root_fd) {
   case OP_OPEN_ROOT:
     rc = sys4(SYS_openat, -100 /* AT_FDCWD */, op->s1, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     if (rc < 0) return rc;
-    *root_fd = (int)rc;
+    state->root_fd = (int)rc;
     return 0;
   case OP_MKPATH_IN_ROOT:
-    return mkpath_in_root(*root_fd, op->s1, (unsigned int)op->n1, op->n2 != 0);
+    return mkpath_in_root(state->root_fd, op->s1, (unsigned int)op->n1, op->n2 != 0);
   case OP_MOUNT_IN_ROOT:
-    return mount_in_root(*root_fd, op);
+    return mount_in_root(state->root_fd, op);
   case OP_READONLY_IN_ROOT:
-    return readonly_in_root(*root_fd, op->s1);
+    return readonly_in_root(state->root_fd, op->s1);
+  case OP_OPEN_CGROUP:
+    /* Opened while the host's cgroup file system is still reachable, written just before exec. */
+    return put_slot(state, op->n1, sys_open(op->s1, O_WRONLY | O_CLOEXEC));
+  case OP_JOIN_CGROUP:
+    rc = take_slot(state, op->n1);
+    if (rc < 0) return rc;
+    {
+      long fd = rc;
+      rc = sys3(SYS_write, fd, "0", 1);
+      sys1(SYS_close, fd);
+    }
+    return rc < 0 ? rc : 0;
+  case OP_CLONE_TREE:
+    return put_slot(state, op->n1, clone_tree(op->s1, op->n2 != 0));
+  case OP_ATTACH_TREE:
+    rc = take_slot(state, op->n1);
+    if (rc < 0) return rc;
+    {
+      long fd = rc;
+      rc = sys5(SYS_move_mount, fd, "", -100 /* AT_FDCWD */, op->s1, MOVE_MOUNT_F_EMPTY_PATH);
+      sys1(SYS_close, fd);
+    }
+    return rc;
+  case OP_UNSHARE:
+    return sys1(SYS_unshare, op->n1);
   case OP_EXECVE:
     return exec_command(op->s1, op->s2, (char *const *)op->s3, (char *const *)op->s4);
   }
@@ -542,12 +620,14 @@ static long run_op(struct job *job, struct op *op, int *root_fd) {
 static int child_main(void *arg) {
   struct job *job = (struct job *)arg;
   long i, rc;
-  int root_fd = -1;
+  struct child_state state;
+  state.root_fd = -1;
+  for (i = 0; i < SLOTS; i++) state.slots[i] = -1;
   sys1(SYS_close, job->parent_report_fd);
   sys1(SYS_close, job->parent_sync_fd);
   for (i = 0; i < job->nops; i++) {
     struct op *op = &job->ops[i];
-    rc = run_op(job, op, &root_fd);
+    rc = run_op(job, op, &state);
     if (rc == 0) continue;
     if ((op->opt & OPT_IGNORE_ENOENT) && rc == -ENOENT) continue;
     fail(job, i, (int)-rc);

@@ -84,14 +84,23 @@ export type Op =
   | { op: "mount-in-root"; source: string; target: string; fstype: string | null; flags: MountFlag[]; data: string | null }
   | { op: "readonly-in-root"; path: string }
   | { op: "terminal" }
+  | { op: "open-cgroup"; path: string; slot: number }
+  | { op: "join-cgroup"; slot: number }
+  | { op: "clone-tree"; path: string; slot: number; readonly: boolean }
+  | { op: "attach-tree"; slot: number; target: string }
+  | { op: "unshare"; flags: CloneFlag[] }
   | { op: "execve"; file: string; searchPath: string; argv: string[]; env: string[] };
 
 const OP_CODES: Record<Op["op"], number> = {
   mount: 1, mkdir: 2, mknod: 3, symlink: 4, chdir: 5, pivot_root: 6, umount2: 7, sethostname: 8,
   "wait-parent": 9, "set-pdeathsig": 10, umask: 11, redirect: 12, "link-up": 13, capabilities: 14,
   "reset-signals": 15, "close-fds": 16, execve: 17, mask: 18, "open-root": 19, "mkpath-in-root": 20,
-  "mount-in-root": 21, "readonly-in-root": 22, terminal: 23,
+  "mount-in-root": 21, "readonly-in-root": 22, terminal: 23, "open-cgroup": 24, "join-cgroup": 25,
+  "clone-tree": 26, "attach-tree": 27, unshare: 28,
 };
+
+/** How many numbered fds (slots) the executor keeps for ops that hand an fd to a later op. */
+export const EXECUTOR_SLOTS = 16;
 
 const OPT_IGNORE_ENOENT = 1;
 const OP_SIZE = 64; // struct op: kind, opt, n1, n2, s1..s4 (8 bytes each)
@@ -202,6 +211,25 @@ export function encodePlan(ops: Op[]): EncodedPlan {
       case "close-fds":
         n1 = BigInt(op.from);
         break;
+      case "open-cgroup":
+        s[0] = cstring(op.path);
+        n1 = slot(op.slot);
+        break;
+      case "join-cgroup":
+        n1 = slot(op.slot);
+        break;
+      case "clone-tree":
+        s[0] = cstring(op.path);
+        n1 = slot(op.slot);
+        n2 = op.readonly ? 1n : 0n;
+        break;
+      case "attach-tree":
+        s[0] = cstring(op.target);
+        n1 = slot(op.slot);
+        break;
+      case "unshare":
+        n1 = BigInt(op.flags.reduce((bits, flag) => bits | CLONE_FLAGS[flag], 0) >>> 0);
+        break;
       case "execve":
         s[0] = cstring(op.file);
         s[1] = cstring(op.searchPath);
@@ -220,6 +248,11 @@ export function encodePlan(ops: Op[]): EncodedPlan {
     s.forEach((value, i) => view.setBigUint64(base + 32 + i * 8, value, true));
   });
   return { table, count: ops.length, pins };
+}
+
+function slot(index: number): bigint {
+  if (!Number.isInteger(index) || index < 0 || index >= EXECUTOR_SLOTS) throw new RangeError(`executor slot ${index} out of range`);
+  return BigInt(index);
 }
 
 function mountFlagBits(flags: MountFlag[]): bigint {

@@ -50,6 +50,16 @@ export function describeOp(op: Op): string {
       return `make ${op.path} read-only`;
     case "terminal":
       return "set up the container's terminal";
+    case "open-cgroup":
+      return `open ${op.path}`;
+    case "join-cgroup":
+      return "join the container's cgroup";
+    case "clone-tree":
+      return `copy the mount of ${op.path}`;
+    case "attach-tree":
+      return `mount the container's cgroup on ${op.target}`;
+    case "unshare":
+      return `create namespaces (${op.flags.join(", ")})`;
     case "execve":
       return `exec ${op.file}`;
   }
