@@ -7,6 +7,7 @@ import {
 } from "./defaults.ts";
 import { containerEnv } from "./env.ts";
 import { MinicError } from "./errors.ts";
+import { resourcesFromFlags } from "./limits.ts";
 import type { RunOptions } from "./options.ts";
 import { OCI_VERSION, type NamespaceType, type Spec, type SpecMount } from "./spec.ts";
 import type { MountRequest } from "./volumes.ts";
@@ -20,6 +21,8 @@ export interface SpecContext {
   /** HOME for the workload, from the rootfs's /etc/passwd. */
   home: string;
   callerEnv: Record<string, string | undefined>;
+  /** CPUs this host gives minic: --cpus may not ask for more. */
+  hostCpus: number;
 }
 
 const HOST_NAME_MAX = 64;
@@ -53,7 +56,14 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     if (arg.includes("\0")) throw new MinicError("arguments cannot contain NUL bytes");
   }
 
-  const namespaces: { type: NamespaceType }[] = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
+  const resources = resourcesFromFlags(options.limits, context.hostCpus);
+  const namespaces: { type: NamespaceType }[] = [
+    { type: "pid" },
+    { type: "ipc" },
+    { type: "uts" },
+    { type: "mount" },
+    { type: "cgroup" },
+  ];
   if (options.network === "none") namespaces.push({ type: "network" });
 
   return {
@@ -83,6 +93,8 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],
       rootfsPropagation: "rprivate",
+      resources,
+      cgroupsPath: `minic/${context.id}`,
     },
     annotations: {
       "org.minic.id": context.id,

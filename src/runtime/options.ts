@@ -1,3 +1,4 @@
+import type { LimitFlags } from "./limits.ts";
 import type { MountRequest } from "./volumes.ts";
 
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
@@ -17,6 +18,8 @@ export interface RunOptions {
   interactive: boolean;
   /** -t: a terminal for the container, from its own devpts. */
   tty: boolean;
+  /** --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit as typed. */
+  limits: LimitFlags;
   dryRun: boolean;
 }
 

@@ -6,6 +6,7 @@ import { DEV_SYMLINKS } from "./defaults.ts";
 import { searchPath } from "./env.ts";
 import { parseMountOptions } from "./mount-options.ts";
 import type { SourceKind } from "./bind-sources.ts";
+import type { ContainerCgroup } from "./cgroups/types.ts";
 import type { NamespaceType, Spec, SpecMount } from "./spec.ts";
 import { API_FILESYSTEMS } from "./volumes.ts";
 
@@ -27,6 +28,8 @@ export interface PlanOptions {
   keepStdin: boolean;
   /** What each bind source is on the host; a source not listed is a directory. */
   bindSourceKinds?: ReadonlyMap<string, SourceKind>;
+  /** The container's cgroup, already made on the host; null when the host has no cgroups. */
+  cgroup?: ContainerCgroup | null;
 }
 
 const NAMESPACE_FLAGS: Record<NamespaceType, CloneFlag> = {
@@ -43,7 +46,10 @@ const SIGKILL = 9;
 
 export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions): Plan {
   const namespaces = new Set(spec.linux.namespaces.map((ns) => ns.type));
-  const cloneFlags = [...namespaces].map((type) => NAMESPACE_FLAGS[type]);
+  // The cgroup namespace is made last, after the workload joins its cgroup, so that cgroup is
+  // the namespace's root: /proc/self/cgroup then reads "/" inside.
+  const cloneFlags = [...namespaces].filter((type) => type !== "cgroup").map((type) => NAMESPACE_FLAGS[type]);
+  const cgroup = options.cgroup ?? null;
   const ops: Op[] = [
     // If minic dies, so does the container (and with PID 1, its whole PID namespace).
     { op: "set-pdeathsig", signal: SIGKILL },
@@ -52,9 +58,9 @@ export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions):
     { op: "umask", mask: "0000" },
     // Nothing mounted from here on may propagate back to the host.
     { op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REC", "MS_PRIVATE"], data: null },
-    ...enterRoot(spec, layout, options),
+    ...enterRoot(spec, layout, options, cgroup),
     ...(namespaces.has("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
-    ...apiMounts(spec),
+    ...apiMounts(spec, cgroup),
     ...devices(spec),
     ...spec.linux.maskedPaths.map((path): Op => ({ op: "mask", path })),
     ...spec.linux.readonlyPaths.flatMap(readonlyPath),
@@ -66,6 +72,9 @@ export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions):
     { op: "chdir", path: spec.process.cwd },
     ...stdio(spec, options),
     { op: "umask", mask: "0022" },
+    // Only now, so that nothing of the setup counts against the limits.
+    ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "join-cgroup", slot: procsSlot(index) })),
+    ...(namespaces.has("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
     { op: "capabilities", keep: spec.process.capabilities.bounding },
     { op: "reset-signals" },
     // CVE-2024-21626: no fd of minic's may reach the workload.
@@ -86,11 +95,12 @@ export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions):
  * path is resolved inside the new root, where an absolute symlink or `..` cannot lead back to
  * the host.
  */
-function enterRoot(spec: Spec, layout: RootLayout, options: PlanOptions): Op[] {
+function enterRoot(spec: Spec, layout: RootLayout, options: PlanOptions, cgroup: ContainerCgroup | null): Op[] {
   const overlay = `lowerdir=${spec.root.path},upperdir=${layout.upperdir},workdir=${layout.workdir}`;
   return [
     { op: "mount", source: "overlay", target: layout.merged, fstype: "overlay", flags: [], data: overlay },
     ...userMounts(spec, layout, options),
+    ...holdCgroup(cgroup),
     { op: "chdir", path: layout.merged },
     // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it.
     { op: "pivot_root", newRoot: ".", putOld: "." },
@@ -151,9 +161,63 @@ function userMounts(spec: Spec, layout: RootLayout, options: PlanOptions): Op[] 
   ];
 }
 
+/** Slots: each cgroup directory's join file, then each directory's detached mount. */
+function procsSlot(index: number): number {
+  return index;
+}
+
+function treeSlot(cgroup: ContainerCgroup, index: number): number {
+  return cgroup.dirs.length + index;
+}
+
+/**
+ * The file the workload writes "0" to. On v1, `tasks`: moving the calling thread alone (our child
+ * has one) skips the global lock a cgroup.procs write takes, whose RCU grace period cost 10-30 ms
+ * per container here. v2 allows only cgroup.procs between domain cgroups.
+ */
+function joinFile(cgroup: ContainerCgroup): string {
+  return cgroup.version === 1 ? "tasks" : "cgroup.procs";
+}
+
+/**
+ * While the host's cgroup file system is still reachable: open each join file (written just
+ * before exec) and take a detached read-only copy of each directory (attached under /sys/fs/cgroup
+ * once /sys exists in the new root).
+ */
+function holdCgroup(cgroup: ContainerCgroup | null): Op[] {
+  if (cgroup === null) return [];
+  return [
+    ...cgroup.dirs.map((dir, index): Op => ({ op: "open-cgroup", path: `${dir.path}/${joinFile(cgroup)}`, slot: procsSlot(index) })),
+    ...cgroup.dirs.map((dir, index): Op => ({ op: "clone-tree", path: dir.path, slot: treeSlot(cgroup, index), readonly: true })),
+  ];
+}
+
+/**
+ * The container's /sys/fs/cgroup: on v2 its own cgroup directory; on v1 a tmpfs with one
+ * directory per hierarchy (and a link per controller of a co-mounted one, as Docker has them).
+ */
+function cgroupView(mount: SpecMount, cgroup: ContainerCgroup | null): Op[] {
+  if (cgroup === null) return [];
+  const target = mount.destination;
+  if (cgroup.version === 2) return [{ op: "attach-tree", slot: treeSlot(cgroup, 0), target }];
+  const { flags } = parseMountOptions(mount.options.filter((option) => option !== "ro"));
+  return [
+    { op: "mount", source: "tmpfs", target, fstype: "tmpfs", flags, data: "mode=755" },
+    ...cgroup.dirs.flatMap((dir, index): Op[] => [
+      { op: "mkdir", path: `${target}/${dir.view}`, mode: "0555" },
+      { op: "attach-tree", slot: treeSlot(cgroup, index), target: `${target}/${dir.view}` },
+      ...(dir.view.includes(",")
+        ? dir.view.split(",").map((name): Op => ({ op: "symlink", target: dir.view, path: `${target}/${name}` }))
+        : []),
+    ]),
+    { op: "mount", source: null, target, fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY", ...flags], data: null },
+  ];
+}
+
 /** /proc, /dev and /sys with what lives in them, inside the new root. */
-function apiMounts(spec: Spec): Op[] {
+function apiMounts(spec: Spec, cgroup: ContainerCgroup | null): Op[] {
   return spec.mounts.filter(isApiMount).flatMap((mount): Op[] => {
+    if (mount.type === "cgroup") return cgroupView(mount, cgroup);
     const { flags, data } = parseMountOptions(mount.options);
     return [
       { op: "mkdir", path: mount.destination, mode: "0755" },

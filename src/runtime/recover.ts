@@ -1,5 +1,6 @@
 import { readdirSync, readlinkSync, rmSync, statSync, unlinkSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { removeCgroup } from "./cgroups/cgroup.ts";
 import { log } from "./log.ts";
 import { isAlive } from "./processes.ts";
 import { containerDir, containersDir, listRecords, readRecord, removeContainer, writeRecord } from "./state.ts";
@@ -23,6 +24,8 @@ export function recoverAbandoned(root: string): void {
       }
     }
     log.debug(`recovering container ${record.name}: its minic process is gone`);
+    // Waits briefly (EBUSY) while the killed processes are torn down.
+    if (record.cgroup) removeCgroup(record.cgroup);
     if (record.autoRemove) removeContainer(root, record.id, record.name);
     else {
       writeRecord(root, {
@@ -32,6 +35,7 @@ export function recoverAbandoned(root: string): void {
         finished: new Date().toISOString(),
         process: null,
         owner: null,
+        cgroup: null,
       });
     }
   }

@@ -2,7 +2,11 @@
 import { EXECUTOR_EROOT } from "../../ffi/executor.ts";
 import { strerror } from "../../ffi/libc.ts";
 import { createBindSources, inspectBindSources, removeBindSources } from "./bind-sources.ts";
+import { availableParallelism } from "node:os";
 import { buildSpec } from "./build-spec.ts";
+import { createCgroup, driverFor, placeCgroup, removeCgroup } from "./cgroups/cgroup.ts";
+import { hostCgroupLayout } from "./cgroups/layout.ts";
+import type { ContainerCgroup } from "./cgroups/types.ts";
 import { exitCodeOf, startChild, type SetupFailure } from "./child.ts";
 import { describeOp } from "./describe-op.ts";
 import { EXIT, MinicError } from "./errors.ts";
@@ -35,6 +39,8 @@ export interface PreparedRun {
   plan: Plan;
   /** Bind sources -v will create as directories before the container starts. */
   missingSources: string[];
+  /** Where the container's cgroup will be made; null on a host without cgroups. */
+  cgroup: ContainerCgroup | null;
 }
 
 /** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
@@ -50,13 +56,22 @@ export function prepareRun(options: RunOptions): PreparedRun {
     log.warn("the input device is not a TTY: running with -i only, without a terminal");
     options = { ...options, tty: false };
   }
-  const spec = buildSpec(options, { id, name, rootfs, home: rootHome(rootfs), callerEnv: process.env });
+  const spec = buildSpec(options, {
+    id,
+    name,
+    rootfs,
+    home: rootHome(rootfs),
+    callerEnv: process.env,
+    hostCpus: availableParallelism(),
+  });
   const sources = inspectBindSources(options.mounts);
+  const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, rootLayout(root, id), {
     keepStdin: options.interactive,
     bindSourceKinds: sources.kinds,
+    cgroup,
   });
-  return { id, name, spec, plan, missingSources: sources.missing };
+  return { id, name, spec, plan, missingSources: sources.missing, cgroup };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */
@@ -64,7 +79,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
   requireRoot();
   const root = stateRoot();
   recoverAbandoned(root);
-  const { id, name, spec, plan, missingSources } = prepareRun(options);
+  const { id, name, spec, plan, missingSources, cgroup } = prepareRun(options);
 
   const record: ContainerRecord = {
     id,
@@ -78,6 +93,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
     exitCode: null,
     finished: null,
     autoRemove: options.remove,
+    cgroup,
   };
 
   let containerPid: number | null = null;
@@ -85,12 +101,18 @@ export async function runContainer(options: RunOptions): Promise<number> {
   const signals = forwardSignals(() => containerPid, { terminal: terminal !== null });
   let nameClaimed = false;
   let createdSources: string[] = [];
+  let cgroupCreated = false;
   try {
     createdSources = createBindSources(missingSources);
     createContainerDirs(root, id, () => writeRecord(root, record));
     claimName(root, name, id);
     nameClaimed = true;
     writeSpec(root, id, spec);
+    if (cgroup !== null) {
+      // The record names the cgroup before it exists: a minic killed from here on is cleaned up.
+      createCgroup(cgroup, spec.linux.resources);
+      cgroupCreated = true;
+    }
 
     const child = startChild(plan, root, { terminal: (master, executor) => terminal?.attach(master, executor) });
     containerPid = child.pid;
@@ -110,6 +132,12 @@ export async function runContainer(options: RunOptions): Promise<number> {
     const exitCode = exitCodeOf(await child.exited);
     terminal?.finish();
     containerPid = null;
+    if (cgroup !== null) {
+      const oomKills = driverFor(cgroup).oomKills(cgroup);
+      removeCgroup(cgroup);
+      cgroupCreated = false;
+      if (oomKills > 0) log.error(`container ${name} was OOM-killed: it reached its memory limit (--memory)`);
+    }
     if (options.remove) removeContainer(root, id, name);
     else {
       writeRecord(root, {
@@ -119,12 +147,15 @@ export async function runContainer(options: RunOptions): Promise<number> {
         finished: new Date().toISOString(),
         process: null,
         owner: null,
+        cgroup: null,
       });
     }
     return exitCode;
   } catch (error) {
     // Nothing of a container that never ran its workload is kept, --rm or not. Its mounts lived
-    // only in its own mount namespace, which died with it.
+    // only in its own mount namespace, which died with it. Its cgroup has no process: the
+    // workload joins only just before exec.
+    if (cgroupCreated && cgroup !== null) removeCgroup(cgroup);
     removeContainer(root, id, nameClaimed ? name : null);
     removeBindSources(createdSources);
     throw error;

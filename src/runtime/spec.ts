@@ -19,6 +19,13 @@ export interface SpecDevice {
   gid: number;
 }
 
+/** OCI linux.resources, the parts minic sets. Sizes in bytes; swap is memory and swap together. */
+export interface Resources {
+  memory?: { limit: number; swap?: number };
+  cpu?: { shares?: number; quota?: number; period?: number };
+  pids?: { limit: number };
+}
+
 export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup";
 
 export interface Spec {
@@ -45,6 +52,9 @@ export interface Spec {
     maskedPaths: string[];
     readonlyPaths: string[];
     rootfsPropagation: "rprivate";
+    resources: Resources;
+    /** Relative to each cgroup hierarchy's root: `minic/<id>`. */
+    cgroupsPath: string;
   };
   annotations: Record<string, string>;
 }

@@ -3,6 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "./errors.ts";
+import type { ContainerCgroup } from "./cgroups/types.ts";
 import type { RootLayout } from "./plan.ts";
 import type { Spec } from "./spec.ts";
 
@@ -28,6 +29,8 @@ export interface ContainerRecord {
   exitCode: number | null;
   finished: string | null;
   autoRemove: boolean;
+  /** The cgroup directories minic made for it, until they are removed. */
+  cgroup: ContainerCgroup | null;
 }
 
 export function stateRoot(): string {

@@ -6,7 +6,7 @@ import type { ContainerRecord } from "../../src/runtime/state.ts";
 const record: ContainerRecord = {
   id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",
   created: "2026-01-01T00:00:00.000Z", status: "exited", process: null, owner: null,
-  exitCode: 3, finished: "2026-01-01T00:01:00.000Z", autoRemove: false,
+  exitCode: 3, finished: "2026-01-01T00:01:00.000Z", autoRemove: false, cgroup: null,
 };
 
 describe("ps formatting", () => {

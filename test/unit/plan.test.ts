@@ -4,16 +4,18 @@ import { buildSpec } from "../../src/runtime/build-spec.ts";
 import { describeOp } from "../../src/runtime/describe-op.ts";
 import { parseMountOptions } from "../../src/runtime/mount-options.ts";
 import type { RunOptions } from "../../src/runtime/options.ts";
+import { NO_LIMITS } from "../../src/runtime/limits.ts";
 import { buildPlan } from "../../src/runtime/plan.ts";
+import type { ContainerCgroup } from "../../src/runtime/cgroups/types.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work",
   remove: false, readOnly: false, network: "host", interactive: false, tty: false, dryRun: false,
-  mounts: [],
+  mounts: [], limits: NO_LIMITS,
 };
 const layout = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
 const spec = (overrides: Partial<RunOptions> = {}) =>
-  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", home: "/root", callerEnv: {} });
+  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", home: "/root", callerEnv: {}, hostCpus: 2 });
 const kinds = (ops: Op[]) => ops.map((op) => op.op);
 const indexOf = (ops: Op[], match: (op: Op) => boolean) => ops.findIndex(match);
 
@@ -57,14 +59,15 @@ describe("buildPlan", () => {
     expect(firstMask).toBeGreaterThan(indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "proc"));
   });
 
-  test("ends: workdir, stdin, umask, capabilities, signals, fds, execve", () => {
+  test("ends: workdir, stdin, umask, cgroup namespace, capabilities, signals, fds, execve", () => {
     expect(plan.ops.at(-1)).toEqual({
       op: "execve", file: "echo", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       argv: ["echo", "hi"], env: spec().process.env,
     });
     expect(kinds(plan.ops).slice(-9)).toEqual([
-      "sethostname", "mkdir", "chdir", "redirect", "umask", "capabilities", "reset-signals", "close-fds", "execve",
+      "mkdir", "chdir", "redirect", "umask", "unshare", "capabilities", "reset-signals", "close-fds", "execve",
     ]);
+    expect(plan.ops.at(-5)).toEqual({ op: "unshare", flags: ["CLONE_NEWCGROUP"] });
   });
 
   test("-i keeps stdin; --read-only remounts / before the final chdir", () => {
@@ -163,3 +166,83 @@ describe("user mounts", () => {
   });
 });
 
+
+describe("cgroups in the plan", () => {
+  const v1: ContainerCgroup = {
+    version: 1,
+    dirs: [
+      { path: "/sys/fs/cgroup/memory/minic/id", root: "/sys/fs/cgroup/memory", view: "memory", controllers: ["memory"] },
+      { path: "/sys/fs/cgroup/cpu,cpuacct/minic/id", root: "/sys/fs/cgroup/cpu,cpuacct", view: "cpu,cpuacct", controllers: ["cpu", "cpuacct"] },
+    ],
+  };
+  const v2: ContainerCgroup = {
+    version: 2,
+    dirs: [{ path: "/sys/fs/cgroup/minic/id", root: "/sys/fs/cgroup", view: "", controllers: ["cpu", "memory", "pids"] }],
+  };
+  const at = (ops: Op[], match: (op: Op) => boolean) => {
+    const index = ops.findIndex(match);
+    expect(index).toBeGreaterThanOrEqual(0);
+    return index;
+  };
+
+  test("v1: join files and detached copies are taken before pivot_root, attached after /sys", () => {
+    const { ops, cloneFlags } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v1 });
+    expect(cloneFlags).not.toContain("CLONE_NEWCGROUP");
+    const pivot = at(ops, (op) => op.op === "pivot_root");
+    const held = ops.filter((op) => op.op === "open-cgroup" || op.op === "clone-tree");
+    expect(held).toEqual([
+      { op: "open-cgroup", path: "/sys/fs/cgroup/memory/minic/id/tasks", slot: 0 },
+      { op: "open-cgroup", path: "/sys/fs/cgroup/cpu,cpuacct/minic/id/tasks", slot: 1 },
+      { op: "clone-tree", path: "/sys/fs/cgroup/memory/minic/id", slot: 2, readonly: true },
+      { op: "clone-tree", path: "/sys/fs/cgroup/cpu,cpuacct/minic/id", slot: 3, readonly: true },
+    ]);
+    for (const op of held) expect(ops.indexOf(op)).toBeLessThan(pivot);
+
+    const sys = at(ops, (op) => op.op === "mount" && op.target === "/sys");
+    const tmpfs = at(ops, (op) => op.op === "mount" && op.target === "/sys/fs/cgroup" && op.fstype === "tmpfs");
+    const readonly = at(ops, (op) => op.op === "mount" && op.target === "/sys/fs/cgroup" && op.flags.includes("MS_REMOUNT"));
+    expect(sys).toBeLessThan(tmpfs);
+    expect(ops.slice(tmpfs + 1, readonly)).toEqual([
+      { op: "mkdir", path: "/sys/fs/cgroup/memory", mode: "0555" },
+      { op: "attach-tree", slot: 2, target: "/sys/fs/cgroup/memory" },
+      { op: "mkdir", path: "/sys/fs/cgroup/cpu,cpuacct", mode: "0555" },
+      { op: "attach-tree", slot: 3, target: "/sys/fs/cgroup/cpu,cpuacct" },
+      { op: "symlink", target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpu" },
+      { op: "symlink", target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpuacct" },
+    ]);
+    expect(ops[readonly]).toMatchObject({ flags: expect.arrayContaining(["MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC"]) });
+  });
+
+  test("the workload joins last, then gets its cgroup namespace, then loses the capability to", () => {
+    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v1 });
+    expect(kinds(ops).slice(-8)).toEqual([
+      "umask", "join-cgroup", "join-cgroup", "unshare", "capabilities", "reset-signals", "close-fds", "execve",
+    ]);
+    expect(ops.filter((op) => op.op === "join-cgroup")).toEqual([
+      { op: "join-cgroup", slot: 0 },
+      { op: "join-cgroup", slot: 1 },
+    ]);
+  });
+
+  test("v2: cgroup.procs, and the container's directory is its whole /sys/fs/cgroup", () => {
+    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v2 });
+    expect(ops.filter((op) => op.op === "open-cgroup")).toEqual([{ op: "open-cgroup", path: "/sys/fs/cgroup/minic/id/cgroup.procs", slot: 0 }]);
+    expect(ops.filter((op) => op.op === "attach-tree")).toEqual([{ op: "attach-tree", slot: 1, target: "/sys/fs/cgroup" }]);
+    expect(ops.some((op) => op.op === "mount" && op.target === "/sys/fs/cgroup")).toBe(false);
+  });
+
+  test("no cgroup: no cgroup ops, still a cgroup namespace", () => {
+    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: null });
+    expect(kinds(ops).filter((kind) => kind.includes("cgroup") || kind.includes("tree"))).toEqual([]);
+    expect(kinds(ops)).toContain("unshare");
+  });
+
+  test("encode and describe", () => {
+    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v1 });
+    expect(encodePlan(ops).count).toBe(ops.length);
+    expect(() => encodePlan([{ op: "join-cgroup", slot: 16 }])).toThrow(RangeError);
+    expect(describeOp({ op: "join-cgroup", slot: 0 })).toBe("join the container's cgroup");
+    expect(describeOp({ op: "unshare", flags: ["CLONE_NEWCGROUP"] })).toBe("create namespaces (CLONE_NEWCGROUP)");
+    expect(describeOp({ op: "attach-tree", slot: 2, target: "/sys/fs/cgroup/memory" })).toBe("mount the container's cgroup on /sys/fs/cgroup/memory");
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { buildSpec, type SpecContext } from "../../src/runtime/build-spec.ts";
 import { containerEnv, homeFromPasswd, searchPath } from "../../src/runtime/env.ts";
 import { MinicError } from "../../src/runtime/errors.ts";
+import { NO_LIMITS } from "../../src/runtime/limits.ts";
 import type { RunOptions } from "../../src/runtime/options.ts";
 
 const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
@@ -18,10 +19,11 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   tty: false,
   dryRun: false,
   mounts: [],
+  limits: NO_LIMITS,
   ...overrides,
 });
 
-const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", home: "/root", callerEnv: { USER_VAR: "u" } };
+const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", home: "/root", callerEnv: { USER_VAR: "u" }, hostCpus: 2 };
 
 describe("buildSpec", () => {
   test("is shaped like an OCI config.json with Docker's defaults", () => {
@@ -31,8 +33,11 @@ describe("buildSpec", () => {
     expect(spec.process.cwd).toBe("/");
     expect(spec.root).toEqual({ path: "/srv/rootfs", readonly: false });
     expect(spec.hostname).toBe("calm_turing_1234");
-    expect(spec.linux.namespaces.map((ns) => ns.type)).toEqual(["pid", "ipc", "uts", "mount"]);
-    expect(spec.mounts.map((m) => m.destination)).toEqual(["/proc", "/dev", "/dev/pts", "/sys", "/dev/mqueue", "/dev/shm"]);
+    expect(spec.linux.namespaces.map((ns) => ns.type)).toEqual(["pid", "ipc", "uts", "mount", "cgroup"]);
+    expect(spec.mounts.map((m) => m.destination)).toEqual(["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm"]);
+    expect(spec.mounts.find((m) => m.destination === "/sys/fs/cgroup")?.options).toContain("ro");
+    expect(spec.linux.cgroupsPath).toBe(`minic/${"a".repeat(64)}`);
+    expect(spec.linux.resources).toEqual({});
     expect(spec.mounts.find((m) => m.destination === "/sys")?.options).toContain("ro");
     expect(spec.linux.devices.map((d) => `${d.path} ${d.major}:${d.minor}`)).toEqual([
       "/dev/null 1:3", "/dev/zero 1:5", "/dev/full 1:7", "/dev/random 1:8", "/dev/urandom 1:9", "/dev/tty 5:0",
