@@ -3,8 +3,9 @@
 import type { ArgsDef, CommandDef } from "citty";
 import { listContainers, removeContainers } from "../runtime/containers.ts";
 import { prepareRun, runContainer } from "../runtime/run.ts";
+import { containerStats } from "../runtime/stats.ts";
 import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
-import { containerTable } from "./format.ts";
+import { containerTable, statsTable } from "./format.ts";
 import { RUN_FLAGS, parseRunArgs } from "./run-args.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -37,6 +38,7 @@ export const mainDefinition: CommandDef = {
     run: () => runDefinition,
     ps: () => psDefinition,
     rm: () => rmDefinition,
+    stats: () => statsDefinition,
   },
 };
 
@@ -62,6 +64,17 @@ const rmDefinition: CommandDef = {
   meta: { name: "rm", description: "Remove stopped containers and their writable layers" },
   args: argsDef(RM_FLAGS, {
     container: { type: "positional", required: true, description: "One or more container names or ids (a unique id prefix is enough)" },
+  }),
+};
+
+const STATS_FLAGS: FlagSpec[] = [
+  { name: "no-stream", kind: "boolean", description: "Print one sample and exit (what stats always does; accepted as Docker spells it)" },
+  { name: "help", short: "h", kind: "boolean", description: "Show this help" },
+];
+const statsDefinition: CommandDef = {
+  meta: { name: "stats", description: "Show CPU time, memory and process counts of running containers, read from their cgroups" },
+  args: argsDef(STATS_FLAGS, {
+    container: { type: "positional", required: false, description: "Container names or ids (default: every running container)" },
   }),
 };
 
@@ -111,6 +124,15 @@ export const COMMANDS: Record<string, Command> = {
       const { flags, positionals } = parseCommandLine(argv, RM_FLAGS, "rm");
       if (booleanFlag(flags, "help")) return usage(rmDefinition);
       for (const ref of removeContainers(positionals)) process.stdout.write(`${ref}\n`);
+      return 0;
+    },
+  },
+  stats: {
+    definition: statsDefinition,
+    async handle(argv) {
+      const { flags, positionals } = parseCommandLine(argv, STATS_FLAGS, "stats");
+      if (booleanFlag(flags, "help")) return usage(statsDefinition);
+      process.stdout.write(`${statsTable(containerStats(positionals))}\n`);
       return 0;
     },
   },

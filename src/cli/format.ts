@@ -1,5 +1,6 @@
 import { shortId } from "../runtime/names.ts";
 import type { ContainerRecord } from "../runtime/state.ts";
+import type { ContainerStats } from "../runtime/stats.ts";
 
 /** `2 minutes`, `About an hour`: Docker's coarse durations. */
 export function humanDuration(ms: number): string {
@@ -36,6 +37,42 @@ export function containerTable(records: ContainerRecord[], now: number): string 
       statusText(record, now),
     ]),
   ];
+  return alignColumns(rows);
+}
+
+const BINARY_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+/** Docker's sizes: four significant digits and a binary unit, `1.234MiB`, `64MiB`, `0B`. */
+export function humanSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toPrecision(4))}${BINARY_UNITS[unit]}`;
+}
+
+export function statsTable(stats: ContainerStats[]): string {
+  const rows = [
+    ["CONTAINER ID", "NAME", "CPU TIME", "MEM USAGE / LIMIT", "MEM %", "PIDS"],
+    ...stats.map(({ id, name, usage, memoryCeiling }) => {
+      const memory = usage?.memoryBytes ?? 0;
+      const ceiling = usage ? memoryCeiling : 0;
+      return [
+        shortId(id),
+        name,
+        usage?.cpuNanoseconds != null ? `${(usage.cpuNanoseconds / 1e9).toFixed(2)}s` : "--",
+        `${humanSize(memory)} / ${humanSize(ceiling)}`,
+        `${(ceiling > 0 ? (memory / ceiling) * 100 : 0).toFixed(2)}%`,
+        String(usage?.pids ?? 0),
+      ];
+    }),
+  ];
+  return alignColumns(rows);
+}
+
+function alignColumns(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
   return rows.map((row) => row.map((cell, column) => cell.padEnd((widths[column] ?? 0) + 3)).join("").trimEnd()).join("\n");
 }
