@@ -4,16 +4,19 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostMounts, MINIC, minic, ROOTFS, stateDir, tree } from "../support/minic.ts";
+import { hostMounts, MINIC, minic, minicCgroups, ROOTFS, stateDir, tree } from "../support/minic.ts";
 
 let root = "";
 let mountsBefore = "";
+let cgroupsBefore: string[] = [];
 beforeEach(() => {
   root = stateDir();
   mountsBefore = hostMounts();
+  cgroupsBefore = minicCgroups();
 });
 afterEach(() => {
   expect(hostMounts()).toBe(mountsBefore);
+  expect(minicCgroups()).toEqual(cgroupsBefore);
   // Only the skeleton may remain: the two empty top-level directories and the executor's source.
   expect(tree(root).filter((path) => !/^(containers|names|executor-[0-9a-f]+\.c)$/.test(path))).toEqual([]);
   rmSync(root, { recursive: true, force: true });
@@ -81,6 +84,19 @@ describe("setup failure halfway", () => {
     } finally {
       rmSync(broken, { recursive: true, force: true });
     }
+  });
+
+  test("bad limits are caught before anything is made", async () => {
+    await fails(["run", "--rootfs", ROOTFS, "--memory", "4m", "true"], 'invalid --memory "4m": the minimum is 6m');
+    await fails(["run", "--rootfs", ROOTFS, "--memory", "lots", "true"], 'invalid --memory "lots": expected a size such as 64m (units b, k, m, g)');
+    await fails(["run", "--rootfs", ROOTFS, "--pids-limit", "0", "true"], 'invalid --pids-limit "0": expected a whole number greater than 0');
+    await fails(["run", "--rootfs", ROOTFS, "--cpus", "4096", "true"], /^minic: invalid --cpus "4096": the range is 0.01 to \d+\.00, as this host has \d+ CPUs?\n$/);
+    await fails(["run", "--rootfs", ROOTFS, "--memory-swap", "1g", "true"], "--memory-swap needs --memory: the swap limit is memory and swap together");
+  });
+
+  test("a failure after the cgroup was made removes it", async () => {
+    await fails(["run", "--rootfs", ROOTFS, "--memory", "64m", "--pids-limit", "5", "no-such-command"], 'exec: "no-such-command": executable file not found in $PATH', 127);
+    await fails(["run", "--rootfs", ROOTFS, "--memory", "64m", "-w", "/proc/sys/minic", "true"], /^minic: mkdir \/proc\/sys\/minic/);
   });
 
   test("a hostname the kernel refuses is caught before anything is made", () =>

@@ -77,3 +77,20 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<v
     await Bun.sleep(20);
   }
 }
+
+/** Every container cgroup directory minic has on this host (v1: in each hierarchy; v2: one tree). */
+export function minicCgroups(): string[] {
+  const found: string[] = [];
+  const look = (dir: string): void => {
+    const minicDir = join(dir, "minic");
+    if (!existsSync(minicDir)) return;
+    for (const entry of readdirSync(minicDir, { withFileTypes: true })) {
+      if (entry.isDirectory()) found.push(join(minicDir, entry.name));
+    }
+  };
+  look("/sys/fs/cgroup");
+  for (const entry of readdirSync("/sys/fs/cgroup", { withFileTypes: true })) {
+    if (entry.isDirectory()) look(join("/sys/fs/cgroup", entry.name));
+  }
+  return found.sort();
+}

@@ -1,0 +1,150 @@
+// Resource limits on the real cgroups of this host (v1 here; the file names follow the host), read
+// back from inside the container and enforced on its workload.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { spawn } from "bun";
+import { rmSync } from "node:fs";
+import { hostCgroupLayout } from "../../src/runtime/cgroups/layout.ts";
+import { hostMounts, MINIC, minic, minicCgroups, ROOTFS, run, stateDir, tree, waitFor } from "../support/minic.ts";
+
+const v1 = hostCgroupLayout().version === 1;
+/** A cgroup file as the container sees it: /sys/fs/cgroup/<controller>/<file> on v1. */
+const inside = (controller: string, v1File: string, v2File: string) =>
+  v1 ? `/sys/fs/cgroup/${controller}/${v1File}` : `/sys/fs/cgroup/${v2File}`;
+
+let cgroupsBefore: string[] = [];
+let mountsBefore = "";
+beforeEach(() => {
+  cgroupsBefore = minicCgroups();
+  mountsBefore = hostMounts();
+});
+afterEach(() => {
+  // Every test's containers are gone, and so are their cgroups.
+  expect(minicCgroups()).toEqual(cgroupsBefore);
+  expect(hostMounts()).toBe(mountsBefore);
+});
+
+describe("the container's cgroup", () => {
+  test("/proc/self/cgroup is / (a cgroup namespace) and /sys/fs/cgroup is its own, read-only", async () => {
+    const r = await run(["sh", "-c", "cat /proc/self/cgroup; echo ---; ls /sys/fs/cgroup; echo ---; grep ' /sys/fs/cgroup' /proc/self/mountinfo; touch /sys/fs/cgroup/x"]);
+    const [cgroups = "", views = "", mounts = ""] = r.stdout.split("---\n");
+    for (const line of cgroups.trim().split("\n")) expect(line).toMatch(/^\d+:[^:]*:\/$/);
+    if (v1) expect(views.trim().split("\n")).toEqual(expect.arrayContaining(["cpu", "cpuacct", "memory", "pids"]));
+    else expect(views).toContain("cgroup.procs");
+    for (const line of mounts.trim().split("\n")) expect(line).toMatch(/ ro,nosuid,nodev,noexec/);
+    expect(r.stderr).toContain("Read-only file system");
+    expect(r.code).toBe(1);
+  });
+
+  test("the limits are in the container's cgroup files", async () => {
+    const files = [
+      inside("pids", "pids.max", "pids.max"),
+      inside("memory", "memory.limit_in_bytes", "memory.max"),
+      inside("cpu", "cpu.cfs_quota_us", "cpu.max"),
+      inside("cpu", v1 ? "cpu.shares" : "", "cpu.weight"),
+    ];
+    const r = await run(["--pids-limit", "42", "--memory", "48m", "--cpus", "0.25", "--cpu-shares", "256", "cat", ...files]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n")).toEqual(v1 ? ["42", String(48 << 20), "25000", "256"] : ["42", String(48 << 20), "25000 100000", "10"]);
+  });
+
+  test("the limits hold on the workload alone: with --pids-limit 1, PID 1 runs but cannot fork", async () => {
+    const alone = await run(["--pids-limit", "1", "sh", "-c", `read n < ${inside("pids", "pids.current", "pids.current")}; echo $n`]);
+    expect(alone).toMatchObject({ code: 0, stdout: "1\n" });
+    const fork = await run(["--pids-limit", "1", "sh", "-c", "/bin/true; echo forked"]);
+    expect(fork.code).not.toBe(0);
+    expect(fork.stderr).toMatch(/can't fork|Resource temporarily unavailable/);
+  });
+});
+
+describe("limits enforced", () => {
+  test("a fork bomb stops at --pids-limit and PID 1 survives it", async () => {
+    // Only builtins after the bomb: the sleeps hold every pid the limit allows.
+    const script = `sh -c 'while true; do sleep 30 & done' 2>/dev/null
+echo survived
+read n < ${inside("pids", "pids.current", "pids.current")}; echo current $n
+while read key value; do [ "$key" = max ] && echo refused $value; done < ${inside("pids", "pids.events", "pids.events")}`;
+    const r = await run(["--pids-limit", "12", "sh", "-c", script], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toBe("survived");
+    const current = Number(lines[1]?.split(" ")[1]);
+    expect(current).toBeGreaterThanOrEqual(10);
+    expect(current).toBeLessThanOrEqual(12);
+    expect(Number(lines[2]?.split(" ")[1])).toBeGreaterThan(0);
+  });
+
+  test("a memory hog is OOM-killed: exit 137 and minic says so", async () => {
+    const r = await run(["--name", "hog", "--memory", "32m", "dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"]);
+    expect(r.code).toBe(137);
+    expect(r.stderr).toBe("minic: container hog was OOM-killed: it reached its memory limit (--memory)\n");
+  });
+
+  test("the same work without a limit is not OOM-killed", async () => {
+    const r = await run(["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("OOM");
+  });
+
+  test("--cpus 0.5: two busy loops get about half a core over three seconds", async () => {
+    const usage = v1 ? "read ns < /sys/fs/cgroup/cpuacct/cpuacct.usage; echo $ns" : "while read k v; do [ $k = usage_usec ] && echo ${v}000; done < /sys/fs/cgroup/cpu.stat";
+    const burn = "timeout 3 sh -c 'while :; do :; done'";
+    const r = await run(["--cpus", "0.5", "sh", "-c", `${burn} & ${burn}; wait; ${usage}`], { timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    const share = Number(r.stdout.trim()) / 3e9;
+    expect(share).toBeGreaterThan(0.3);
+    expect(share).toBeLessThan(0.7);
+  });
+});
+
+describe("minic stats and cleanup", () => {
+  let root = "";
+  beforeEach(() => {
+    root = stateDir();
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  test("stats reads a running container's cgroup; an exited one has none left", async () => {
+    const container = spawn([MINIC, "run", "--rootfs", ROOTFS, "--name", "busy", "--memory", "64m", "sh", "-c", "trap 'exit 0' TERM; sleep 30 & sleep 30 & sleep 30 & wait"], {
+      env: { ...process.env, MINIC_ROOT: root },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    try {
+      await waitFor(() => minicCgroups().length > cgroupsBefore.length);
+      await Bun.sleep(200);
+      const stats = await minic(["stats", "--no-stream", "busy"], root);
+      expect(stats.code).toBe(0);
+      const [header = "", row = ""] = stats.stdout.trim().split("\n");
+      expect(header.split(/\s{3,}/)).toEqual(["CONTAINER ID", "NAME", "CPU TIME", "MEM USAGE / LIMIT", "MEM %", "PIDS"]);
+      const cells = row.split(/\s{3,}/);
+      expect(cells[1]).toBe("busy");
+      expect(cells[2]).toMatch(/^\d+\.\d\ds$/);
+      expect(cells[3]).toMatch(/^[\d.]+(B|KiB|MiB) \/ 64MiB$/);
+      expect(cells[5]).toBe("4");
+      expect((await minic(["stats"], root)).stdout).toContain("busy");
+    } finally {
+      container.kill("SIGTERM");
+      await container.exited;
+    }
+    const after = await minic(["stats", "busy"], root);
+    expect(after.stdout).toMatch(/busy\s+--\s+0B \/ 0B\s+0\.00%\s+0/);
+    expect((await minic(["rm", "busy"], root)).code).toBe(0);
+    expect((await minic(["stats", "ghost"], root)).stderr).toBe("minic: no such container: ghost\n");
+  }, 20_000);
+
+  test("a minic killed with SIGKILL leaves a cgroup that the next command removes", async () => {
+    const orphan = spawn([MINIC, "run", "--rm", "--rootfs", ROOTFS, "--memory", "64m", "sleep", "600"], {
+      env: { ...process.env, MINIC_ROOT: root },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    await waitFor(() => minicCgroups().length > cgroupsBefore.length);
+    await Bun.sleep(100);
+    orphan.kill("SIGKILL");
+    await orphan.exited;
+    expect(minicCgroups().length).toBeGreaterThan(cgroupsBefore.length);
+    const ps = await minic(["ps", "-a"], root);
+    expect(ps.code).toBe(0);
+    expect(tree(root).filter((path) => path.startsWith("containers/"))).toEqual([]);
+  });
+});
