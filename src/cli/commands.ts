@@ -1,10 +1,12 @@
 // The commands: citty definitions (for usage text) and thin handlers that parse argv and call
 // the runtime. Parsing is ours (see argv.ts) because options must stop at the first positional.
 import type { ArgsDef, CommandDef } from "citty";
+import { buildRootfs } from "../runtime/build/build.ts";
 import { listContainers, removeContainers } from "../runtime/containers.ts";
 import { prepareRun, runContainer } from "../runtime/run.ts";
 import { containerStats } from "../runtime/stats.ts";
 import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
+import { BUILD_FLAGS, parseBuildArgs } from "./build-args.ts";
 import { containerTable, statsTable } from "./format.ts";
 import { RUN_FLAGS, parseRunArgs } from "./run-args.ts";
 import pkg from "../../package.json" with { type: "json" };
@@ -35,11 +37,19 @@ export const mainDefinition: CommandDef = {
     version: { type: "boolean", alias: "v", description: "Print the version" },
   },
   subCommands: {
+    build: () => buildDefinition,
     run: () => runDefinition,
     ps: () => psDefinition,
     rm: () => rmDefinition,
     stats: () => statsDefinition,
   },
+};
+
+const buildDefinition: CommandDef = {
+  meta: { name: "build", description: "Build a root filesystem from a Dockerfile with a Docker engine" },
+  args: argsDef(BUILD_FLAGS, {
+    context: { type: "positional", required: false, description: "The build context directory (default .)" },
+  }),
 };
 
 const runDefinition: CommandDef = {
@@ -92,6 +102,15 @@ async function usage(definition: CommandDef): Promise<number> {
 }
 
 export const COMMANDS: Record<string, Command> = {
+  build: {
+    definition: buildDefinition,
+    async handle(argv) {
+      const { help, options } = parseBuildArgs(argv);
+      if (help) return usage(buildDefinition);
+      await buildRootfs(options);
+      return 0;
+    },
+  },
   run: {
     definition: runDefinition,
     async handle(argv) {

@@ -1,6 +1,7 @@
 import { shortId } from "../runtime/names.ts";
 import type { ContainerRecord } from "../runtime/state.ts";
 import type { ContainerStats } from "../runtime/stats.ts";
+import { humanSize } from "../runtime/units.ts";
 
 /** `2 minutes`, `About an hour`: Docker's coarse durations. */
 export function humanDuration(ms: number): string {
@@ -38,19 +39,6 @@ export function containerTable(records: ContainerRecord[], now: number): string 
     ]),
   ];
   return alignColumns(rows);
-}
-
-const BINARY_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-/** Docker's sizes: four significant digits and a binary unit, `1.234MiB`, `64MiB`, `0B`. */
-export function humanSize(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number(value.toPrecision(4))}${BINARY_UNITS[unit]}`;
 }
 
 export function statsTable(stats: ContainerStats[]): string {

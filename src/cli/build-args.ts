@@ -1,0 +1,39 @@
+import { DEFAULT_DOCKERFILE, DEFAULT_OUTPUT, type BuildOptions } from "../runtime/build/build.ts";
+import { MinicError } from "../runtime/errors.ts";
+import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+
+export const BUILD_FLAGS: FlagSpec[] = [
+  { name: "file", short: "f", kind: "string", valueHint: "FILE", description: `The Dockerfile, relative to here (default: ${DEFAULT_DOCKERFILE} in the context)` },
+  { name: "output", short: "o", kind: "string", valueHint: "DIR", description: `Where the root filesystem goes (default ${DEFAULT_OUTPUT}); replaced only when the build succeeds` },
+  { name: "tag", short: "t", kind: "string", valueHint: "NAME[:TAG]", description: "Also tag the built image" },
+  { name: "build-arg", kind: "list", valueHint: "K=V", description: "Set a build-time variable; K alone copies it from your environment (repeatable)" },
+  { name: "network", kind: "string", valueHint: "MODE", description: "Network for RUN steps (default, host, none)" },
+  { name: "quiet", short: "q", kind: "boolean", description: "Print only errors (a failing step's output included) and the result" },
+  { name: "force", kind: "boolean", description: "Replace DIR even if minic build did not make it" },
+  { name: "help", short: "h", kind: "boolean", description: "Show this help" },
+];
+
+export interface BuildRequest {
+  help: boolean;
+  options: BuildOptions;
+}
+
+export function parseBuildArgs(argv: string[]): BuildRequest {
+  const { flags, positionals } = parseCommandLine(argv, BUILD_FLAGS, "build");
+  if (positionals.length > 1) {
+    throw new MinicError(`build takes one context directory, got ${positionals.length}: ${positionals.join(" ")}`, undefined, "see 'minic build --help'");
+  }
+  return {
+    help: booleanFlag(flags, "help"),
+    options: {
+      file: stringFlag(flags, "file"),
+      context: positionals[0] ?? ".",
+      output: stringFlag(flags, "output") ?? DEFAULT_OUTPUT,
+      tag: stringFlag(flags, "tag"),
+      buildArgs: listFlag(flags, "build-arg"),
+      network: stringFlag(flags, "network"),
+      quiet: booleanFlag(flags, "quiet"),
+      force: booleanFlag(flags, "force"),
+    },
+  };
+}

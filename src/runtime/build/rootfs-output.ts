@@ -1,0 +1,77 @@
+// Where a build's filesystem lands: extracted by the system's tar into a hidden sibling of DIR
+// and renamed over DIR only once complete, so an interrupted build never leaves half a rootfs.
+import { spawn } from "bun";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { MinicError } from "../errors.ts";
+
+/** Written into every rootfs minic builds: the mark that lets a later build replace it without --force. */
+export const ROOTFS_MARKER = ".minic-rootfs";
+
+/** Refuse an output that is a file, or a directory with content minic did not make (without --force). */
+export function checkOutput(dir: string, force: boolean): void {
+  let stats;
+  try {
+    stats = lstatSync(dir);
+  } catch {
+    return; // not there yet: fine
+  }
+  if (stats.isSymbolicLink()) throw new MinicError(`the output ${dir} is a symbolic link: give the directory itself`);
+  if (!stats.isDirectory()) throw new MinicError(`the output ${dir} is a file, not a directory`);
+  if (force || existsSync(join(dir, ROOTFS_MARKER)) || readdirSync(dir).length === 0) return;
+  throw new MinicError(`the output ${dir} exists and was not made by minic build`, undefined, "pass --force to replace it");
+}
+
+export function temporarySibling(dir: string, purpose: string): string {
+  return join(dirname(dir), `.${basename(dir)}.minic-${purpose}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`);
+}
+
+/**
+ * Extract a tar stream into `target` with the system's tar, as root: owners by number, modes,
+ * symlinks, hard links and device nodes as they are in the archive.
+ */
+export async function extractTar(stream: ReadableStream<Uint8Array>, target: string, outputDir: string): Promise<void> {
+  mkdirSync(target, { recursive: true, mode: 0o755 });
+  const tar = spawn(["tar", "-x", "-p", "--numeric-owner", "-f", "-", "-C", target], {
+    stdin: stream,
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const [code, stderr] = await Promise.all([tar.exited, new Response(tar.stderr).text()]);
+  if (code === 0) return;
+  const firstError = stderr.split("\n").find((line) => line.trim() !== "") ?? `tar exited with ${code}`;
+  if (/No space left on device/i.test(stderr)) {
+    throw new MinicError(`no space left on device while writing the rootfs for ${outputDir}`);
+  }
+  throw new MinicError(`extracting the exported filesystem failed: ${firstError.replace(/^tar: /, "")}`);
+}
+
+/** Put the finished `built` tree at `dir`, replacing what was there. */
+export function replaceDir(built: string, dir: string, record: Record<string, string>): void {
+  writeFileSync(join(built, ROOTFS_MARKER), `${JSON.stringify(record, null, 2)}\n`);
+  if (!existsSync(dir)) {
+    renameSync(built, dir);
+    return;
+  }
+  const old = temporarySibling(dir, "old");
+  renameSync(dir, old);
+  try {
+    renameSync(built, dir);
+  } catch (error) {
+    renameSync(old, dir);
+    throw error;
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Bytes and files under `dir`, without following symlinks. */
+export function treeSize(dir: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const stats = lstatSync(join(entry.parentPath, entry.name));
+    bytes += stats.size;
+    files += 1;
+  }
+  return { bytes, files };
+}
