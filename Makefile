@@ -18,7 +18,7 @@ define need_debs
 	fi
 endef
 
-.PHONY: all deps build check test bench run clean
+.PHONY: all deps build check test bench run bash demo-fallback-rootfs clean
 
 all: build
 
@@ -48,12 +48,32 @@ bench: minic
 	$(BUN) bench/run.ts
 	$(BUN) bench/tty.ts
 
-# The demo. Until `minic build` lands, the rootfs is assembled from the host's static busybox.
+# The demo: build ./rootfs from Dockerfile.rootfs with a Docker engine and run app/hello.py in it.
+# Without an engine or its base image (offline machines), a busybox rootfs and app/hello.sh.
+DEMO_FALLBACK := .cache/busybox-rootfs
+
 run: minic
+	@mkdir -p .cache; if ./minic build --quiet --force -o $(ROOTFS) 2>.cache/build.log; then \
+		echo "make run: built $(ROOTFS) from Dockerfile.rootfs with the Docker engine ($$(tail -n1 .cache/build.log)); running app/hello.py"; \
+		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo python3 /opt/app/hello.py; \
+	else \
+		echo "make run: no rootfs from Docker ($$(tail -n1 .cache/build.log | sed 's/^minic: //'))"; \
+		echo "make run: falling back to a busybox rootfs from the host's busybox-static; running app/hello.sh"; \
+		$(MAKE) --no-print-directory demo-fallback-rootfs; \
+		./minic run --rm --rootfs $(DEMO_FALLBACK) --hostname minic-demo /bin/sh /opt/app/hello.sh; \
+	fi
+
+# An interactive shell in the demo's rootfs (bash where the rootfs has it).
+bash: minic
+	@if [ -f $(ROOTFS)/.minic-rootfs ]; then r=$(ROOTFS); else $(MAKE) --no-print-directory demo-fallback-rootfs; r=$(DEMO_FALLBACK); fi; \
+		if [ -x $$r/bin/bash ]; then sh=/bin/bash; else sh=/bin/sh; fi; \
+		echo "make bash: $$sh in $$r"; \
+		./minic run -it --rm --rootfs $$r --hostname minic-demo $$sh
+
+demo-fallback-rootfs: deps
 	$(call need_debs,busybox-static)
-	$(BUN) test/support/rootfs.ts $(ROOTFS) >/dev/null
-	./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo /bin/sh -c \
-		'echo "Hello from container!"; echo "hostname: $$(hostname)"; echo "pid: $$$$"; echo "mounts:"; cut -d" " -f5,9 /proc/self/mountinfo | sed "s/^/  /"'
+	@$(BUN) test/support/rootfs.ts $(DEMO_FALLBACK) >/dev/null
+	@mkdir -p $(DEMO_FALLBACK)/opt/app && cp app/hello.sh $(DEMO_FALLBACK)/opt/app/hello.sh
 
 clean:
 	rm -rf minic .cache node_modules/.installed
