@@ -1,0 +1,192 @@
+// minic build against a real Docker engine (a private dockerd when none answers): Dockerfile to
+// image to exported rootfs, then a container on it. Failures leave DIR, the engine and the
+// disk as they were.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { spawn } from "bun";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MINIC, minic, stateDir, waitFor, type Result } from "../support/minic.ts";
+import { BASE_IMAGE, startEngine, type TestEngine } from "../support/docker.ts";
+
+let engine: TestEngine;
+let work = "";
+let containersBefore: string[] = [];
+
+beforeAll(async () => {
+  engine = await startEngine();
+}, 120_000);
+afterAll(async () => {
+  await engine?.stop();
+}, 60_000);
+
+beforeEach(async () => {
+  work = mkdtempSync(join(tmpdir(), "minic-build-"));
+  containersBefore = await engine.containers();
+});
+afterEach(async () => {
+  // No temporary or intermediate container survives a build, failed or not.
+  expect(await engine.containers()).toEqual(containersBefore);
+  // Nothing but what the test made: no hidden staging directories next to the output.
+  expect(readdirSync(work).filter((name) => name.includes(".minic-"))).toEqual([]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A build context in the work directory: file path -> content. */
+function context(files: Record<string, string>): string {
+  const dir = join(work, "ctx");
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+function build(args: string[], opts: { host?: string } = {}): Promise<Result> {
+  return minic(["build", ...args], work, { env: { DOCKER_HOST: opts.host ?? engine.host }, timeoutMs: 120_000 });
+}
+
+async function runIn(rootfs: string, command: string): Promise<Result> {
+  const root = stateDir();
+  try {
+    return await minic(["run", "--rm", "--rootfs", rootfs, "sh", "-c", command], root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe("minic build", () => {
+  test("RUN, COPY, ENV and WORKDIR land in the rootfs, with owners, links and devices, and minic runs it", async () => {
+    const ctx = context({
+      "Dockerfile.rootfs": `FROM ${BASE_IMAGE}
+ENV GREETING=hello-from-env
+WORKDIR /opt/app
+RUN echo "$GREETING" > greeting && pwd > where && chown 1234:99 greeting && ln greeting greeting.link && mknod null c 1 3
+COPY app/ /opt/app/
+`,
+      "app/hello.sh": "echo hello from the app\n",
+    });
+    const out = join(work, "rootfs");
+    const r = await build(["-o", out, ctx]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("Step 4/5 : RUN");
+    expect(r.stderr).toMatch(/exported [\d.]+(KiB|MiB)/);
+    expect(r.stderr).toMatch(new RegExp(`rootfs ${out}: [\\d.]+MiB in \\d+ files, built in [\\d.]+s\\n$`));
+
+    const inside = await runIn(out, "cd /opt/app && cat greeting where && sh hello.sh && stat -c '%u:%g %h %F' greeting null hello.sh");
+    expect(inside.stderr).toBe("");
+    expect(inside.stdout).toBe(
+      ["hello-from-env", "/opt/app", "hello from the app", "1234:99 2 regular file", "0:0 1 character special file", "0:0 1 regular file", ""].join("\n"),
+    );
+    expect(JSON.parse(readFileSync(join(out, ".minic-rootfs"), "utf8")).image).toMatch(/^sha256:/);
+  }, 120_000);
+
+  test(".dockerignore is honoured, with ! exceptions; -f from outside the context; -q", async () => {
+    const ctx = context({
+      ".dockerignore": "secret*\nlogs/\n!logs/keep.log\n",
+      "secret.txt": "no",
+      "public.txt": "yes",
+      "logs/drop.log": "no",
+      "logs/keep.log": "kept",
+    });
+    const dockerfile = join(work, "Outside.Dockerfile");
+    writeFileSync(dockerfile, `FROM ${BASE_IMAGE}\nCOPY . /ctx/\n`);
+    const out = join(work, "rootfs");
+    const r = await build(["-q", "-f", dockerfile, "-o", out, ctx]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("Step");
+    const inside = await runIn(out, "cd /ctx && find . -type f | sort");
+    expect(inside.stdout).toBe("./.dockerignore\n./logs/keep.log\n./public.txt\n");
+  }, 120_000);
+
+  test("a failing RUN shows its output and exit code; DIR stays as it was", async () => {
+    const out = join(work, "rootfs");
+    mkdirSync(out);
+    writeFileSync(join(out, "precious"), "keep me");
+    const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN echo output-before-failing; exit 3\n` });
+    for (const quiet of [[], ["-q"]]) {
+      const r = await build([...quiet, "--force", "-o", out, ctx]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain("output-before-failing\n");
+      expect(r.stderr.trimEnd().split("\n").at(-1)).toBe(
+        "minic: the build failed at step 2/2 (RUN echo output-before-failing; exit 3): The command '/bin/sh -c echo output-before-failing; exit 3' returned a non-zero code: 3",
+      );
+    }
+    expect(readdirSync(out)).toEqual(["precious"]);
+  }, 120_000);
+
+  test("an interrupted export leaves DIR untouched and no temporary container", async () => {
+    const out = join(work, "rootfs");
+    mkdirSync(out);
+    writeFileSync(join(out, ".minic-rootfs"), "{}\n");
+    writeFileSync(join(out, "old"), "the previous build");
+    const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN dd if=/dev/zero of=/big bs=1M count=512 2>/dev/null\n` });
+    const child = spawn([MINIC, "build", "-o", out, ctx], {
+      env: { ...process.env, MINIC_ROOT: work, DOCKER_HOST: engine.host },
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    // The hidden staging directory appears when the export starts streaming into it.
+    await waitFor(() => readdirSync(work).some((name) => name.startsWith(".rootfs.minic-partial")), 90_000);
+    child.kill("SIGINT");
+    const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+    expect(code).toBe(130);
+    expect(stderr.trimEnd().split("\n").at(-1)).toBe(`minic: build interrupted by SIGINT: ${out} was left as it was`);
+    expect(readdirSync(out).sort()).toEqual([".minic-rootfs", "old"]);
+  }, 120_000);
+
+  test("a tag names the image", async () => {
+    const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN touch /tagged\n` });
+    expect((await build(["-t", "minic-test-tagged:v1", "-o", join(work, "rootfs"), ctx])).code).toBe(0);
+    const image = await engine.api("/images/minic-test-tagged:v1/json");
+    expect(image.status).toBe(200);
+    await image.text();
+    await (await engine.api("/images/minic-test-tagged:v1", { method: "DELETE" })).text();
+  }, 120_000);
+});
+
+describe("minic build failures: one line, exit 125, nothing made", () => {
+  async function fails(args: string[], message: string | RegExp, host?: string): Promise<void> {
+    const r = await build(args, { host });
+    expect(r.code).toBe(125);
+    expect(r.stdout).toBe("");
+    if (typeof message === "string") expect(r.stderr).toBe(`minic: ${message}\n`);
+    else expect(r.stderr).toMatch(message);
+  }
+
+  test("no engine", async () => {
+    const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\n` });
+    await fails(["-o", join(work, "rootfs"), ctx], "cannot reach a Docker engine at unix:///nonexistent/docker.sock (no such socket) (start one with `dockerd` or set DOCKER_HOST; `make run` falls back to a busybox rootfs without one)", "unix:///nonexistent/docker.sock");
+    expect(existsSync(join(work, "rootfs"))).toBe(false);
+  });
+
+  test("missing Dockerfile, an output that is a file, an output minic did not make", async () => {
+    const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\n` });
+    await fails(["-f", join(work, "Nope"), ctx], `the Dockerfile ${join(work, "Nope")} does not exist (pass -f FILE, or put a Dockerfile.rootfs in the context)`);
+    writeFileSync(join(work, "afile"), "x");
+    await fails(["-o", join(work, "afile"), ctx], `the output ${join(work, "afile")} is a file, not a directory`);
+    mkdirSync(join(work, "mine"));
+    writeFileSync(join(work, "mine", "data"), "x");
+    await fails(["-o", join(work, "mine"), ctx], `the output ${join(work, "mine")} exists and was not made by minic build (pass --force to replace it)`);
+    expect(readFileSync(join(work, "mine", "data"), "utf8")).toBe("x");
+  });
+
+  test("an unreachable base image", async () => {
+    const ctx = context({ "Dockerfile.rootfs": "FROM minic-test-missing/base:1\n" });
+    await fails(["-q", "-o", join(work, "rootfs"), ctx], /^(Step 1\/1 : FROM .*\n)?minic: the base image "minic-test-missing\/base:1" is not available: .+\n$/);
+    expect(existsSync(join(work, "rootfs"))).toBe(false);
+  }, 60_000);
+
+  test("no space left: the partial rootfs is removed", async () => {
+    const small = join(work, "small");
+    mkdirSync(small);
+    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small]).exitCode).toBe(0);
+    try {
+      const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\n` });
+      await fails(["-q", "-o", join(small, "rootfs"), ctx], `no space left on device while writing the rootfs for ${join(small, "rootfs")}`);
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      Bun.spawnSync(["umount", small]);
+    }
+  }, 60_000);
+});
