@@ -7,7 +7,7 @@ SOURCES  := $(shell find src ffi -type f) package.json
 ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
-TEST_DEBS  := busybox-static util-linux tmux procps
+TEST_DEBS  := busybox-static util-linux tmux procps docker.io
 BENCH_DEBS := busybox-static runc hyperfine util-linux
 
 define need_debs
