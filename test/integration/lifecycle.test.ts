@@ -3,13 +3,18 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { MINIC, minic, ROOTFS, stateDir, tree, waitFor } from "../support/minic.ts";
+import { MINIC, minic, minicCgroups, ROOTFS, stateDir, tree, waitFor } from "../support/minic.ts";
 
 let root = "";
+let cgroupsBefore: string[] = [];
 beforeEach(() => {
   root = stateDir();
+  cgroupsBefore = minicCgroups();
 });
-afterEach(() => {
+afterEach(async () => {
+  // A test that killed minic leaves its cleanup to the next command, as a user's would.
+  await minic(["ps", "-a"], root);
+  expect(minicCgroups()).toEqual(cgroupsBefore);
   rmSync(root, { recursive: true, force: true });
 });
 
