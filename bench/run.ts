@@ -40,7 +40,7 @@ const stateRoot = join(CACHE, "minic-state");
 const report = join(CACHE, "hyperfine.json");
 
 const commands = {
-  minic: `env MINIC_ROOT=${stateRoot} ${MINIC} run --rm --rootfs ${rootfs} /bin/true`,
+  minic: `${MINIC} run --rm --rootfs ${rootfs} /bin/true`,
   runc: `runc run --bundle ${bundle} minic-bench`,
 };
 
@@ -48,7 +48,8 @@ const hyperfine = spawnSync(
   "hyperfine",
   ["-N", "--warmup", "5", "--runs", String(RUNS), "--export-json", report,
     "-n", "minic", commands.minic, "-n", "runc", commands.runc],
-  { stdio: "inherit" },
+  // MINIC_ROOT through hyperfine's environment: an `env` wrapper would add an exec to minic's side only.
+  { stdio: "inherit", env: { ...process.env, MINIC_ROOT: stateRoot } },
 );
 if (hyperfine.status !== 0) process.exit(hyperfine.status ?? 1);
 
