@@ -135,6 +135,23 @@ COPY app/ /opt/app/
     expect(readdirSync(out).sort()).toEqual([".minic-rootfs", "old"]);
   }, 120_000);
 
+  test("a build killed with SIGKILL is cleaned up by the next one: its container and its partial rootfs", async () => {
+    const out = join(work, "rootfs");
+    const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN dd if=/dev/zero of=/big bs=1M count=512 2>/dev/null\n` });
+    const child = spawn([MINIC, "build", "-q", "-o", out, ctx], {
+      env: { ...process.env, MINIC_ROOT: work, DOCKER_HOST: engine.host },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    await waitFor(() => readdirSync(work).some((name) => name.startsWith(".rootfs.minic-partial")), 90_000);
+    child.kill("SIGKILL");
+    await child.exited;
+    expect((await engine.containers()).length).toBe(containersBefore.length + 1);
+    const next = await build(["-q", "-f", join(ctx, "Dockerfile.rootfs"), "-o", out, ctx]);
+    expect(next.code).toBe(0);
+    expect(existsSync(join(out, "big"))).toBe(true);
+  }, 180_000);
+
   test("a tag names the image", async () => {
     const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN touch /tagged\n` });
     expect((await build(["-t", "minic-test-tagged:v1", "-o", join(work, "rootfs"), ctx])).code).toBe(0);

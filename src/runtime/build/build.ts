@@ -9,7 +9,8 @@ import { followBuild } from "./build-stream.ts";
 import { contextFiles, contextStream } from "./context.ts";
 import { engineError, engineFetch, engineFromEnv, ping, type Engine } from "./engine.ts";
 import { exportProgress } from "./export-progress.ts";
-import { checkOutput, extractTar, replaceDir, temporarySibling, treeSize } from "./rootfs-output.ts";
+import { identify, isAlive } from "../processes.ts";
+import { checkOutput, extractTar, removeAbandonedSiblings, replaceDir, temporarySibling, treeSize } from "./rootfs-output.ts";
 
 export interface BuildOptions {
   /** The Dockerfile, relative to the working directory; null for Dockerfile.rootfs in the context. */
@@ -107,12 +108,21 @@ async function buildImage(engine: Engine, inputs: Inputs, options: BuildOptions,
   return followBuild(response.body, { line: (text) => log.info(text) }, options.quiet);
 }
 
+const PURPOSE_LABEL = "org.minic.purpose";
+const OWNER_LABEL = "org.minic.owner";
+
 async function createContainer(engine: Engine, image: string): Promise<string> {
   // Never started: it only gives the image's filesystem a name to export. An image imported
-  // without CMD cannot be created without one, so one is given.
+  // without CMD cannot be created without one, so one is given. The owner label lets a later
+  // build remove it if this minic is killed before it can.
+  const owner = identify(process.pid);
   const response = await engineFetch(engine, "/containers/create", {
     method: "POST",
-    body: JSON.stringify({ Image: image, Cmd: ["/bin/sh"], Labels: { "org.minic.purpose": "export" } }),
+    body: JSON.stringify({
+      Image: image,
+      Cmd: ["/bin/sh"],
+      Labels: { [PURPOSE_LABEL]: "export", [OWNER_LABEL]: owner ? `${owner.pid}:${owner.startTime}` : "" },
+    }),
     contentType: "application/json",
   });
   const text = await response.text();
@@ -120,6 +130,20 @@ async function createContainer(engine: Engine, image: string): Promise<string> {
   const id: unknown = JSON.parse(text).Id;
   if (typeof id !== "string") throw new MinicError("creating a container to export failed: the engine gave no id");
   return id;
+}
+
+/** Export containers whose minic died (SIGKILL) before it could remove them; only on a local engine. */
+async function removeAbandonedExports(engine: Engine): Promise<void> {
+  if (engine.socket === null) return;
+  const response = await engineFetch(engine, "/containers/json", {
+    query: { all: "1", filters: JSON.stringify({ label: [`${PURPOSE_LABEL}=export`] }) },
+  });
+  if (!response.ok) return void (await response.text());
+  const containers = (await response.json()) as { Id: string; Labels?: Record<string, string> }[];
+  for (const container of containers) {
+    const [pid = "", startTime = ""] = (container.Labels?.[OWNER_LABEL] ?? "").split(":");
+    if (!isAlive({ pid: Number(pid), startTime })) await removeContainer(engine, container.Id);
+  }
 }
 
 async function removeContainer(engine: Engine, id: string): Promise<void> {
@@ -150,6 +174,8 @@ export async function buildRootfs(options: BuildOptions): Promise<void> {
   const inputs = checkInputs(options);
   const engine = engineFromEnv(process.env.DOCKER_HOST);
   await ping(engine);
+  removeAbandonedSiblings(inputs.output);
+  await removeAbandonedExports(engine);
 
   const abort = new AbortController();
   let stoppedBy: StopSignal | null = null;

@@ -26,6 +26,22 @@ export function temporarySibling(dir: string, purpose: string): string {
   return join(dirname(dir), `.${basename(dir)}.minic-${purpose}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`);
 }
 
+/** Temporary siblings of `dir` left by a minic that was killed (SIGKILL) mid-build. */
+export function removeAbandonedSiblings(dir: string): void {
+  const prefix = `.${basename(dir)}.minic-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(dir));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /^(partial|old)-(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !match) continue;
+    if (!existsSync(`/proc/${match[2]}`)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Extract a tar stream into `target` with the system's tar, as root: owners by number, modes,
  * symlinks, hard links and device nodes as they are in the archive.
