@@ -5,6 +5,8 @@ import { spawn } from "bun";
 import { rmSync } from "node:fs";
 import { hostCgroupLayout } from "../../src/runtime/cgroups/layout.ts";
 import { hostMounts, MINIC, minic, minicCgroups, ROOTFS, run, stateDir, tree, waitFor } from "../support/minic.ts";
+import { cgroupMounts } from "../../src/runtime/cgroups/layout.ts";
+import { readFileSync } from "node:fs";
 
 const v1 = hostCgroupLayout().version === 1;
 /** A cgroup file as the container sees it: /sys/fs/cgroup/<controller>/<file> on v1. */
@@ -146,5 +148,39 @@ describe("minic stats and cleanup", () => {
     const ps = await minic(["ps", "-a"], root);
     expect(ps.code).toBe(0);
     expect(tree(root).filter((path) => path.startsWith("containers/"))).toEqual([]);
+  });
+});
+
+describe("the cgroup v2 driver on this host's cgroup2 hierarchy", () => {
+  // Here the controllers belong to v1. In a private mount namespace where the cgroup2 hierarchy
+  // is all of /sys/fs/cgroup, minic sees a v2 host whose root offers no controller: the v2 tree,
+  // its join through cgroup.procs, the view and the cleanup run for real, and a limit is refused
+  // naming its controller. The hierarchy is mounted with the options it already has (a cgroup2
+  // mount applies its options to the whole hierarchy).
+  const unified = cgroupMounts(readFileSync("/proc/self/mountinfo", "utf8")).find((mount) => mount.fstype === "cgroup2");
+  const options = unified?.superOptions.filter((option) => option !== "rw" && option !== "ro").join(",") ?? "";
+  const asV2 = async (args: string[]) => {
+    const root = stateDir();
+    const quoted = args.map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(" ");
+    const script = `mount --make-rprivate / && umount -R /sys/fs/cgroup && mount -t cgroup2 ${options ? `-o ${options} ` : ""}cgroup2 /sys/fs/cgroup && exec ${MINIC} run --rm --rootfs ${ROOTFS} ${quoted}`;
+    const child = spawn(["unshare", "-m", "sh", "-c", script], { env: { ...process.env, MINIC_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    rmSync(root, { recursive: true, force: true });
+    return { stdout, stderr, code };
+  };
+
+  test.skipIf(!v1 || unified === undefined)("a container on v2: its own cgroup, joined by PID 1, read-only, removed after", async () => {
+    const r = await asV2(["sh", "-c", "grep ^0:: /proc/self/cgroup; read first < /sys/fs/cgroup/cgroup.procs; echo $first; grep ' /sys/fs/cgroup ' /proc/self/mountinfo"]);
+    expect(r.stderr).toBe("");
+    const [cgroup, procs, mount] = r.stdout.trim().split("\n");
+    expect([cgroup, procs]).toEqual(["0::/", "1"]);
+    expect(mount).toMatch(/ \/sys\/fs\/cgroup ro,nosuid,nodev,noexec.* - cgroup2 /);
+    expect(r.code).toBe(0);
+  });
+
+  test.skipIf(!v1 || unified === undefined)("a limit whose controller v2 does not offer here is refused before anything is made", async () => {
+    const r = await asV2(["--pids-limit", "5", "true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^minic: the pids cgroup controller is not available on this host \(cgroup v2 at \/sys\/fs\/cgroup offers: [^)]*\)\n$/);
   });
 });
