@@ -28,13 +28,18 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed
 
-minic: node_modules/.installed $(SOURCES)
+# The executor runs in the cloned child; it is built once here and embedded in ./minic.
+ffi/executor.so: ffi/executor.c
+	$(call need_debs,gcc)
+	$(CC) -O2 -shared -fPIC -fno-stack-protector -Wall -Werror -o $@ $<
+
+minic: node_modules/.installed ffi/executor.so $(SOURCES)
 	$(BUN) build --compile --bytecode --format=esm src/main.ts --outfile minic
 
 build: minic
 
 # Type-check and the unit tests: no root, no containers.
-check: deps
+check: deps ffi/executor.so
 	$(TSC) --noEmit -p .
 	$(BUN) test test/unit
 
@@ -76,4 +81,4 @@ demo-fallback-rootfs: deps
 	@mkdir -p $(DEMO_FALLBACK)/opt/app && cp app/hello.sh $(DEMO_FALLBACK)/opt/app/hello.sh
 
 clean:
-	rm -rf minic .cache node_modules/.installed
+	rm -rf minic ffi/executor.so .cache node_modules/.installed

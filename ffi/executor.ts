@@ -1,10 +1,11 @@
 // The bridge to ffi/executor.c: the operation types the native executor understands,
 // their binary encoding, and the two entry points (spawn a child that runs a plan,
 // watch a pid's exit). What a plan contains is decided in src/plan.ts, not here.
-import { cc, FFIType, linkSymbols, type Pointer, ptr } from "bun:ffi";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dlopen, FFIType, linkSymbols, type Pointer, ptr } from "bun:ffi";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import executorSource from "./executor.c" with { type: "text" };
+// Built from executor.c by `make` (ffi/executor.so) and embedded in the minic binary.
+import executorLibrary from "./executor.so" with { type: "file" };
 
 export const MOUNT_FLAGS = {
   MS_RDONLY: 1,
@@ -289,26 +290,30 @@ export interface NativeExecutor {
 let loaded: NativeExecutor | null = null;
 
 /**
- * Compile the executor with TinyCC (about 3 ms here). The C text is embedded in the binary and
- * written to `cacheDir` first, because TinyCC cannot read Bun's embedded $bunfs paths.
+ * Load the executor, a shared object built from executor.c when minic is built. Bun's embedded
+ * files have $bunfs paths the dynamic loader cannot open, so it is copied to `cacheDir` once per
+ * version. dlopen costs about 0.2 ms; compiling the C with bun:ffi's TinyCC on every run cost 3 ms.
  */
 export function loadExecutor(cacheDir: string): NativeExecutor {
   if (loaded) return loaded;
-  const digest = Bun.hash(executorSource).toString(16).padStart(16, "0");
-  const sourcePath = join(cacheDir, `executor-${digest}.c`);
-  if (!existsSync(sourcePath)) {
+  const bytes = readFileSync(executorLibrary);
+  const digest = Bun.hash(bytes).toString(16).padStart(16, "0");
+  const libraryPath = join(cacheDir, `executor-${digest}.so`);
+  if (!existsSync(libraryPath)) {
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    // Written aside and renamed: a concurrent minic must never compile a half-written file.
-    const temporary = `${sourcePath}.tmp-${process.pid}`;
-    writeFileSync(temporary, executorSource, { mode: 0o600 });
-    renameSync(temporary, sourcePath);
+    // Written aside and renamed: a concurrent minic must never load a half-written file.
+    const temporary = `${libraryPath}.tmp-${process.pid}`;
+    writeFileSync(temporary, bytes, { mode: 0o600 });
+    renameSync(temporary, libraryPath);
+    // Other versions' copies (and sources from before minic shipped a built executor) go; a
+    // minic that has one loaded keeps its mapping.
+    for (const name of readdirSync(cacheDir)) {
+      if (/^executor-[0-9a-f]{16}\.(so|c)$/.test(name) && join(cacheDir, name) !== libraryPath) rmSync(join(cacheDir, name), { force: true });
+    }
   }
-  const library = cc({
-    source: sourcePath,
-    symbols: {
-      minic_spawn: { args: ["ptr", "i64"], returns: "i64" },
-      minic_terminal_entry_points: { args: ["ptr"], returns: "void" },
-    },
+  const library = dlopen(libraryPath, {
+    minic_spawn: { args: ["ptr", "i64"], returns: "i64" },
+    minic_terminal_entry_points: { args: ["ptr"], returns: "void" },
   });
   const { minic_spawn, minic_terminal_entry_points } = library.symbols;
   // Every symbol bun:ffi wraps costs start-up time (about 0.5 ms each), so the terminal's entry
