@@ -34,7 +34,7 @@ ffi/executor.so: ffi/executor.c
 	$(CC) -O2 -shared -fPIC -fno-stack-protector -Wall -Werror -o $@ $<
 
 minic: node_modules/.installed ffi/executor.so $(SOURCES)
-	$(BUN) build --compile --bytecode --format=esm src/main.ts --outfile minic
+	$(BUN) build --compile --bytecode --format=esm --asset-naming='[name]-[hash].[ext]' src/main.ts --outfile minic
 
 build: minic
 

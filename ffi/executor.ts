@@ -3,7 +3,7 @@
 // watch a pid's exit). What a plan contains is decided in src/plan.ts, not here.
 import { dlopen, FFIType, linkSymbols, type Pointer, ptr } from "bun:ffi";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 // Built from executor.c by `make` (ffi/executor.so) and embedded in the minic binary.
 import executorLibrary from "./executor.so" with { type: "file" };
 
@@ -290,27 +290,32 @@ export interface NativeExecutor {
 let loaded: NativeExecutor | null = null;
 
 /**
- * Load the executor, a shared object built from executor.c when minic is built. Bun's embedded
- * files have $bunfs paths the dynamic loader cannot open, so it is copied to `cacheDir` once per
- * version. dlopen costs about 0.2 ms; compiling the C with bun:ffi's TinyCC on every run cost 3 ms.
+ * Where the dynamic loader can open the executor. Run from source, that is the built file itself.
+ * In a compiled minic it is embedded under a $bunfs path the loader cannot open, so it is copied to
+ * `cacheDir` once per version: the embedded name carries a hash of the content (the Makefile's
+ * --asset-naming), so a run finds its copy without reading the embedded bytes.
  */
+function executorPath(cacheDir: string): string {
+  if (!executorLibrary.startsWith("/$bunfs/")) return executorLibrary;
+  const libraryPath = join(cacheDir, basename(executorLibrary));
+  if (existsSync(libraryPath)) return libraryPath;
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  // Written aside and renamed: a concurrent minic must never load a half-written file.
+  const temporary = `${libraryPath}.tmp-${process.pid}`;
+  writeFileSync(temporary, readFileSync(executorLibrary), { mode: 0o600 });
+  renameSync(temporary, libraryPath);
+  // Other versions' copies (and sources from before minic shipped a built executor) go; a minic
+  // that has one loaded keeps its mapping.
+  for (const name of readdirSync(cacheDir)) {
+    if (/^executor-[0-9a-z]+\.(so|c)$/.test(name) && join(cacheDir, name) !== libraryPath) rmSync(join(cacheDir, name), { force: true });
+  }
+  return libraryPath;
+}
+
+/** Load the executor: dlopen costs about 0.2 ms; compiling it with TinyCC on every run cost 3 ms. */
 export function loadExecutor(cacheDir: string): NativeExecutor {
   if (loaded) return loaded;
-  const bytes = readFileSync(executorLibrary);
-  const digest = Bun.hash(bytes).toString(16).padStart(16, "0");
-  const libraryPath = join(cacheDir, `executor-${digest}.so`);
-  if (!existsSync(libraryPath)) {
-    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    // Written aside and renamed: a concurrent minic must never load a half-written file.
-    const temporary = `${libraryPath}.tmp-${process.pid}`;
-    writeFileSync(temporary, bytes, { mode: 0o600 });
-    renameSync(temporary, libraryPath);
-    // Other versions' copies (and sources from before minic shipped a built executor) go; a
-    // minic that has one loaded keeps its mapping.
-    for (const name of readdirSync(cacheDir)) {
-      if (/^executor-[0-9a-f]{16}\.(so|c)$/.test(name) && join(cacheDir, name) !== libraryPath) rmSync(join(cacheDir, name), { force: true });
-    }
-  }
+  const libraryPath = executorPath(cacheDir);
   const library = dlopen(libraryPath, {
     minic_spawn: { args: ["ptr", "i64"], returns: "i64" },
     minic_terminal_entry_points: { args: ["ptr"], returns: "void" },
