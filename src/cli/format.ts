@@ -46,13 +46,12 @@ export function statsTable(stats: ContainerStats[]): string {
     ["CONTAINER ID", "NAME", "CPU TIME", "MEM USAGE / LIMIT", "MEM %", "PIDS"],
     ...stats.map(({ id, name, usage, memoryCeiling }) => {
       const memory = usage?.memoryBytes ?? 0;
-      const ceiling = usage ? memoryCeiling : 0;
       return [
         shortId(id),
         name,
         usage?.cpuNanoseconds != null ? `${(usage.cpuNanoseconds / 1e9).toFixed(2)}s` : "--",
-        `${humanSize(memory)} / ${humanSize(ceiling)}`,
-        `${(ceiling > 0 ? (memory / ceiling) * 100 : 0).toFixed(2)}%`,
+        `${humanSize(memory)} / ${humanSize(memoryCeiling)}`,
+        `${(memoryCeiling > 0 ? (memory / memoryCeiling) * 100 : 0).toFixed(2)}%`,
         String(usage?.pids ?? 0),
       ];
     }),

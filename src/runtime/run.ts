@@ -101,7 +101,8 @@ export async function runContainer(options: RunOptions): Promise<number> {
   const signals = forwardSignals(() => containerPid, { terminal: terminal !== null });
   let nameClaimed = false;
   let createdSources: string[] = [];
-  let cgroupCreated = false;
+  /** The cgroup while it exists on the host: removed on every way out. */
+  let liveCgroup: ContainerCgroup | null = null;
   try {
     createdSources = createBindSources(missingSources);
     createContainerDirs(root, id, () => writeRecord(root, record));
@@ -111,7 +112,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
     if (cgroup !== null) {
       // The record names the cgroup before it exists: a minic killed from here on is cleaned up.
       createCgroup(cgroup, spec.linux.resources);
-      cgroupCreated = true;
+      liveCgroup = cgroup;
     }
 
     const child = startChild(plan, root, { terminal: (master, executor) => terminal?.attach(master, executor) });
@@ -132,10 +133,10 @@ export async function runContainer(options: RunOptions): Promise<number> {
     const exitCode = exitCodeOf(await child.exited);
     terminal?.finish();
     containerPid = null;
-    if (cgroup !== null) {
-      const oomKills = driverFor(cgroup).oomKills(cgroup);
-      removeCgroup(cgroup);
-      cgroupCreated = false;
+    if (liveCgroup !== null) {
+      const oomKills = driverFor(liveCgroup).oomKills(liveCgroup);
+      removeCgroup(liveCgroup);
+      liveCgroup = null;
       if (oomKills > 0) log.error(`container ${name} was OOM-killed: it reached its memory limit (--memory)`);
     }
     if (options.remove) removeContainer(root, id, name);
@@ -155,7 +156,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
     // Nothing of a container that never ran its workload is kept, --rm or not. Its mounts lived
     // only in its own mount namespace, which died with it. Its cgroup has no process: the
     // workload joins only just before exec.
-    if (cgroupCreated && cgroup !== null) removeCgroup(cgroup);
+    if (liveCgroup !== null) removeCgroup(liveCgroup);
     removeContainer(root, id, nameClaimed ? name : null);
     removeBindSources(createdSources);
     throw error;

@@ -12,14 +12,14 @@ export interface ContainerStats {
   name: string;
   /** null for a container that is not running: it has no cgroup any more. */
   usage: CgroupUsage | null;
-  /** What the memory percentage is of: the limit, or the host's memory when there is none. */
+  /** What the memory percentage is of: the limit, the host's memory when there is none, 0 when not running. */
   memoryCeiling: number;
 }
 
 function statsOf(record: ContainerRecord): ContainerStats {
   const running = record.status === "running" && record.cgroup !== null && isAlive(record.process);
   const usage = running && record.cgroup ? driverFor(record.cgroup).usage(record.cgroup) : null;
-  return { id: record.id, name: record.name, usage, memoryCeiling: usage?.memoryLimit ?? totalmem() };
+  return { id: record.id, name: record.name, usage, memoryCeiling: usage === null ? 0 : (usage.memoryLimit ?? totalmem()) };
 }
 
 /** One sample for each container named, or for every running container when none is. */

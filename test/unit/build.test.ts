@@ -3,8 +3,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseBuildArgs as parseBuildFlags } from "../../src/cli/build-args.ts";
-import { parseBuildArgs } from "../../src/runtime/build/build.ts";
+import { parseBuildArgs } from "../../src/cli/build-args.ts";
+import { resolveBuildArgs } from "../../src/runtime/build/build.ts";
 import { followBuild, parseBuildMessage } from "../../src/runtime/build/build-stream.ts";
 import { contextFiles, contextStream } from "../../src/runtime/build/context.ts";
 import { isIgnored, parseDockerignore } from "../../src/runtime/build/dockerignore.ts";
@@ -133,17 +133,17 @@ describe("build options", () => {
   });
 
   test("--build-arg K=V, or K from the environment", () => {
-    expect(parseBuildArgs(["A=1", "B=", "C=x=y", "HOME_DIR", "UNSET"], { HOME_DIR: "/root" })).toEqual({ A: "1", B: "", C: "x=y", HOME_DIR: "/root" });
-    expect(() => parseBuildArgs(["=v"], {})).toThrow('invalid --build-arg "=v"');
+    expect(resolveBuildArgs(["A=1", "B=", "C=x=y", "HOME_DIR", "UNSET"], { HOME_DIR: "/root" })).toEqual({ A: "1", B: "", C: "x=y", HOME_DIR: "/root" });
+    expect(() => resolveBuildArgs(["=v"], {})).toThrow('invalid --build-arg "=v"');
   });
 
   test("flags and defaults", () => {
-    expect(parseBuildFlags([]).options).toEqual({
+    expect(parseBuildArgs([]).options).toEqual({
       file: null, context: ".", output: "./rootfs", tag: null, buildArgs: [], network: null, quiet: false, force: false,
     });
-    const { options } = parseBuildFlags(["-f", "D", "-o", "out", "-t", "img:1", "--build-arg", "A=1", "--network", "none", "-q", "--force", "ctx"]);
+    const { options } = parseBuildArgs(["-f", "D", "-o", "out", "-t", "img:1", "--build-arg", "A=1", "--network", "none", "-q", "--force", "ctx"]);
     expect(options).toEqual({ file: "D", context: "ctx", output: "out", tag: "img:1", buildArgs: ["A=1"], network: "none", quiet: true, force: true });
-    expect(() => parseBuildFlags(["a", "b"])).toThrow(/one context directory/);
+    expect(() => parseBuildArgs(["a", "b"])).toThrow(/one context directory/);
   });
 
   test("the output: new, empty or minic's is fine; a file, a symlink or someone else's directory is not", () => {

@@ -32,7 +32,7 @@ export const DEFAULT_OUTPUT = "./rootfs";
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
 type StopSignal = keyof typeof SIGNAL_NUMBERS;
 
-export function parseBuildArgs(values: string[], env: Record<string, string | undefined>): Record<string, string> {
+export function resolveBuildArgs(values: string[], env: Record<string, string | undefined>): Record<string, string> {
   const args: Record<string, string> = {};
   for (const value of values) {
     const eq = value.indexOf("=");
@@ -70,7 +70,7 @@ function checkInputs(options: BuildOptions): Inputs {
     throw new MinicError(`the output ${options.output} cannot be / or hold the build context, the Dockerfile or the current directory`);
   }
   checkOutput(output, options.force);
-  return { contextDir, dockerfile, output, buildArgs: parseBuildArgs(options.buildArgs, process.env) };
+  return { contextDir, dockerfile, output, buildArgs: resolveBuildArgs(options.buildArgs, process.env) };
 }
 
 /** The context's tar stream, and the Dockerfile's name in it (one from outside is added under a private name). */

@@ -4,6 +4,7 @@ import { spawn } from "bun";
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { MinicError } from "../errors.ts";
+import { processStartTime } from "../processes.ts";
 
 /** Written into every rootfs minic builds: the mark that lets a later build replace it without --force. */
 export const ROOTFS_MARKER = ".minic-rootfs";
@@ -38,7 +39,7 @@ export function removeAbandonedSiblings(dir: string): void {
   for (const name of names) {
     const match = /^(partial|old)-(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
     if (!name.startsWith(prefix) || !match) continue;
-    if (!existsSync(`/proc/${match[2]}`)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
+    if (processStartTime(Number(match[2])) === null) rmSync(join(dirname(dir), name), { recursive: true, force: true });
   }
 }
 

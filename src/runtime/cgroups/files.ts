@@ -43,8 +43,8 @@ export function cgroupFileExists(dir: string, file: string): boolean {
   return existsSync(join(dir, file));
 }
 
-/** A number from a cgroup file; null when missing, "max", or a v1 "unlimited" value near 2^63. */
-export function readLimit(dir: string, file: string): number | null {
+/** A number from a cgroup file; null when missing, "max", or v1's "unlimited" (near 2^63). */
+export function readNumber(dir: string, file: string): number | null {
   const text = readCgroupFile(dir, file);
   if (text === null || text === "max") return null;
   const value = Number(text);

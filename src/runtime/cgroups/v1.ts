@@ -5,7 +5,7 @@ import { rmdirSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { neededControllers } from "../limits.ts";
 import type { Resources } from "../spec.ts";
-import { cgroupFileExists, dirWith, makeCgroupDir, missingController, readKeyedFile, readLimit, writeCgroupFile } from "./files.ts";
+import { cgroupFileExists, dirWith, makeCgroupDir, missingController, readKeyedFile, readNumber, writeCgroupFile } from "./files.ts";
 import type { CgroupLayout } from "./layout.ts";
 import type { CgroupDir, CgroupDriver, ContainerCgroup } from "./types.ts";
 
@@ -80,14 +80,14 @@ export const v1Driver: CgroupDriver = {
     const memory = dirWith(cgroup, "memory");
     const pids = dirWith(cgroup, "pids");
     const cpuacct = dirWith(cgroup, "cpuacct");
-    const current = memory ? readLimit(memory.path, "memory.usage_in_bytes") : null;
+    const current = memory ? readNumber(memory.path, "memory.usage_in_bytes") : null;
     const inactive = memory ? (readKeyedFile(memory.path, "memory.stat").get("total_inactive_file") ?? 0) : 0;
     return {
       memoryBytes: current === null ? null : Math.max(0, current - inactive),
-      memoryLimit: memory ? readLimit(memory.path, "memory.limit_in_bytes") : null,
-      pids: pids ? readLimit(pids.path, "pids.current") : null,
-      pidsLimit: pids ? readLimit(pids.path, "pids.max") : null,
-      cpuNanoseconds: cpuacct ? readLimit(cpuacct.path, "cpuacct.usage") : null,
+      memoryLimit: memory ? readNumber(memory.path, "memory.limit_in_bytes") : null,
+      pids: pids ? readNumber(pids.path, "pids.current") : null,
+      pidsLimit: pids ? readNumber(pids.path, "pids.max") : null,
+      cpuNanoseconds: cpuacct ? readNumber(cpuacct.path, "cpuacct.usage") : null,
     };
   },
 

@@ -12,7 +12,7 @@ import {
   missingController,
   readCgroupFile,
   readKeyedFile,
-  readLimit,
+  readNumber,
   writeCgroupFile,
 } from "./files.ts";
 import type { CgroupLayout } from "./layout.ts";
@@ -102,15 +102,15 @@ export const v2Driver: CgroupDriver = {
     const memory = dirWith(cgroup, "memory");
     const pids = dirWith(cgroup, "pids");
     const any = cgroup.dirs[0];
-    const current = memory ? readLimit(memory.path, "memory.current") : null;
+    const current = memory ? readNumber(memory.path, "memory.current") : null;
     const inactive = memory ? (readKeyedFile(memory.path, "memory.stat").get("inactive_file") ?? 0) : 0;
     // cpu.stat is there without the cpu controller: usage is always accounted on v2.
     const usec = any ? readKeyedFile(any.path, "cpu.stat").get("usage_usec") : undefined;
     return {
       memoryBytes: current === null ? null : Math.max(0, current - inactive),
-      memoryLimit: memory ? readLimit(memory.path, "memory.max") : null,
-      pids: pids ? readLimit(pids.path, "pids.current") : null,
-      pidsLimit: pids ? readLimit(pids.path, "pids.max") : null,
+      memoryLimit: memory ? readNumber(memory.path, "memory.max") : null,
+      pids: pids ? readNumber(pids.path, "pids.current") : null,
+      pidsLimit: pids ? readNumber(pids.path, "pids.max") : null,
       cpuNanoseconds: usec === undefined ? null : usec * 1000,
     };
   },
