@@ -168,6 +168,17 @@ async function exportInto(engine: Engine, id: string, target: string, options: B
   return progress.bytes();
 }
 
+/** The closing summary. The rootfs is already in place, so a failure to count it is only a warning. */
+function reportSize(shown: string, dir: string, started: number): void {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  try {
+    const size = treeSize(dir);
+    log.success(`rootfs ${shown}: ${humanSize(size.bytes)} in ${size.files} files, built in ${seconds}s`);
+  } catch (error) {
+    log.warn(`rootfs ${shown} was built in ${seconds}s, but its size could not be counted: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** Build `options.file` and leave its filesystem at `options.output`. */
 export async function buildRootfs(options: BuildOptions): Promise<void> {
   const started = performance.now();
@@ -197,9 +208,7 @@ export async function buildRootfs(options: BuildOptions): Promise<void> {
     await exportInto(engine, container, staging, options, abort.signal);
     if (abort.signal.aborted) throw new Error("interrupted");
     replaceDir(staging, inputs.output, { image, dockerfile: inputs.dockerfile, built: new Date().toISOString() });
-    const size = treeSize(inputs.output);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log.success(`rootfs ${options.output}: ${humanSize(size.bytes)} in ${size.files} files, built in ${seconds}s`);
+    reportSize(options.output, inputs.output, started);
   } catch (error) {
     if (stoppedBy !== null) {
       throw new MinicError(`build interrupted by ${stoppedBy}: ${options.output} was left as it was`, 128 + SIGNAL_NUMBERS[stoppedBy]);

@@ -4,6 +4,7 @@ import { spawn } from "bun";
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { MinicError } from "../errors.ts";
+import { log } from "../log.ts";
 import { processStartTime } from "../processes.ts";
 
 /** Written into every rootfs minic builds: the mark that lets a later build replace it without --force. */
@@ -78,17 +79,34 @@ export function replaceDir(built: string, dir: string, record: Record<string, st
     renameSync(old, dir);
     throw error;
   }
-  rmSync(old, { recursive: true, force: true });
+  // The new rootfs is in place: what is left of the old one must not fail the build.
+  try {
+    rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    log.warn(`could not remove the previous rootfs, left at ${old}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
-/** Bytes and files under `dir`, without following symlinks. */
+const SLASH = Buffer.from("/");
+
+/**
+ * Bytes (lstat sizes) and entries under `dir`, `dir` itself not counted. Nothing is followed: a
+ * rootfs's symlinks mean paths in the container (`/dev/fd -> /proc/self/fd`), and followed on the
+ * host they loop or count the host's files. Names stay bytes, as an image may hold names that are
+ * not UTF-8 and would not survive a round trip through a string.
+ */
 export function treeSize(dir: string): { bytes: number; files: number } {
   let bytes = 0;
   let files = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    const stats = lstatSync(join(entry.parentPath, entry.name));
-    bytes += stats.size;
-    files += 1;
+  const pending = [Buffer.from(dir)];
+  for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+    for (const name of readdirSync(parent, { encoding: "buffer" })) {
+      const path = Buffer.concat([parent, SLASH, name]);
+      const stats = lstatSync(path);
+      bytes += stats.size;
+      files += 1;
+      if (stats.isDirectory()) pending.push(path);
+    }
   }
   return { bytes, files };
 }
