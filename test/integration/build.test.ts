@@ -3,10 +3,11 @@
 // disk as they were.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "bun";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MINIC, minic, stateDir, waitFor, type Result } from "../support/minic.ts";
+import { humanSize } from "../../src/runtime/units.ts";
+import { MINIC, minic, ROOTFS, stateDir, waitFor, type Result } from "../support/minic.ts";
 import { BASE_IMAGE, startEngine, type TestEngine } from "../support/docker.ts";
 
 let engine: TestEngine;
@@ -150,6 +151,68 @@ COPY app/ /opt/app/
     const next = await build(["-q", "-f", join(ctx, "Dockerfile.rootfs"), "-o", out, ctx]);
     expect(next.code).toBe(0);
     expect(existsSync(join(out, "big"))).toBe(true);
+  }, 180_000);
+
+  test("the size summary counts the rootfs's symlinks as links: no loop through /dev/fd, nothing of the host's /etc", async () => {
+    // A base image with what real ones have (Debian's /dev/fd -> /proc/self/fd, links to absolute
+    // paths) and loops, imported as the suite's own base image is.
+    const base = join(work, "base");
+    expect(Bun.spawnSync(["cp", "-a", `${ROOTFS}/.`, base]).exitCode).toBe(0);
+    symlinkSync("/proc/self/fd", join(base, "dev/fd"));
+    symlinkSync("/etc", join(base, "hostetc"));
+    mkdirSync(join(base, "loop"));
+    symlinkSync("b", join(base, "loop/a"));
+    symlinkSync("a", join(base, "loop/b"));
+    symlinkSync("..", join(base, "loop/up"));
+    const tar = spawn(["tar", "-C", base, "-c", "."], { stdout: "pipe" });
+    const imported = await engine.api("/images/create?fromSrc=-&repo=minic-test-links&tag=latest", {
+      method: "POST",
+      body: tar.stdout,
+      headers: { "Content-Type": "application/x-tar" },
+      duplex: "half",
+    } as RequestInit);
+    expect(imported.status).toBe(200);
+    await imported.text();
+    expect(await tar.exited).toBe(0);
+
+    try {
+      const ctx = context({ "Dockerfile.rootfs": "FROM minic-test-links:latest\nRUN echo built > /built\n" });
+      const out = join(work, "rootfs");
+      /** Entries and bytes as the summary gives them, and as find counts them without following links. */
+      async function counted(): Promise<{ summary: string; files: number; expected: string; found: number }> {
+        const r = await build(["-q", "-o", out, ctx]);
+        expect(r.stderr).not.toContain("minic:");
+        expect(r.code).toBe(0);
+        const summary = /^rootfs (.+): (\S+) in (\d+) files, built in [\d.]+s$/.exec(r.stderr.trimEnd().split("\n").at(-1) ?? "");
+        expect(summary?.[1]).toBe(out);
+        const find = Bun.spawnSync(["find", out, "-mindepth", "1", "-printf", "%s\n"], { stdout: "pipe", stderr: "pipe" });
+        expect(find.exitCode).toBe(0);
+        const sizes = find.stdout.toString().trimEnd().split("\n").map(Number);
+        return { summary: summary?.[2] ?? "", files: Number(summary?.[3]), expected: humanSize(sizes.reduce((a, b) => a + b, 0)), found: sizes.length };
+      }
+
+      const first = await counted();
+      // The links came through the export as they were, so the walk did meet them.
+      expect(readlinkSync(join(out, "dev/fd"))).toBe("/proc/self/fd");
+      expect(readlinkSync(join(out, "hostetc"))).toBe("/etc");
+      expect(readlinkSync(join(out, "loop/a"))).toBe("b");
+      expect(readlinkSync(join(out, "loop/up"))).toBe("..");
+      expect(readFileSync(join(out, "built"), "utf8")).toBe("built\n");
+      expect(first.files).toBe(first.found);
+      expect(first.summary).toBe(first.expected);
+
+      // A file added to the host's /etc must change nothing: the walk never reads the host.
+      const hostFile = join("/etc", `minic-test-${process.pid}-${Date.now()}`);
+      writeFileSync(hostFile, "x".repeat(4096));
+      try {
+        const second = await counted();
+        expect(second).toEqual(first);
+      } finally {
+        rmSync(hostFile, { force: true });
+      }
+    } finally {
+      await (await engine.api("/images/minic-test-links:latest", { method: "DELETE" })).text();
+    }
   }, 180_000);
 
   test("a tag names the image", async () => {
