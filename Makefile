@@ -3,7 +3,7 @@
 
 BUN      := node_modules/.bin/bun
 TSC      := node_modules/.bin/tsc
-SOURCES  := $(shell find src ffi -type f) package.json
+SOURCES  := $(shell find src native -type f) package.json
 ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
@@ -29,17 +29,17 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed
 
 # The executor runs in the cloned child; it is built once here and embedded in ./minic.
-ffi/executor.so: ffi/executor.c
+native/executor.so: native/executor.c
 	$(call need_debs,gcc)
 	$(CC) -O2 -shared -fPIC -fno-stack-protector -Wall -Werror -o $@ $<
 
-minic: node_modules/.installed ffi/executor.so $(SOURCES)
+minic: node_modules/.installed native/executor.so $(SOURCES)
 	$(BUN) build --compile --bytecode --format=esm --asset-naming='[name]-[hash].[ext]' src/main.ts --outfile minic
 
 build: minic
 
 # Type-check and the unit tests: no root, no containers.
-check: deps ffi/executor.so
+check: deps native/executor.so
 	$(TSC) --noEmit -p .
 	$(BUN) test test/unit
 
@@ -81,4 +81,4 @@ demo-fallback-rootfs: deps
 	@mkdir -p $(DEMO_FALLBACK)/opt/app && cp app/hello.sh $(DEMO_FALLBACK)/opt/app/hello.sh
 
 clean:
-	rm -rf minic ffi/executor.so .cache node_modules/.installed
+	rm -rf minic native/executor.so .cache node_modules/.installed

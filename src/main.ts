@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
 // minic's entry point: dispatch to a command, and turn every error into one line and an exit code.
 import { COMMANDS, VERSION, mainDefinition, usageText } from "./cli/commands.ts";
-import { EXIT, MinicError } from "./runtime/errors.ts";
-import { enableDebug, log } from "./runtime/log.ts";
+import { EXIT, MinicError } from "./errors.ts";
+import { enableDebug, log } from "./log.ts";
 
 async function main(argv: string[]): Promise<number> {
   let args = argv;

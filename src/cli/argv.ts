@@ -1,6 +1,6 @@
 // Docker-style option parsing: options come first and stop at the first positional (or `--`),
 // so `minic run --rootfs R sh -c 'echo -n hi'` hands `-c` and `-n` to sh.
-import { MinicError } from "../runtime/errors.ts";
+import { MinicError } from "../errors.ts";
 
 export interface FlagSpec {
   name: string;

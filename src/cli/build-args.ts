@@ -1,5 +1,5 @@
-import { DEFAULT_DOCKERFILE, DEFAULT_OUTPUT, type BuildOptions } from "../runtime/build/build.ts";
-import { MinicError } from "../runtime/errors.ts";
+import { DEFAULT_DOCKERFILE, DEFAULT_OUTPUT, type BuildOptions } from "../image/build.ts";
+import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
 
 export const BUILD_FLAGS: FlagSpec[] = [

@@ -1,10 +1,10 @@
 // The commands: citty definitions (for usage text) and thin handlers that parse argv and call
 // the runtime. Parsing is ours (see argv.ts) because options must stop at the first positional.
 import type { ArgsDef, CommandDef } from "citty";
-import { buildRootfs } from "../runtime/build/build.ts";
-import { listContainers, removeContainers } from "../runtime/containers.ts";
-import { prepareRun, runContainer } from "../runtime/run.ts";
-import { containerStats } from "../runtime/stats.ts";
+import { buildRootfs } from "../image/build.ts";
+import { listContainers, removeContainers } from "../container/list.ts";
+import { prepareRun, runContainer } from "../container/run.ts";
+import { containerStats } from "../container/stats.ts";
 import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
 import { BUILD_FLAGS, parseBuildArgs } from "./build-args.ts";
 import { containerTable, statsTable } from "./format.ts";

@@ -1,7 +1,7 @@
-import { shortId } from "../runtime/names.ts";
-import type { ContainerRecord } from "../runtime/state.ts";
-import type { ContainerStats } from "../runtime/stats.ts";
-import { humanSize } from "../runtime/units.ts";
+import { shortId } from "../state/names.ts";
+import type { ContainerRecord } from "../state/store.ts";
+import type { ContainerStats } from "../container/stats.ts";
+import { humanSize } from "../units.ts";
 
 /** `2 minutes`, `About an hour`: Docker's coarse durations. */
 export function humanDuration(ms: number): string {

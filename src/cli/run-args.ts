@@ -1,6 +1,6 @@
-import { MinicError } from "../runtime/errors.ts";
-import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../runtime/options.ts";
-import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../runtime/volumes.ts";
+import { MinicError } from "../errors.ts";
+import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
+import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec, type FlagValues } from "./argv.ts";
 
 export const RUN_FLAGS: FlagSpec[] = [

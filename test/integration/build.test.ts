@@ -6,7 +6,7 @@ import { spawn } from "bun";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { humanSize } from "../../src/runtime/units.ts";
+import { humanSize } from "../../src/units.ts";
 import { MINIC, minic, ROOTFS, stateDir, waitFor, type Result } from "../support/minic.ts";
 import { BASE_IMAGE, startEngine, type TestEngine } from "../support/docker.ts";
 

@@ -3,9 +3,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "bun";
 import { rmSync } from "node:fs";
-import { hostCgroupLayout } from "../../src/runtime/cgroups/layout.ts";
+import { hostCgroupLayout } from "../../src/cgroups/layout.ts";
 import { hostMounts, MINIC, minic, minicCgroups, ROOTFS, run, stateDir, tree, waitFor } from "../support/minic.ts";
-import { cgroupMounts } from "../../src/runtime/cgroups/layout.ts";
+import { cgroupMounts } from "../../src/cgroups/layout.ts";
 import { readFileSync } from "node:fs";
 
 const v1 = hostCgroupLayout().version === 1;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseRunArgs } from "../../src/cli/run-args.ts";
-import { MinicError } from "../../src/runtime/errors.ts";
+import { MinicError } from "../../src/errors.ts";
 
 const parse = (...argv: string[]) => parseRunArgs(argv).options;
 

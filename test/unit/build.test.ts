@@ -4,12 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseBuildArgs } from "../../src/cli/build-args.ts";
-import { resolveBuildArgs } from "../../src/runtime/build/build.ts";
-import { followBuild, parseBuildMessage } from "../../src/runtime/build/build-stream.ts";
-import { contextFiles, contextStream } from "../../src/runtime/build/context.ts";
-import { isIgnored, parseDockerignore } from "../../src/runtime/build/dockerignore.ts";
-import { engineFromEnv } from "../../src/runtime/build/engine.ts";
-import { checkOutput } from "../../src/runtime/build/rootfs-output.ts";
+import { resolveBuildArgs } from "../../src/image/build.ts";
+import { followBuild, parseBuildMessage } from "../../src/image/build-stream.ts";
+import { contextFiles, contextStream } from "../../src/image/context.ts";
+import { isIgnored, parseDockerignore } from "../../src/image/dockerignore.ts";
+import { engineFromEnv } from "../../src/image/engine.ts";
+import { checkOutput } from "../../src/image/rootfs-output.ts";
 
 describe(".dockerignore", () => {
   const ignored = (rules: string, path: string) => isIgnored(parseDockerignore(rules), path);

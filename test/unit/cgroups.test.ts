@@ -2,12 +2,12 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { placeCgroup, removeCgroup } from "../../src/runtime/cgroups/cgroup.ts";
-import { detectCgroupLayout } from "../../src/runtime/cgroups/layout.ts";
-import { v1LimitFiles } from "../../src/runtime/cgroups/v1.ts";
-import { placeV2, sharesToWeight, v2Driver, v2LimitFiles } from "../../src/runtime/cgroups/v2.ts";
-import { MinicError } from "../../src/runtime/errors.ts";
-import type { Resources } from "../../src/runtime/spec.ts";
+import { placeCgroup, removeCgroup } from "../../src/cgroups/cgroup.ts";
+import { detectCgroupLayout } from "../../src/cgroups/layout.ts";
+import { v1LimitFiles } from "../../src/cgroups/v1.ts";
+import { placeV2, sharesToWeight, v2Driver, v2LimitFiles } from "../../src/cgroups/v2.ts";
+import { MinicError } from "../../src/errors.ts";
+import type { Resources } from "../../src/spec/types.ts";
 
 // This project's machines: v1 controllers, a named systemd hierarchy, an empty cgroup2 beside them.
 const HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755

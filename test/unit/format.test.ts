@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { containerTable, humanDuration, statusText } from "../../src/cli/format.ts";
-import { exitCodeOf } from "../../src/runtime/child.ts";
-import type { ContainerRecord } from "../../src/runtime/state.ts";
+import { exitCodeOf } from "../../src/process/spawn.ts";
+import type { ContainerRecord } from "../../src/state/store.ts";
 
 const record: ContainerRecord = {
   id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { encodePlan, type Op } from "../../ffi/executor.ts";
-import { buildSpec } from "../../src/runtime/build-spec.ts";
-import { describeOp } from "../../src/runtime/describe-op.ts";
-import { parseMountOptions } from "../../src/runtime/mount-options.ts";
-import type { RunOptions } from "../../src/runtime/options.ts";
-import { NO_LIMITS } from "../../src/runtime/limits.ts";
-import { buildPlan } from "../../src/runtime/plan.ts";
-import type { ContainerCgroup } from "../../src/runtime/cgroups/types.ts";
+import { encodePlan, type Op } from "../../native/executor.ts";
+import { buildSpec } from "../../src/spec/from-run-flags.ts";
+import { describeOp } from "../../src/plan/describe.ts";
+import { parseMountOptions } from "../../src/spec/mount-options.ts";
+import type { RunOptions } from "../../src/spec/run-options.ts";
+import { NO_LIMITS } from "../../src/spec/limits.ts";
+import { buildPlan } from "../../src/plan/plan.ts";
+import type { ContainerCgroup } from "../../src/cgroups/types.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work",

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { buildSpec, type SpecContext } from "../../src/runtime/build-spec.ts";
-import { containerEnv, homeFromPasswd, searchPath } from "../../src/runtime/env.ts";
-import { MinicError } from "../../src/runtime/errors.ts";
-import { NO_LIMITS } from "../../src/runtime/limits.ts";
-import type { RunOptions } from "../../src/runtime/options.ts";
+import { buildSpec, type SpecContext } from "../../src/spec/from-run-flags.ts";
+import { containerEnv, homeFromPasswd, searchPath } from "../../src/spec/env.ts";
+import { MinicError } from "../../src/errors.ts";
+import { NO_LIMITS } from "../../src/spec/limits.ts";
+import type { RunOptions } from "../../src/spec/run-options.ts";
 
 const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   rootfs: "./rootfs",

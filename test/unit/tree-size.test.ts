@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { treeSize } from "../../src/runtime/build/rootfs-output.ts";
+import { treeSize } from "../../src/image/rootfs-output.ts";
 
 let dir = "";
 beforeEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseRunArgs } from "../../src/cli/run-args.ts";
-import { MinicError } from "../../src/runtime/errors.ts";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../src/runtime/volumes.ts";
+import { MinicError } from "../../src/errors.ts";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../src/spec/mount-flags.ts";
 
 const rejects = (parse: () => unknown, message: RegExp) => {
   expect(parse).toThrow(MinicError);

@@ -1,0 +1,63 @@
+// A container's cgroup: where it lives on the host, made before the container starts, read
+// while it runs, removed after its last process. The v1 and v2 drivers differ only in files.
+import { rmdirSync } from "node:fs";
+import { MinicError } from "../errors.ts";
+import { log } from "../log.ts";
+import type { Resources } from "../spec/types.ts";
+import { errorCode } from "./files.ts";
+import type { CgroupLayout } from "./layout.ts";
+import type { ContainerCgroup, CgroupDriver } from "./types.ts";
+import { placeV1, v1Driver } from "./v1.ts";
+import { placeV2, v2Driver } from "./v2.ts";
+
+export function driverFor(cgroup: ContainerCgroup): CgroupDriver {
+  return cgroup.version === 2 ? v2Driver : v1Driver;
+}
+
+/**
+ * Where a container's cgroup goes and which controllers it gets. null when the host has no
+ * cgroups at all and no limit was asked for; a MinicError naming the controller a limit needs
+ * and the host lacks.
+ */
+export function placeCgroup(layout: CgroupLayout, relativePath: string, resources: Resources): ContainerCgroup | null {
+  if (layout.version === 1) return placeV1(layout, relativePath, resources);
+  if (layout.version === 2) return placeV2(layout, relativePath, resources);
+  if (Object.keys(resources).length > 0) throw new MinicError("resource limits need cgroups, and this host has no cgroup file system mounted");
+  return null;
+}
+
+/** Create, then write limits; anything made is removed again if a step fails. */
+export function createCgroup(cgroup: ContainerCgroup, resources: Resources): void {
+  driverFor(cgroup).create(cgroup, resources);
+}
+
+const EBUSY_RETRY_MS = 2000;
+
+/**
+ * rmdir each of the container's directories (leaves: the shared `minic` parent stays). The kernel
+ * answers EBUSY while the last processes are still being torn down, so retry briefly. A directory
+ * already gone is fine. Returns the directories that could not be removed.
+ */
+export function removeCgroup(cgroup: ContainerCgroup): string[] {
+  const deadline = Date.now() + EBUSY_RETRY_MS;
+  const left: string[] = [];
+  for (const dir of cgroup.dirs) {
+    for (;;) {
+      try {
+        rmdirSync(dir.path);
+        break;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === "ENOENT") break;
+        if (code === "EBUSY" && Date.now() < deadline) {
+          Bun.sleepSync(10);
+          continue;
+        }
+        log.warn(`could not remove cgroup ${dir.path}: ${code ?? String(error)}`);
+        left.push(dir.path);
+        break;
+      }
+    }
+  }
+  return left;
+}

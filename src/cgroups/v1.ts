@@ -1,0 +1,100 @@
+// cgroup v1: one hierarchy per controller (or per group of co-mounted controllers), each with
+// its own directory for the container and its own files.
+import { basename, join } from "node:path";
+import { rmdirSync } from "node:fs";
+import { MinicError } from "../errors.ts";
+import { neededControllers } from "../spec/limits.ts";
+import type { Resources } from "../spec/types.ts";
+import { cgroupFileExists, dirWith, makeCgroupDir, missingController, readKeyedFile, readNumber, writeCgroupFile } from "./files.ts";
+import type { CgroupLayout } from "./layout.ts";
+import type { CgroupDir, CgroupDriver, ContainerCgroup } from "./types.ts";
+
+/**
+ * The hierarchies minic puts every container in: the limits' controllers, and cpuacct for CPU
+ * time. Not cpuset (a new cpuset cgroup is unusable until cpus and mems are copied into it).
+ */
+const WANTED = ["pids", "memory", "cpu", "cpuacct"];
+
+export function placeV1(layout: Extract<CgroupLayout, { version: 1 }>, relativePath: string, resources: Resources): ContainerCgroup {
+  const offered = new Set(layout.hierarchies.flatMap((hierarchy) => hierarchy.controllers));
+  for (const controller of neededControllers(resources)) {
+    if (!offered.has(controller)) throw missingController(controller, "no cgroup v1 hierarchy has it mounted");
+  }
+  const dirs: CgroupDir[] = layout.hierarchies
+    .filter((hierarchy) => hierarchy.controllers.some((controller) => WANTED.includes(controller)))
+    .map((hierarchy) => ({
+      path: join(hierarchy.mountpoint, relativePath),
+      root: hierarchy.mountpoint,
+      view: basename(hierarchy.mountpoint),
+      controllers: hierarchy.controllers,
+    }));
+  return { version: 1, dirs };
+}
+
+/** The limit files to write, by controller, in order. `hasMemsw`: swap is accounted here. */
+export function v1LimitFiles(resources: Resources, hasMemsw: boolean): [controller: string, file: string, value: string][] {
+  const files: [string, string, string][] = [];
+  const { memory, cpu, pids } = resources;
+  if (memory) {
+    // The memory limit first: memsw may never be below it.
+    files.push(["memory", "memory.limit_in_bytes", String(memory.limit)]);
+    if (memory.swap !== undefined) {
+      if (!hasMemsw) throw new MinicError("--memory-swap: this host does not account swap in cgroups (no memory.memsw.limit_in_bytes)");
+      files.push(["memory", "memory.memsw.limit_in_bytes", String(memory.swap)]);
+    } else if (hasMemsw) {
+      // Docker's default: as much swap as memory, so memory and swap together are twice the limit.
+      files.push(["memory", "memory.memsw.limit_in_bytes", String(memory.limit * 2)]);
+    }
+  }
+  if (cpu?.quota !== undefined) {
+    files.push(["cpu", "cpu.cfs_period_us", String(cpu.period ?? 100_000)]);
+    files.push(["cpu", "cpu.cfs_quota_us", String(cpu.quota)]);
+  }
+  if (cpu?.shares !== undefined) files.push(["cpu", "cpu.shares", String(cpu.shares)]);
+  if (pids) files.push(["pids", "pids.max", String(pids.limit)]);
+  return files;
+}
+
+export const v1Driver: CgroupDriver = {
+  create(cgroup, resources) {
+    const made: string[] = [];
+    try {
+      for (const dir of cgroup.dirs) {
+        makeCgroupDir(dir.path, true);
+        made.push(dir.path);
+      }
+      const memory = dirWith(cgroup, "memory");
+      const hasMemsw = memory !== undefined && cgroupFileExists(memory.path, "memory.memsw.limit_in_bytes");
+      for (const [controller, file, value] of v1LimitFiles(resources, hasMemsw)) {
+        const dir = dirWith(cgroup, controller);
+        if (dir === undefined) throw missingController(controller, "no cgroup v1 hierarchy has it mounted");
+        writeCgroupFile(dir.path, file, value);
+      }
+    } catch (error) {
+      for (const path of made) rmdirSync(path);
+      throw error;
+    }
+  },
+
+  usage(cgroup) {
+    const memory = dirWith(cgroup, "memory");
+    const pids = dirWith(cgroup, "pids");
+    const cpuacct = dirWith(cgroup, "cpuacct");
+    const current = memory ? readNumber(memory.path, "memory.usage_in_bytes") : null;
+    const inactive = memory ? (readKeyedFile(memory.path, "memory.stat").get("total_inactive_file") ?? 0) : 0;
+    return {
+      memoryBytes: current === null ? null : Math.max(0, current - inactive),
+      memoryLimit: memory ? readNumber(memory.path, "memory.limit_in_bytes") : null,
+      pids: pids ? readNumber(pids.path, "pids.current") : null,
+      pidsLimit: pids ? readNumber(pids.path, "pids.max") : null,
+      cpuNanoseconds: cpuacct ? readNumber(cpuacct.path, "cpuacct.usage") : null,
+    };
+  },
+
+  oomKills(cgroup) {
+    const memory = dirWith(cgroup, "memory");
+    if (memory === undefined) return 0;
+    // oom_kill is in memory.oom_control since Linux 4.13.
+    return readKeyedFile(memory.path, "memory.oom_control").get("oom_kill") ?? 0;
+  },
+};

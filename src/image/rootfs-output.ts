@@ -1,0 +1,112 @@
+// Where a build's filesystem lands: extracted by the system's tar into a hidden sibling of DIR
+// and renamed over DIR only once complete, so an interrupted build never leaves half a rootfs.
+import { spawn } from "bun";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { MinicError } from "../errors.ts";
+import { log } from "../log.ts";
+import { processStartTime } from "../process/identity.ts";
+
+/** Written into every rootfs minic builds: the mark that lets a later build replace it without --force. */
+export const ROOTFS_MARKER = ".minic-rootfs";
+
+/** Refuse an output that is a file, or a directory with content minic did not make (without --force). */
+export function checkOutput(dir: string, force: boolean): void {
+  let stats;
+  try {
+    stats = lstatSync(dir);
+  } catch {
+    return; // not there yet: fine
+  }
+  if (stats.isSymbolicLink()) throw new MinicError(`the output ${dir} is a symbolic link: give the directory itself`);
+  if (!stats.isDirectory()) throw new MinicError(`the output ${dir} is a file, not a directory`);
+  if (force || existsSync(join(dir, ROOTFS_MARKER)) || readdirSync(dir).length === 0) return;
+  throw new MinicError(`the output ${dir} exists and was not made by minic build`, undefined, "pass --force to replace it");
+}
+
+export function temporarySibling(dir: string, purpose: string): string {
+  return join(dirname(dir), `.${basename(dir)}.minic-${purpose}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`);
+}
+
+/** Temporary siblings of `dir` left by a minic that was killed (SIGKILL) mid-build. */
+export function removeAbandonedSiblings(dir: string): void {
+  const prefix = `.${basename(dir)}.minic-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(dir));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /^(partial|old)-(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !match) continue;
+    if (processStartTime(Number(match[2])) === null) rmSync(join(dirname(dir), name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Extract a tar stream into `target` with the system's tar, as root: owners by number, modes,
+ * symlinks, hard links and device nodes as they are in the archive.
+ */
+export async function extractTar(stream: ReadableStream<Uint8Array>, target: string, outputDir: string): Promise<void> {
+  mkdirSync(target, { recursive: true, mode: 0o755 });
+  const tar = spawn(["tar", "-x", "-p", "--numeric-owner", "-f", "-", "-C", target], {
+    stdin: stream,
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const [code, stderr] = await Promise.all([tar.exited, new Response(tar.stderr).text()]);
+  if (code === 0) return;
+  const firstError = stderr.split("\n").find((line) => line.trim() !== "") ?? `tar exited with ${code}`;
+  if (/No space left on device/i.test(stderr)) {
+    throw new MinicError(`no space left on device while writing the rootfs for ${outputDir}`);
+  }
+  throw new MinicError(`extracting the exported filesystem failed: ${firstError.replace(/^tar: /, "")}`);
+}
+
+/** Put the finished `built` tree at `dir`, replacing what was there. */
+export function replaceDir(built: string, dir: string, record: Record<string, string>): void {
+  writeFileSync(join(built, ROOTFS_MARKER), `${JSON.stringify(record, null, 2)}\n`);
+  if (!existsSync(dir)) {
+    renameSync(built, dir);
+    return;
+  }
+  const old = temporarySibling(dir, "old");
+  renameSync(dir, old);
+  try {
+    renameSync(built, dir);
+  } catch (error) {
+    renameSync(old, dir);
+    throw error;
+  }
+  // The new rootfs is in place: what is left of the old one must not fail the build.
+  try {
+    rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    log.warn(`could not remove the previous rootfs, left at ${old}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const SLASH = Buffer.from("/");
+
+/**
+ * Bytes (lstat sizes) and entries under `dir`, `dir` itself not counted. Nothing is followed: a
+ * rootfs's symlinks mean paths in the container (`/dev/fd -> /proc/self/fd`), and followed on the
+ * host they loop or count the host's files. Names stay bytes, as an image may hold names that are
+ * not UTF-8 and would not survive a round trip through a string.
+ */
+export function treeSize(dir: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  const pending = [Buffer.from(dir)];
+  for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+    for (const name of readdirSync(parent, { encoding: "buffer" })) {
+      const path = Buffer.concat([parent, SLASH, name]);
+      const stats = lstatSync(path);
+      bytes += stats.size;
+      files += 1;
+      if (stats.isDirectory()) pending.push(path);
+    }
+  }
+  return { bytes, files };
+}

@@ -1,0 +1,66 @@
+import type { Op } from "../../native/executor.ts";
+
+/** An op as a user reads it in an error: `mount proc on /proc`, `mkdir /dev/pts`. */
+export function describeOp(op: Op): string {
+  switch (op.op) {
+    case "mount":
+      if (op.flags.includes("MS_REMOUNT")) return `remount ${op.target}${op.flags.includes("MS_RDONLY") ? " read-only" : ""}`;
+      if (op.flags.includes("MS_BIND")) return `bind mount ${op.source} on ${op.target}`;
+      if (op.source === null) return `change propagation of ${op.target}`;
+      return `mount ${op.fstype ?? op.source} on ${op.target}`;
+    case "mkdir":
+      return `mkdir ${op.path}`;
+    case "mknod":
+      return `mknod ${op.path}`;
+    case "symlink":
+      return `symlink ${op.path} -> ${op.target}`;
+    case "chdir":
+      return `chdir ${op.path}`;
+    case "pivot_root":
+      return "pivot_root into the container's root";
+    case "umount2":
+      return `unmount ${op.target}`;
+    case "sethostname":
+      return `sethostname ${op.hostname}`;
+    case "wait-parent":
+      return "wait for minic";
+    case "set-pdeathsig":
+      return "set the parent-death signal";
+    case "umask":
+      return `umask ${op.mask}`;
+    case "redirect":
+      return `open ${op.path} as fd ${op.fd}`;
+    case "link-up":
+      return `bring up ${op.interface}`;
+    case "capabilities":
+      return "set capabilities";
+    case "reset-signals":
+      return "reset signal handlers";
+    case "close-fds":
+      return "close inherited file descriptors";
+    case "mask":
+      return `mask ${op.path}`;
+    case "open-root":
+      return `open the container's root ${op.path}`;
+    case "mkpath-in-root":
+      return `create ${op.path} in the container`;
+    case "mount-in-root":
+      return describeOp({ ...op, op: "mount" });
+    case "readonly-in-root":
+      return `make ${op.path} read-only`;
+    case "terminal":
+      return "set up the container's terminal";
+    case "open-cgroup":
+      return `open ${op.path}`;
+    case "join-cgroup":
+      return "join the container's cgroup";
+    case "clone-tree":
+      return `copy the mount of ${op.path}`;
+    case "attach-tree":
+      return `mount the container's cgroup on ${op.target}`;
+    case "unshare":
+      return `create namespaces (${op.flags.join(", ")})`;
+    case "execve":
+      return `exec ${op.file}`;
+  }
+}

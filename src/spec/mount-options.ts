@@ -1,0 +1,51 @@
+import type { MountFlag } from "../../native/executor.ts";
+
+/** OCI mount options that are mount(2) flags; anything else is passed on as filesystem data. */
+const FLAG_OPTIONS: Record<string, { set?: MountFlag; clear?: MountFlag }> = {
+  ro: { set: "MS_RDONLY" },
+  rw: { clear: "MS_RDONLY" },
+  nosuid: { set: "MS_NOSUID" },
+  suid: { clear: "MS_NOSUID" },
+  nodev: { set: "MS_NODEV" },
+  dev: { clear: "MS_NODEV" },
+  noexec: { set: "MS_NOEXEC" },
+  exec: { clear: "MS_NOEXEC" },
+  sync: { set: "MS_SYNCHRONOUS" },
+  async: { clear: "MS_SYNCHRONOUS" },
+  dirsync: { set: "MS_DIRSYNC" },
+  noatime: { set: "MS_NOATIME" },
+  atime: { clear: "MS_NOATIME" },
+  nodiratime: { set: "MS_NODIRATIME" },
+  diratime: { clear: "MS_NODIRATIME" },
+  relatime: { set: "MS_RELATIME" },
+  norelatime: { clear: "MS_RELATIME" },
+  strictatime: { set: "MS_STRICTATIME" },
+  nostrictatime: { clear: "MS_STRICTATIME" },
+  bind: { set: "MS_BIND" },
+  rbind: { set: "MS_BIND" },
+};
+
+export interface ParsedMountOptions {
+  flags: MountFlag[];
+  data: string | null;
+  recursive: boolean;
+}
+
+/** Split OCI mount options into mount(2) flags and the data string, as runc does. */
+export function parseMountOptions(options: string[]): ParsedMountOptions {
+  const flags = new Set<MountFlag>();
+  const data: string[] = [];
+  let recursive = false;
+  for (const option of options) {
+    const known = FLAG_OPTIONS[option];
+    if (known === undefined) {
+      data.push(option);
+      continue;
+    }
+    if (known.set) flags.add(known.set);
+    if (known.clear) flags.delete(known.clear);
+    if (option === "rbind") recursive = true;
+  }
+  if (recursive) flags.add("MS_REC");
+  return { flags: [...flags], data: data.length > 0 ? data.join(",") : null, recursive };
+}

@@ -1,0 +1,27 @@
+import type { LimitFlags } from "./limits.ts";
+import type { MountRequest } from "./mount-flags.ts";
+
+/** What a user asked `minic run` for, after parsing and before any check against the system. */
+export interface RunOptions {
+  rootfs: string;
+  command: string[];
+  name: string | null;
+  hostname: string | null;
+  /** Raw -e values: `K=V` sets, `K` copies K from minic's own environment. */
+  env: string[];
+  workdir: string | null;
+  remove: boolean;
+  readOnly: boolean;
+  network: "host" | "none";
+  /** -v, --tmpfs and --mount, in the order given. */
+  mounts: MountRequest[];
+  interactive: boolean;
+  /** -t: a terminal for the container, from its own devpts. */
+  tty: boolean;
+  /** --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit as typed. */
+  limits: LimitFlags;
+  dryRun: boolean;
+}
+
+export const DEFAULT_COMMAND = ["/bin/sh"];
+export const DEFAULT_ROOTFS = "./rootfs";
