@@ -3,7 +3,7 @@
 
 BUN      := node_modules/.bin/bun
 TSC      := node_modules/.bin/tsc
-SOURCES  := $(shell find src native -type f) package.json
+SOURCES  := $(shell find src native -type f -name "*.ts" -o -type f -name "*.h") package.json
 ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
@@ -29,9 +29,10 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed
 
 # The executor runs in the cloned child; it is built once here and embedded in ./minic.
-native/executor.so: native/executor.c
+NATIVE_SOURCES := $(wildcard native/*.c)
+native/executor.so: $(NATIVE_SOURCES) $(wildcard native/*.h)
 	$(call need_debs,gcc)
-	$(CC) -O2 -shared -fPIC -fno-stack-protector -Wall -Werror -o $@ $<
+	$(CC) -O2 -shared -fPIC -fvisibility=hidden -fno-stack-protector -Wall -Werror -o $@ $(NATIVE_SOURCES)
 
 minic: node_modules/.installed native/executor.so $(SOURCES)
 	$(BUN) build --compile --bytecode --format=esm --asset-naming='[name]-[hash].[ext]' src/main.ts --outfile minic

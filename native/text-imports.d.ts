@@ -1,5 +1,5 @@
-// `import source from "./executor.c" with { type: "text" }` yields the file's text.
-declare module "*.c" {
+// `import text from "./protocol.h" with { type: "text" }` yields the file's text.
+declare module "*.h" {
   const text: string;
   export default text;
 }

@@ -6,39 +6,29 @@ import { MinicError } from "../errors.ts";
 import { isErrno } from "../state/store.ts";
 import type { MountRequest } from "../spec/mount-flags.ts";
 
-/** Whether a bind source is mounted as a directory or as a single file (a socket counts as one). */
-export type SourceKind = "directory" | "file";
-
-export interface BindSources {
-  kinds: Map<string, SourceKind>;
-  /** Sources that do not exist yet and that -v will create as directories. */
-  missing: string[];
-}
-
-export function inspectBindSources(requests: MountRequest[]): BindSources {
-  const kinds = new Map<string, SourceKind>();
+/**
+ * Check each bind source before anything is made: a directory, a file or a socket is fine (the
+ * executor makes the mount point of the same kind); returns the sources -v will create as
+ * directories.
+ */
+export function inspectBindSources(requests: MountRequest[]): string[] {
   const missing: string[] = [];
   for (const request of requests) {
     if (request.type !== "bind") continue;
     const { source } = request;
-    let kind: SourceKind;
     try {
       const stats = statSync(source);
-      if (stats.isDirectory()) kind = "directory";
-      else if (stats.isFile() || stats.isSocket()) kind = "file";
-      else throw new MinicError(`bind source ${source} is ${describeType(stats)}, not a directory, a file or a socket`);
+      if (!stats.isDirectory() && !stats.isFile() && !stats.isSocket()) throw new MinicError(`bind source ${source} is ${describeType(stats)}, not a directory, a file or a socket`);
     } catch (error) {
       if (!isErrno(error, "ENOENT")) {
         if (error instanceof MinicError) throw error;
         throw new MinicError(`bind source ${source}: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (!request.createSource) throw new MinicError(`bind source path does not exist: ${source}`);
-      kind = "directory";
       missing.push(source);
     }
-    kinds.set(source, kind);
   }
-  return { kinds, missing };
+  return missing;
 }
 
 function describeType(stats: { isFIFO(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): string {

@@ -1,8 +1,9 @@
-import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { homeFromPasswd } from "../spec/env.ts";
-import { isErrno } from "../state/store.ts";
+import { closeSync, constants, openSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { NativeExecutor } from "../../native/executor.ts";
 import { MinicError } from "../errors.ts";
+import { resolveUser, type ResolvedUser, type UserDatabase } from "../spec/user.ts";
+import { isErrno } from "../state/store.ts";
 
 /** overlayfs splits its options on ',' and lowerdir on ':': such paths cannot be passed. */
 const OVERLAY_UNSAFE = /[,:\\\n]/;
@@ -31,17 +32,38 @@ export function assertOverlaySafe(path: string, what: string): void {
   }
 }
 
+const O_DIRECTORY = constants.O_DIRECTORY;
+
 /**
- * HOME for root from the rootfs's /etc/passwd, else /root. A symlinked /etc or passwd is not
- * followed: it would be resolved against the host, not the container.
+ * A file of the container as the container sees it: `path` resolved inside `root` (openat2
+ * RESOLVE_IN_ROOT), so an absolute symlink or `..` in the image never reaches the host's files.
+ * null when it is missing or not readable.
  */
-export function rootHome(rootfs: string): string {
-  const etc = join(rootfs, "etc");
-  const passwd = join(etc, "passwd");
+export function readFileInRoot(executor: NativeExecutor, root: string, path: string): string | null {
+  let rootFd: number;
   try {
-    if (lstatSync(etc).isSymbolicLink() || !lstatSync(passwd).isFile()) return "/root";
-    return homeFromPasswd(readFileSync(passwd, "utf8"), 0) ?? "/root";
+    rootFd = openSync(root, constants.O_RDONLY | O_DIRECTORY);
   } catch {
-    return "/root";
+    return null;
   }
+  try {
+    const fd = executor.openInRoot(rootFd, path, constants.O_RDONLY);
+    if (fd < 0) return null;
+    try {
+      return readFileSync(fd, "utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    closeSync(rootFd);
+  }
+}
+
+/** -u (null: root) resolved in the /etc/passwd and /etc/group found inside `root`. */
+export function userInRoot(executor: NativeExecutor, root: string, user: string | null): ResolvedUser {
+  const db: UserDatabase = {
+    passwd: readFileInRoot(executor, root, "/etc/passwd"),
+    group: readFileInRoot(executor, root, "/etc/group"),
+  };
+  return resolveUser(user, db);
 }

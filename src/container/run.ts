@@ -1,36 +1,27 @@
-// `minic run`: from options to a finished container, with every failure path cleaned up.
-import { EXECUTOR_EROOT } from "../../native/executor.ts";
-import { strerror } from "../../native/libc.ts";
-import { createBindSources, inspectBindSources, removeBindSources } from "./bind-sources.ts";
+// `minic run`: create the container and start it in this process (no exec fifo: the child goes
+// straight from setup to execve), wait for it, and clean up on every way out.
 import { availableParallelism } from "node:os";
-import { buildSpec } from "../spec/from-run-flags.ts";
+import { openSync, closeSync } from "node:fs";
+import { loadExecutor } from "../../native/executor.ts";
 import { createCgroup, driverFor, placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import { hostCgroupLayout } from "../cgroups/layout.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
-import { exitCodeOf, startChild, type SetupFailure } from "../process/spawn.ts";
-import { describeOp } from "../plan/describe.ts";
-import { EXIT, MinicError } from "../errors.ts";
-import { generateId, generateName, validateName } from "../state/names.ts";
-import type { RunOptions } from "../spec/run-options.ts";
+import { log } from "../log.ts";
 import { buildPlan, type Plan } from "../plan/plan.ts";
 import { identify } from "../process/identity.ts";
-import { recoverAbandoned } from "./recover.ts";
-import { requireRoot } from "./privileges.ts";
-import { assertOverlaySafe, resolveRootfs, rootHome } from "./rootfs.ts";
 import { forwardSignals } from "../process/signals.ts";
+import { exitCodeOf, startChild } from "../process/spawn.ts";
 import { openTerminalSession, stdinIsTerminal } from "../process/terminal.ts";
-import { log } from "../log.ts";
+import { buildSpec } from "../spec/from-run-flags.ts";
+import type { RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
-import {
-  claimName,
-  createContainerDirs,
-  rootLayout,
-  removeContainer,
-  stateRoot,
-  writeRecord,
-  writeSpec,
-  type ContainerRecord,
-} from "../state/store.ts";
+import { validateSpec } from "../spec/validate.ts";
+import { generateId, generateName, validateName } from "../state/names.ts";
+import { claimName, createContainerDirs, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import { createBindSources, inspectBindSources, removeBindSources } from "./bind-sources.ts";
+import { requireRoot } from "./privileges.ts";
+import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
+import { setupError } from "./setup-error.ts";
 
 export interface PreparedRun {
   id: string;
@@ -56,29 +47,26 @@ export function prepareRun(options: RunOptions): PreparedRun {
     log.warn("the input device is not a TTY: running with -i only, without a terminal");
     options = { ...options, tty: false };
   }
-  const spec = buildSpec(options, {
-    id,
-    name,
-    rootfs,
-    home: rootHome(rootfs),
-    callerEnv: process.env,
-    hostCpus: availableParallelism(),
-  });
-  const sources = inspectBindSources(options.mounts);
+  const spec = validateSpec(
+    buildSpec(options, {
+      id,
+      name,
+      rootfs,
+      user: userInRoot(loadExecutor(root), rootfs, options.user),
+      callerEnv: process.env,
+      hostCpus: availableParallelism(),
+    }),
+  );
+  const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
-  const plan = buildPlan(spec, rootLayout(root, id), {
-    keepStdin: options.interactive,
-    bindSourceKinds: sources.kinds,
-    cgroup,
-  });
-  return { id, name, spec, plan, missingSources: sources.missing, cgroup };
+  const plan = buildPlan(spec, { overlay: overlayLayout(root, id), cgroup });
+  return { id, name, spec, plan, missingSources, cgroup };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */
 export async function runContainer(options: RunOptions): Promise<number> {
   requireRoot();
   const root = stateRoot();
-  recoverAbandoned(root);
   const { id, name, spec, plan, missingSources, cgroup } = prepareRun(options);
 
   const record: ContainerRecord = {
@@ -103,32 +91,42 @@ export async function runContainer(options: RunOptions): Promise<number> {
   let createdSources: string[] = [];
   /** The cgroup while it exists on the host: removed on every way out. */
   let liveCgroup: ContainerCgroup | null = null;
+  // Without -i the workload reads /dev/null, as Docker's does.
+  const stdin = options.interactive || terminal !== null ? -1 : openSync("/dev/null", "r");
   try {
     createdSources = createBindSources(missingSources);
     createContainerDirs(root, id, () => writeRecord(root, record));
     claimName(root, name, id);
     nameClaimed = true;
-    writeSpec(root, id, spec);
     if (cgroup !== null) {
       // The record names the cgroup before it exists: a minic killed from here on is cleaned up.
       createCgroup(cgroup, spec.linux.resources);
       liveCgroup = cgroup;
     }
 
-    const child = startChild(plan, root, { terminal: (master, executor) => terminal?.attach(master, executor) });
+    // The child shares our memory (CLONE_VM) and dies with us: we wait for its setup, and
+    // nothing it reads is freed before its exit status arrives.
+    const child = startChild(plan, root, {
+      watch: true,
+      shareMemory: true,
+      dieWithParent: true,
+      stdio: [stdin, -1, -1],
+      onTerminal: (master, executor) => terminal?.attach(master, executor),
+    });
+    if (stdin >= 0) closeSync(stdin);
     containerPid = child.pid;
     writeRecord(root, { ...record, status: "running", process: identify(child.pid) });
     child.release();
     signals.flush();
 
-    const failure = await child.setup.catch(async (error: unknown) => {
+    const setup = await child.setup.catch(async (error: unknown) => {
       process.kill(child.pid, "SIGKILL");
       await child.exited;
       throw error;
     });
-    if (failure !== null) {
+    if (setup.kind === "failed") {
       await child.exited;
-      throw setupError(failure, plan);
+      throw setupError(setup, plan);
     }
     const exitCode = exitCodeOf(await child.exited);
     terminal?.finish();
@@ -164,24 +162,4 @@ export async function runContainer(options: RunOptions): Promise<number> {
     terminal?.restore();
     signals.stop();
   }
-}
-
-function setupError(failure: SetupFailure, plan: Plan): MinicError {
-  const op = plan.ops[failure.index];
-  if (op === undefined) return new MinicError(`container setup failed: ${strerror(failure.errno)}`);
-  if (op.op === "execve") return execError(op.file, failure.errno);
-  const reason = failure.errno === EXECUTOR_EROOT ? "it resolves to the container's root directory" : strerror(failure.errno);
-  return new MinicError(`${describeOp(op)}: ${reason}`);
-}
-
-const ENOENT = 2;
-
-/** Docker's wording and codes: 127 when the command is not there, 126 when it cannot run. */
-function execError(file: string, errno: number): MinicError {
-  if (errno === ENOENT) {
-    return file.includes("/")
-      ? new MinicError(`exec: "${file}": no such file or directory`, EXIT.notFound)
-      : new MinicError(`exec: "${file}": executable file not found in $PATH`, EXIT.notFound);
-  }
-  return new MinicError(`exec: "${file}": ${strerror(errno).toLowerCase()}`, EXIT.cannotExecute);
 }

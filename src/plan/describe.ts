@@ -1,9 +1,10 @@
-import type { Op } from "../../native/executor.ts";
+import type { Op } from "./ops.ts";
 
 /** An op as a user reads it in an error: `mount proc on /proc`, `mkdir /dev/pts`. */
 export function describeOp(op: Op): string {
   switch (op.op) {
     case "mount":
+    case "mount-in-root":
       if (op.flags.includes("MS_REMOUNT")) return `remount ${op.target}${op.flags.includes("MS_RDONLY") ? " read-only" : ""}`;
       if (op.flags.includes("MS_BIND")) return `bind mount ${op.source} on ${op.target}`;
       if (op.source === null) return `change propagation of ${op.target}`;
@@ -14,6 +15,8 @@ export function describeOp(op: Op): string {
       return `mknod ${op.path}`;
     case "symlink":
       return `symlink ${op.path} -> ${op.target}`;
+    case "symlink-in-root":
+      return `symlink ${op.dir}/${op.name} -> ${op.target}`;
     case "chdir":
       return `chdir ${op.path}`;
     case "pivot_root":
@@ -24,18 +27,24 @@ export function describeOp(op: Op): string {
       return `sethostname ${op.hostname}`;
     case "wait-parent":
       return "wait for minic";
-    case "set-pdeathsig":
-      return "set the parent-death signal";
     case "umask":
       return `umask ${op.mask}`;
     case "redirect":
       return `open ${op.path} as fd ${op.fd}`;
     case "link-up":
       return `bring up ${op.interface}`;
+    case "bounding":
+      return "drop capabilities from the bounding set";
     case "capabilities":
       return "set capabilities";
-    case "reset-signals":
-      return "reset signal handlers";
+    case "user":
+      return `switch to user ${op.uid}:${op.gid}${op.additionalGids.length > 0 ? ` (groups ${op.additionalGids.join(",")})` : ""}`;
+    case "no-new-privs":
+      return "set no_new_privs";
+    case "rlimit":
+      return `set ${op.resource} to ${op.soft}:${op.hard}`;
+    case "write-file":
+      return `write ${op.content} to ${op.path}`;
     case "close-fds":
       return "close inherited file descriptors";
     case "mask":
@@ -44,15 +53,13 @@ export function describeOp(op: Op): string {
       return `open the container's root ${op.path}`;
     case "mkpath-in-root":
       return `create ${op.path} in the container`;
-    case "mount-in-root":
-      return describeOp({ ...op, op: "mount" });
     case "readonly-in-root":
       return `make ${op.path} read-only`;
     case "terminal":
       return "set up the container's terminal";
-    case "open-cgroup":
+    case "open-file":
       return `open ${op.path}`;
-    case "join-cgroup":
+    case "write-slot":
       return "join the container's cgroup";
     case "clone-tree":
       return `copy the mount of ${op.path}`;
@@ -60,7 +67,14 @@ export function describeOp(op: Op): string {
       return `mount the container's cgroup on ${op.target}`;
     case "unshare":
       return `create namespaces (${op.flags.join(", ")})`;
+    case "setns":
+      return `join the ${op.type} namespace ${op.path}`;
+    case "check-command":
     case "execve":
       return `exec ${op.file}`;
+    case "wait-start":
+      return "wait for start";
+    case "unblock-signals":
+      return "unblock signals";
   }
 }

@@ -1,21 +1,30 @@
 // The spec becomes a plan: the exact list of operations the native executor performs in the
-// cloned child, in order. Pure data from pure input, so it is unit-tested without root and
-// printed by `minic run --dry-run` for anyone who wants to see how a container is made.
-import type { CloneFlag, Op } from "../../native/executor.ts";
+// cloned child, in order. A pure function of the spec and the container's layout on the host, so
+// it is unit-tested without root and printed by `minic run --dry-run` for anyone who wants to see
+// how a container is made. How the child is started (its stdio, whether it waits for `start`)
+// is the spawner's business (src/process/spawn.ts), not the plan's.
 import { DEV_SYMLINKS } from "../spec/defaults.ts";
 import { searchPath } from "../spec/env.ts";
 import { parseMountOptions } from "../spec/mount-options.ts";
-import type { SourceKind } from "../container/bind-sources.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
-import type { NamespaceType, Spec, SpecMount } from "../spec/types.ts";
-import { API_FILESYSTEMS } from "../spec/mount-flags.ts";
+import type { Spec, SpecMount, SpecProcess } from "../spec/types.ts";
+import { O_WRONLY, type CloneFlag, type MountFlag, type RlimitName } from "./linux.ts";
+import { NAMESPACE_CLONE_FLAGS, NAMESPACE_FILES } from "./namespaces.ts";
+import type { Op } from "./ops.ts";
 
 /** Where this container's copy-on-write root lives on the host. */
-export interface RootLayout {
+export interface OverlayLayout {
   upperdir: string;
   workdir: string;
   /** The overlay's mount point, inside the container's own mount namespace only. */
   merged: string;
+}
+
+/** The container on the host: its overlay (null: spec.root.path is used as it is) and cgroup. */
+export interface ContainerLayout {
+  overlay: OverlayLayout | null;
+  /** The container's cgroup, made on the host before the child; null on a host without cgroups. */
+  cgroup: ContainerCgroup | null;
 }
 
 export interface Plan {
@@ -23,146 +32,149 @@ export interface Plan {
   ops: Op[];
 }
 
-export interface PlanOptions {
-  /** Keep minic's stdin as the workload's (-i); otherwise the workload reads /dev/null. */
-  keepStdin: boolean;
-  /** What each bind source is on the host; a source not listed is a directory. */
-  bindSourceKinds?: ReadonlyMap<string, SourceKind>;
-  /** The container's cgroup, already made on the host; null when the host has no cgroups. */
-  cgroup?: ContainerCgroup | null;
-}
-
-const NAMESPACE_FLAGS: Record<NamespaceType, CloneFlag> = {
-  pid: "CLONE_NEWPID",
-  network: "CLONE_NEWNET",
-  mount: "CLONE_NEWNS",
-  ipc: "CLONE_NEWIPC",
-  uts: "CLONE_NEWUTS",
-  user: "CLONE_NEWUSER",
-  cgroup: "CLONE_NEWCGROUP",
-};
-
-const SIGKILL = 9;
-
-export function buildPlan(spec: Spec, layout: RootLayout, options: PlanOptions): Plan {
-  const namespaces = new Set(spec.linux.namespaces.map((ns) => ns.type));
+/** The container's init: new namespaces, its root and mounts, then its process. */
+export function buildPlan(spec: Spec, layout: ContainerLayout): Plan {
+  const made = spec.linux.namespaces.filter((ns) => ns.path === undefined).map((ns) => ns.type);
   // The cgroup namespace is made last, after the workload joins its cgroup, so that cgroup is
   // the namespace's root: /proc/self/cgroup then reads "/" inside.
-  const cloneFlags = [...namespaces].filter((type) => type !== "cgroup").map((type) => NAMESPACE_FLAGS[type]);
-  const cgroup = options.cgroup ?? null;
+  const cloneFlags = made.filter((type) => type !== "cgroup").map((type) => NAMESPACE_CLONE_FLAGS[type]);
+  const joined = spec.linux.namespaces.filter((ns) => ns.path !== undefined && ns.type !== "pid");
+  const cgroup = layout.cgroup;
+  const root = layout.overlay?.merged ?? spec.root.path;
   const ops: Op[] = [
-    // If minic dies, so does the container (and with PID 1, its whole PID namespace).
-    { op: "set-pdeathsig", signal: SIGKILL },
-    // The parent records the pid (and later writes uid maps, cgroups) before anything runs.
+    // The parent records the pid (and later writes uid maps) before anything runs.
     { op: "wait-parent" },
+    ...joined.map((ns): Op => ({ op: "setns", path: ns.path ?? "", type: ns.type })),
     { op: "umask", mask: "0000" },
     // Nothing mounted from here on may propagate back to the host.
-    { op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REC", "MS_PRIVATE"], data: null },
-    ...enterRoot(spec, layout, options, cgroup),
-    ...(namespaces.has("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
-    ...apiMounts(spec, cgroup),
+    { op: "mount", source: null, target: "/", fstype: null, flags: propagationFlags(spec.linux.rootfsPropagation), data: null },
+    ...rootMount(spec, layout),
+    ...holdCgroup(cgroup),
+    { op: "open-root", path: root },
+    ...spec.mounts.flatMap((mount) => specMount(mount, cgroup)),
+    { op: "chdir", path: root },
+    // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it.
+    { op: "pivot_root", newRoot: ".", putOld: "." },
+    { op: "umount2", target: ".", detach: true },
+    { op: "chdir", path: "/" },
+    ...(made.includes("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
     ...devices(spec),
-    ...spec.linux.maskedPaths.map((path): Op => ({ op: "mask", path })),
+    ...spec.linux.maskedPaths.map((path): Op => ({ op: "mask", path, fileSource: "/dev/null", dirFstype: "tmpfs", dirFlags: ["MS_RDONLY"] })),
+    ...Object.entries(spec.linux.sysctl ?? {}).map(([key, value]): Op => ({ op: "write-file", path: `/proc/sys/${key.replace(/\./g, "/")}`, content: value })),
     ...spec.linux.readonlyPaths.flatMap(readonlyPath),
-    { op: "sethostname", hostname: spec.hostname },
+    ...(made.includes("uts") ? [{ op: "sethostname", hostname: spec.hostname } satisfies Op] : []),
     { op: "mkdir", path: spec.process.cwd, mode: "0755" },
     ...(spec.root.readonly
       ? [{ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null } satisfies Op]
       : []),
     { op: "chdir", path: spec.process.cwd },
-    ...stdio(spec, options),
-    { op: "umask", mask: "0022" },
+    ...(spec.process.terminal ? [{ op: "terminal" } satisfies Op] : []),
     // Only now, so that nothing of the setup counts against the limits.
-    ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "join-cgroup", slot: procsSlot(index) })),
-    ...(namespaces.has("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
-    { op: "capabilities", keep: spec.process.capabilities.bounding },
-    { op: "reset-signals" },
-    // CVE-2024-21626: no fd of minic's may reach the workload.
-    { op: "close-fds", from: 3 },
-    {
-      op: "execve",
-      file: spec.process.args[0] ?? "/bin/sh",
-      searchPath: searchPath(spec.process.env),
-      argv: spec.process.args,
-      env: spec.process.env,
-    },
+    ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
+    ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
+    ...processOps(spec.process),
   ];
   return { cloneFlags, ops };
 }
 
+/** What `exec` joins: the running container's init and its cgroup. */
+export interface ExecTarget {
+  /** The container's init as the host sees it. */
+  pid: number;
+  cgroup: ContainerCgroup | null;
+}
+
 /**
- * Mount the overlay, add the user's mounts to it, and make it `/` with pivot_root. Every later
- * path is resolved inside the new root, where an absolute symlink or `..` cannot lead back to
- * the host.
+ * A process joining a running container: every namespace of its init (the PID namespace by the
+ * spawner, so the process is born inside it), its cgroup, and `process`'s user and privileges.
  */
-function enterRoot(spec: Spec, layout: RootLayout, options: PlanOptions, cgroup: ContainerCgroup | null): Op[] {
-  const overlay = `lowerdir=${spec.root.path},upperdir=${layout.upperdir},workdir=${layout.workdir}`;
+export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarget): Plan {
+  const cgroup = target.cgroup;
+  const joined = spec.linux.namespaces.map((ns) => ns.type).filter((type) => type !== "pid" && type !== "user");
+  // The mount namespace last: once in it, the host's paths (/proc/PID/ns/*) are out of reach.
+  const ordered = [...joined.filter((type) => type !== "mount"), ...joined.filter((type) => type === "mount")];
+  const ops: Op[] = [
+    { op: "wait-parent" },
+    ...(cgroup === null ? [] : cgroup.dirs.map((dir, index): Op => ({ op: "open-file", path: `${dir.path}/${joinFile(cgroup)}`, flags: O_WRONLY, slot: joinSlot(index) }))),
+    ...ordered.map((type): Op => ({ op: "setns", path: `/proc/${target.pid}/ns/${NAMESPACE_FILES[type]}`, type })),
+    { op: "chdir", path: process.cwd },
+    ...(process.terminal ? [{ op: "terminal" } satisfies Op] : []),
+    ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
+    ...processOps(process),
+  ];
+  return { cloneFlags: [], ops };
+}
+
+/** The process's own settings, last: limits, user and privileges, then the exec itself. */
+function processOps(process: SpecProcess): Op[] {
+  const { user, capabilities } = process;
+  const file = process.args[0] ?? "/bin/sh";
+  const path = searchPath(process.env);
   return [
-    { op: "mount", source: "overlay", target: layout.merged, fstype: "overlay", flags: [], data: overlay },
-    ...userMounts(spec, layout, options),
-    ...holdCgroup(cgroup),
-    { op: "chdir", path: layout.merged },
-    // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it.
-    { op: "pivot_root", newRoot: ".", putOld: "." },
-    { op: "umount2", target: ".", detach: true },
-    { op: "chdir", path: "/" },
+    { op: "umask", mask: (user.umask ?? 0o022).toString(8).padStart(4, "0") },
+    ...(process.oomScoreAdj !== undefined ? [{ op: "write-file", path: "/proc/self/oom_score_adj", content: String(process.oomScoreAdj) } satisfies Op] : []),
+    ...(process.rlimits ?? []).map((limit): Op => ({ op: "rlimit", resource: limit.type as RlimitName, soft: limit.soft, hard: limit.hard })),
+    // The bounding set needs CAP_SETPCAP, so it is cut while still root; the user op keeps the
+    // permitted set across setresuid for the capabilities op to set exactly.
+    { op: "bounding", keep: capabilities.bounding },
+    { op: "user", uid: user.uid, gid: user.gid, additionalGids: user.additionalGids ?? [] },
+    { op: "capabilities", effective: capabilities.effective, permitted: capabilities.permitted, inheritable: capabilities.inheritable, ambient: capabilities.ambient },
+    ...(process.noNewPrivileges ? [{ op: "no-new-privs" } satisfies Op] : []),
+    // As the user who will run it: a missing command fails here, before `start`.
+    { op: "check-command", file, searchPath: path },
+    { op: "wait-start" },
+    // CVE-2024-21626: no fd of minic's may reach the workload.
+    { op: "close-fds", from: 3 },
+    { op: "unblock-signals" },
+    { op: "execve", file, searchPath: path, argv: process.args, env: process.env },
   ];
 }
 
-/** -t: the container's own terminal on 0, 1 and 2; otherwise stdin is /dev/null unless -i. */
-function stdio(spec: Spec, options: PlanOptions): Op[] {
-  if (spec.process.terminal) return [{ op: "terminal" }];
-  return options.keepStdin ? [] : [{ op: "redirect", path: "/dev/null", fd: 0, write: false }];
+function propagationFlags(propagation: Spec["linux"]["rootfsPropagation"]): MountFlag[] {
+  const kind: Record<string, MountFlag> = { private: "MS_PRIVATE", slave: "MS_SLAVE", shared: "MS_SHARED" };
+  const recursive = propagation.startsWith("r");
+  const flag = kind[recursive ? propagation.slice(1) : propagation] ?? "MS_PRIVATE";
+  return recursive ? ["MS_REC", flag] : [flag];
 }
 
-function isApiMount(mount: SpecMount): boolean {
-  return API_FILESYSTEMS.some((dir) => mount.destination === dir || mount.destination.startsWith(`${dir}/`));
-}
-
-function depth(path: string): number {
-  return path.split("/").filter((part) => part !== "").length;
+/** minic's overlay over the rootfs, or the root itself bound onto itself (pivot_root needs a mount). */
+function rootMount(spec: Spec, layout: ContainerLayout): Op[] {
+  if (layout.overlay === null) {
+    return [{ op: "mount", source: spec.root.path, target: spec.root.path, fstype: null, flags: ["MS_BIND", "MS_REC"], data: null }];
+  }
+  const { upperdir, workdir, merged } = layout.overlay;
+  return [{ op: "mount", source: "overlay", target: merged, fstype: "overlay", flags: [], data: `lowerdir=${spec.root.path},upperdir=${upperdir},workdir=${workdir}` }];
 }
 
 /**
- * Volumes and tmpfs mounts, while the host's paths are still reachable: destinations resolved
- * inside the overlay (openat2 RESOLVE_IN_ROOT), parents before children, missing directories
- * created in the writable layer. They come before /proc and /dev so none can hide those.
+ * One spec mount, in spec order, its destination resolved inside the new root (openat2
+ * RESOLVE_IN_ROOT) while the host's paths are still reachable: missing directories (or, for a
+ * file bind, an empty file) are made in the root, and the mount goes on the resolved inode.
  */
-function userMounts(spec: Spec, layout: RootLayout, options: PlanOptions): Op[] {
-  const mounts = spec.mounts.filter((mount) => !isApiMount(mount));
-  if (mounts.length === 0) return [];
-  const ordered = [...mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
+function specMount(mount: SpecMount, cgroup: ContainerCgroup | null): Op[] {
+  if (mount.type === "cgroup") return cgroupView(mount, cgroup);
+  const { flags, data, propagation } = parseMountOptions(mount.options);
+  const bind = flags.includes("MS_BIND");
+  const create: Op = { op: "mkpath-in-root", path: mount.destination, dirMode: "0755", fileMode: "0644", kindOf: bind ? mount.source : null };
+  const propagate: Op[] = propagation.length > 0 ? [{ op: "mount-in-root", source: null, target: mount.destination, fstype: null, flags: propagation, data: null }] : [];
+  if (!bind) return [create, { op: "mount-in-root", source: mount.source, target: mount.destination, fstype: mount.type, flags, data }, ...propagate];
+  // A bind ignores MS_RDONLY and the like on its first call: they are applied by a remount (and,
+  // for a recursive read-only bind, to the whole tree at once).
+  const attributes = flags.filter((flag) => flag !== "MS_BIND" && flag !== "MS_REC");
+  const recursiveReadonly = flags.includes("MS_REC") && attributes.includes("MS_RDONLY");
   return [
-    { op: "open-root", path: layout.merged },
-    ...ordered.flatMap((mount): Op[] => {
-      const { flags, data } = parseMountOptions(mount.options);
-      if (mount.type === "bind") {
-        const isFile = options.bindSourceKinds?.get(mount.source) === "file";
-        const readonly = flags.includes("MS_RDONLY");
-        return [
-          { op: "mkpath-in-root", path: mount.destination, mode: "0755", lastIsFile: isFile },
-          {
-            op: "mount-in-root",
-            source: mount.source,
-            target: mount.destination,
-            fstype: null,
-            // A bind ignores MS_RDONLY; read-only is applied to the whole tree just after.
-            flags: flags.filter((flag) => flag !== "MS_RDONLY"),
-            data: null,
-          },
-          ...(readonly ? [{ op: "readonly-in-root", path: mount.destination } satisfies Op] : []),
-        ];
-      }
-      return [
-        { op: "mkpath-in-root", path: mount.destination, mode: "0755", lastIsFile: false },
-        { op: "mount-in-root", source: mount.source, target: mount.destination, fstype: mount.type, flags, data },
-      ];
-    }),
+    create,
+    { op: "mount-in-root", source: mount.source, target: mount.destination, fstype: null, flags: flags.filter((flag) => flag === "MS_BIND" || flag === "MS_REC"), data: null },
+    ...(attributes.length > 0
+      ? [{ op: "mount-in-root", source: null, target: mount.destination, fstype: null, flags: ["MS_BIND", "MS_REMOUNT", ...attributes], data: null } satisfies Op]
+      : []),
+    ...(recursiveReadonly ? [{ op: "readonly-in-root", path: mount.destination } satisfies Op] : []),
+    ...propagate,
   ];
 }
 
 /** Slots: each cgroup directory's join file, then each directory's detached mount. */
-function procsSlot(index: number): number {
+function joinSlot(index: number): number {
   return index;
 }
 
@@ -180,14 +192,13 @@ function joinFile(cgroup: ContainerCgroup): string {
 }
 
 /**
- * While the host's cgroup file system is still reachable: open each join file (written just
- * before exec) and take a detached read-only copy of each directory (attached under /sys/fs/cgroup
- * once /sys exists in the new root).
+ * While the host's cgroup file system is reachable: open each join file (written just before
+ * exec) and take a detached read-only copy of each directory (attached under /sys/fs/cgroup).
  */
 function holdCgroup(cgroup: ContainerCgroup | null): Op[] {
   if (cgroup === null) return [];
   return [
-    ...cgroup.dirs.map((dir, index): Op => ({ op: "open-cgroup", path: `${dir.path}/${joinFile(cgroup)}`, slot: procsSlot(index) })),
+    ...cgroup.dirs.map((dir, index): Op => ({ op: "open-file", path: `${dir.path}/${joinFile(cgroup)}`, flags: O_WRONLY, slot: joinSlot(index) })),
     ...cgroup.dirs.map((dir, index): Op => ({ op: "clone-tree", path: dir.path, slot: treeSlot(cgroup, index), readonly: true })),
   ];
 }
@@ -199,43 +210,36 @@ function holdCgroup(cgroup: ContainerCgroup | null): Op[] {
 function cgroupView(mount: SpecMount, cgroup: ContainerCgroup | null): Op[] {
   if (cgroup === null) return [];
   const target = mount.destination;
-  if (cgroup.version === 2) return [{ op: "attach-tree", slot: treeSlot(cgroup, 0), target }];
+  const create: Op = { op: "mkpath-in-root", path: target, dirMode: "0755", fileMode: "0644", kindOf: null };
+  if (cgroup.version === 2) return [create, { op: "attach-tree", slot: treeSlot(cgroup, 0), target }];
   const { flags } = parseMountOptions(mount.options.filter((option) => option !== "ro"));
   return [
-    { op: "mount", source: "tmpfs", target, fstype: "tmpfs", flags, data: "mode=755" },
+    create,
+    { op: "mount-in-root", source: "tmpfs", target, fstype: "tmpfs", flags, data: "mode=755" },
     ...cgroup.dirs.flatMap((dir, index): Op[] => [
-      { op: "mkdir", path: `${target}/${dir.view}`, mode: "0555" },
+      { op: "mkpath-in-root", path: `${target}/${dir.view}`, dirMode: "0555", fileMode: "0644", kindOf: null },
       { op: "attach-tree", slot: treeSlot(cgroup, index), target: `${target}/${dir.view}` },
       ...(dir.view.includes(",")
-        ? dir.view.split(",").map((name): Op => ({ op: "symlink", target: dir.view, path: `${target}/${name}` }))
+        ? dir.view.split(",").map((name): Op => ({ op: "symlink-in-root", target: dir.view, dir: target, name }))
         : []),
     ]),
-    { op: "mount", source: null, target, fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY", ...flags], data: null },
+    { op: "mount-in-root", source: null, target, fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY", ...flags], data: null },
   ];
 }
 
-/** /proc, /dev and /sys with what lives in them, inside the new root. */
-function apiMounts(spec: Spec, cgroup: ContainerCgroup | null): Op[] {
-  return spec.mounts.filter(isApiMount).flatMap((mount): Op[] => {
-    if (mount.type === "cgroup") return cgroupView(mount, cgroup);
-    const { flags, data } = parseMountOptions(mount.options);
-    return [
-      { op: "mkdir", path: mount.destination, mode: "0755" },
-      { op: "mount", source: mount.source, target: mount.destination, fstype: mount.type, flags, data },
-    ];
-  });
-}
-
+/** Device nodes and /dev's symlinks, inside the new root (after pivot_root: no way out of it). */
 function devices(spec: Spec): Op[] {
   return [
     ...spec.linux.devices.map(
       (device): Op => ({
         op: "mknod",
         path: device.path,
-        type: "char",
+        type: device.type,
         mode: device.fileMode.toString(8).padStart(4, "0"),
         major: device.major,
         minor: device.minor,
+        uid: device.uid,
+        gid: device.gid,
       }),
     ),
     ...DEV_SYMLINKS.map((link): Op => ({ op: "symlink", target: link.target, path: link.path })),

@@ -1,104 +1,150 @@
-// The process model's parent side: clone a child that runs the plan natively, let it go,
-// learn whether it reached execve, and learn how it exited. See ARCHITECTURE.md.
-import { read } from "node:fs";
-import { cloneFlagBits, encodePlan, loadExecutor, REPORT_TERMINAL, spawnPlan, type NativeExecutor, type SpawnedPlan } from "../../native/executor.ts";
+// The process model's parent side: clone a child that runs a plan natively, let it past its
+// first wait, learn how its setup ended (exec'd, ready and parked, or which op failed), and learn
+// how it exited. Pipes are read on the event loop (Bun's epoll-driven stream), never on the
+// small file-system thread pool, where two or three pending reads stalled every other fs call.
+import { loadExecutor, type NativeExecutor } from "../../native/executor.ts";
 import { close, pipe, SystemError, writeAll } from "../../native/libc.ts";
+import { encodeJob, encodePlan } from "../plan/encode.ts";
+import { constant, offsetOf, sizeOf } from "../plan/protocol.ts";
 import type { Plan } from "../plan/plan.ts";
 
-/** The executor could not complete op `index` of the plan; errno says why. */
-export interface SetupFailure {
-  index: number;
-  errno: number;
-}
+/** How setup ended: exec'd (run, exec), parked at wait-start (create), or an op failed. */
+export type SetupOutcome = { kind: "started" } | { kind: "ready" } | { kind: "failed"; index: number; errno: number };
 
 export interface Child {
   pid: number;
+  executor: NativeExecutor;
   /** Let the child past its wait-parent op. */
   release(): void;
-  /** null once the workload is exec'd; the failing op otherwise. */
-  readonly setup: Promise<SetupFailure | null>;
-  /** The raw wait status, when the child has exited and been reaped. */
+  readonly setup: Promise<SetupOutcome>;
+  /** The raw wait status, when the child has exited and been reaped (only for watched children). */
   readonly exited: Promise<number>;
 }
 
-export interface ChildHooks {
+export interface ChildOptions {
+  /** A native thread reaps the child and reports its status (run, exec). A created container's
+   *  init is left to whoever is its parent or subreaper once its creator exits. */
+  watch: boolean;
+  /** Share minic's memory (CLONE_VM): only for watched children, whose parent waits for setup. */
+  shareMemory: boolean;
+  /** SIGKILL the child if minic dies (run, exec); never for a created container. */
+  dieWithParent: boolean;
+  /** -1: exec as soon as setup is done; else the fd whose first byte lets the child exec. */
+  startFd?: number;
+  /** The child's fds 0, 1 and 2; -1 keeps minic's own. */
+  stdio?: [number, number, number];
+  /** Born into this PID namespace (exec, linux.namespaces[].path): an fd, or -1. */
+  pidNamespaceFd?: number;
   /** The container's terminal master, handed over during setup (plans with a terminal op). */
-  terminal?(master: number, executor: NativeExecutor): void;
+  onTerminal?(master: number, executor: NativeExecutor): void;
 }
 
-export function startChild(plan: Plan, executorCacheDir: string, hooks: ChildHooks = {}): Child {
+const SIGKILL = 9;
+
+export function startChild(plan: Plan, executorCacheDir: string, options: ChildOptions): Child {
   const executor = loadExecutor(executorCacheDir);
   const encoded = encodePlan(plan.ops);
   const report = pipe();
   const sync = pipe();
-  const exit = pipe();
-  let spawned: SpawnedPlan | null = spawnPlan(executor, encoded, cloneFlagBits(plan.cloneFlags), {
-    reportWrite: report.writeEnd,
-    reportRead: report.readEnd,
-    syncRead: sync.readEnd,
-    syncWrite: sync.writeEnd,
-    exitWrite: exit.writeEnd,
+  const exit = options.watch ? pipe() : null;
+  const job = encodeJob(encoded, {
+    cloneFlags: plan.cloneFlags,
+    shareMemory: options.shareMemory,
+    pdeathsig: options.dieWithParent ? SIGKILL : 0,
+    reportFd: report.writeEnd,
+    syncFd: sync.readEnd,
+    startFd: options.startFd ?? -1,
+    exitFd: exit?.writeEnd ?? -1,
+    stdio: options.stdio ?? [-1, -1, -1],
+    pidNamespaceFd: options.pidNamespaceFd ?? -1,
+    closeInChild: [report.readEnd, sync.writeEnd],
   });
-  const pid = spawned.pid;
+  const pid = executor.spawn(job);
   close(report.writeEnd);
   close(sync.readEnd);
   if (pid < 0) {
-    for (const fd of [report.readEnd, sync.writeEnd, exit.readEnd, exit.writeEnd]) close(fd);
+    for (const fd of [report.readEnd, sync.writeEnd, exit?.readEnd ?? -1, exit?.writeEnd ?? -1]) if (fd >= 0) close(fd);
     throw new SystemError("clone", -pid);
   }
-  // exit.writeEnd now belongs to the native thread that reaps the child.
+  // exit.writeEnd now belongs to the native thread that reaps the child. With shared memory the
+  // child reads the job, the op table and their strings until it execs: they stay referenced
+  // until its exit status arrives.
+  let inUse: unknown[] | null = [job, encoded];
 
-  // One byte lets the child past each wait: wait-parent, then the terminal handover.
   const letGo = (): void => writeAll(sync.writeEnd, new Uint8Array([1]));
   let released = false;
+  const records = recordReader(report.readEnd, sizeOf("report", 4));
+  const kindAt = offsetOf("report", "kind", 4);
+  const indexAt = offsetOf("report", "index", 4);
+  const valueAt = offsetOf("report", "value", 4);
 
-  /** Report records until end of file (execve) or a failure; a terminal record is answered. */
-  const readSetup = async (): Promise<SetupFailure | null> => {
+  const readSetup = async (): Promise<SetupOutcome> => {
     for (;;) {
-      const bytes = await readUpTo(report.readEnd, 8);
-      if (bytes.length < 8) return null;
-      const index = bytes.readInt32LE(0);
-      const value = bytes.readInt32LE(4);
-      if (index !== REPORT_TERMINAL) return { index, errno: value };
-      const master = executor.takeFd(pid, value);
-      if (master < 0) throw new SystemError("pidfd_getfd", -master);
-      hooks.terminal?.(master, executor);
-      letGo();
+      const record = await records.next();
+      if (record === null) return { kind: "started" };
+      const kind = record.readInt32LE(kindAt);
+      const value = record.readInt32LE(valueAt);
+      if (kind === constant("REPORT_FAILED")) return { kind: "failed", index: record.readInt32LE(indexAt), errno: value };
+      if (kind === constant("REPORT_READY")) return { kind: "ready" };
+      if (kind === constant("REPORT_TERMINAL")) {
+        const master = executor.takeFd(pid, value);
+        if (master < 0) throw new SystemError("pidfd_getfd", -master);
+        options.onTerminal?.(master, executor);
+        letGo();
+        continue;
+      }
+      throw new Error(`unknown report kind ${kind} from the executor`);
     }
   };
 
   return {
     pid,
+    executor,
     release() {
       if (released) return;
       released = true;
       letGo();
     },
     setup: readSetup().finally(() => {
+      records.stop();
       close(report.readEnd);
       close(sync.writeEnd); // a child still waiting now sees end of file and fails
     }),
-    exited: readUpTo(exit.readEnd, 4).then((bytes) => {
-      close(exit.readEnd);
-      spawned = null; // the child is gone: its plan's memory may be freed now
-      return bytes.readInt32LE(0);
-    }),
+    exited:
+      exit === null
+        ? Promise.reject(new Error("this child is not watched"))
+        : recordReader(exit.readEnd, 4)
+            .next()
+            .then((status) => {
+              close(exit.readEnd);
+              inUse = null; // the child is gone: its plan's memory may be freed now
+              if (status === null) throw new Error("the executor's watch thread ended without a status");
+              return status.readInt32LE(0);
+            }),
   };
 }
 
-/** Read until `size` bytes or end of file, on libuv's thread pool so the event loop stays free. */
-function readUpTo(fd: number, size: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(size);
-  return new Promise((resolve, reject) => {
-    const step = (offset: number): void => {
-      read(fd, buffer, offset, size - offset, null, (error, n) => {
-        if (error) return reject(error);
-        if (n === 0 || offset + n === size) return resolve(buffer.subarray(0, offset + n));
-        step(offset + n);
-      });
-    };
-    step(0);
-  });
+/** Fixed-size records from a pipe, read on the event loop; null at end of file. */
+function recordReader(fd: number, size: number): { next(): Promise<Buffer | null>; stop(): void } {
+  const reader = Bun.file(fd).stream().getReader();
+  let buffered = Buffer.alloc(0);
+  let done = false;
+  return {
+    async next() {
+      while (buffered.length < size && !done) {
+        const { done: end, value } = await reader.read();
+        if (end) done = true;
+        else buffered = Buffer.concat([buffered, value]);
+      }
+      if (buffered.length < size) return null;
+      const record = buffered.subarray(0, size);
+      buffered = buffered.subarray(size);
+      return record;
+    },
+    stop() {
+      reader.releaseLock();
+    },
+  };
 }
 
 /** Docker's convention: the exit code, or 128 + the signal that killed the process. */

@@ -1,5 +1,5 @@
 // Docker's and runc's defaults (moby daemon/pkg/oci/defaults.go), as REFERENCE.md lists them.
-import type { Capability } from "../../native/executor.ts";
+import type { Capability } from "../plan/linux.ts";
 import type { SpecDevice, SpecMount } from "./types.ts";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

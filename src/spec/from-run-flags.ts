@@ -11,6 +11,7 @@ import { resourcesFromFlags } from "./limits.ts";
 import type { RunOptions } from "./run-options.ts";
 import { OCI_VERSION, type NamespaceType, type Spec, type SpecMount } from "./types.ts";
 import type { MountRequest } from "./mount-flags.ts";
+import type { ResolvedUser } from "./user.ts";
 
 /** Facts about this container that the runtime settles before the spec is built. */
 export interface SpecContext {
@@ -18,14 +19,18 @@ export interface SpecContext {
   name: string;
   /** Absolute path of the base rootfs. */
   rootfs: string;
-  /** HOME for the workload, from the rootfs's /etc/passwd. */
-  home: string;
+  /** The workload's user (-u), resolved in the rootfs's /etc/passwd and /etc/group. */
+  user: ResolvedUser;
   callerEnv: Record<string, string | undefined>;
   /** CPUs this host gives minic: --cpus may not ask for more. */
   hostCpus: number;
 }
 
 const HOST_NAME_MAX = 64;
+
+function depth(path: string): number {
+  return path.split("/").filter((part) => part !== "").length;
+}
 
 function specMount(request: MountRequest): SpecMount {
   if (request.type === "bind") {
@@ -70,14 +75,21 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     ociVersion: OCI_VERSION,
     process: {
       terminal: options.tty,
-      user: { uid: 0, gid: 0 },
+      // Docker lists the primary group first among the supplementary ones, so `id` shows it there.
+      user: {
+        uid: context.user.uid,
+        gid: context.user.gid,
+        umask: 0o022,
+        additionalGids: [context.user.gid, ...context.user.additionalGids],
+      },
       args: [...options.command],
-      env: containerEnv(options.env, { hostname, home: context.home, terminal: options.tty }, context.callerEnv),
+      env: containerEnv(options.env, { hostname, home: context.user.home, terminal: options.tty }, context.callerEnv),
       cwd,
       capabilities: {
         bounding: [...DEFAULT_CAPABILITIES],
         effective: [...DEFAULT_CAPABILITIES],
         permitted: [...DEFAULT_CAPABILITIES],
+        inheritable: [],
         ambient: [],
       },
     },
@@ -85,7 +97,9 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     hostname,
     mounts: [
       ...DEFAULT_MOUNTS.map((mount) => ({ ...mount, options: [...mount.options] })),
-      ...options.mounts.map(specMount),
+      // As Docker's daemon does: parents before children, whatever order the flags came in, so
+      // the plan (which follows spec order) never hides a volume under another.
+      ...[...options.mounts].sort((a, b) => depth(a.destination) - depth(b.destination)).map(specMount),
     ],
     linux: {
       namespaces,

@@ -1,4 +1,4 @@
-import type { MountFlag } from "../../native/executor.ts";
+import type { MountFlag } from "../plan/linux.ts";
 
 /** OCI mount options that are mount(2) flags; anything else is passed on as filesystem data. */
 const FLAG_OPTIONS: Record<string, { set?: MountFlag; clear?: MountFlag }> = {
@@ -25,10 +25,24 @@ const FLAG_OPTIONS: Record<string, { set?: MountFlag; clear?: MountFlag }> = {
   rbind: { set: "MS_BIND" },
 };
 
+/** Propagation options: a separate mount(2) call after the mount itself, as runc makes it. */
+const PROPAGATION_OPTIONS: Record<string, MountFlag[]> = {
+  private: ["MS_PRIVATE"],
+  rprivate: ["MS_REC", "MS_PRIVATE"],
+  slave: ["MS_SLAVE"],
+  rslave: ["MS_REC", "MS_SLAVE"],
+  shared: ["MS_SHARED"],
+  rshared: ["MS_REC", "MS_SHARED"],
+  unbindable: ["MS_UNBINDABLE"],
+  runbindable: ["MS_REC", "MS_UNBINDABLE"],
+};
+
 export interface ParsedMountOptions {
   flags: MountFlag[];
   data: string | null;
   recursive: boolean;
+  /** Empty, or the flags of the propagation call (["MS_REC", "MS_PRIVATE"] for rprivate). */
+  propagation: MountFlag[];
 }
 
 /** Split OCI mount options into mount(2) flags and the data string, as runc does. */
@@ -36,7 +50,13 @@ export function parseMountOptions(options: string[]): ParsedMountOptions {
   const flags = new Set<MountFlag>();
   const data: string[] = [];
   let recursive = false;
+  let propagation: MountFlag[] = [];
   for (const option of options) {
+    const change = PROPAGATION_OPTIONS[option];
+    if (change !== undefined) {
+      propagation = change;
+      continue;
+    }
     const known = FLAG_OPTIONS[option];
     if (known === undefined) {
       data.push(option);
@@ -47,5 +67,5 @@ export function parseMountOptions(options: string[]): ParsedMountOptions {
     if (option === "rbind") recursive = true;
   }
   if (recursive) flags.add("MS_REC");
-  return { flags: [...flags], data: data.length > 0 ? data.join(",") : null, recursive };
+  return { flags: [...flags], data: data.length > 0 ? data.join(",") : null, recursive, propagation };
 }

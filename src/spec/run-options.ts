@@ -10,6 +10,8 @@ export interface RunOptions {
   /** Raw -e values: `K=V` sets, `K` copies K from minic's own environment. */
   env: string[];
   workdir: string | null;
+  /** -u USER[:GROUP], names resolved in the container's /etc/passwd and /etc/group. */
+  user: string | null;
   remove: boolean;
   readOnly: boolean;
   network: "host" | "none";

@@ -1,6 +1,7 @@
-// The container description, shaped like an OCI runtime-spec config.json so that a bundle's
-// config.json and `minic run` flags lead to the same plan.
-import type { Capability } from "../../native/executor.ts";
+// The container description: an OCI runtime-spec config.json (field names as the spec has them),
+// for the fields minic honours. `minic run` flags and a bundle's config.json both become this,
+// pass the same validator (validate.ts) and lead to the same plan.
+import type { Capability } from "../plan/linux.ts";
 
 export interface SpecMount {
   destination: string;
@@ -11,7 +12,7 @@ export interface SpecMount {
 
 export interface SpecDevice {
   path: string;
-  type: "c";
+  type: "c" | "b" | "p";
   major: number;
   minor: number;
   fileMode: number;
@@ -28,33 +29,64 @@ export interface Resources {
 
 export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup";
 
+export interface SpecNamespace {
+  type: NamespaceType;
+  /** Join this existing namespace (/proc/PID/ns/TYPE or a bind-mounted one) instead of making one. */
+  path?: string;
+}
+
+export interface Capabilities {
+  bounding: Capability[];
+  effective: Capability[];
+  permitted: Capability[];
+  inheritable: Capability[];
+  ambient: Capability[];
+}
+
+export interface SpecUser {
+  uid: number;
+  gid: number;
+  umask?: number;
+  additionalGids?: number[];
+}
+
+export interface Rlimit {
+  type: string;
+  soft: number;
+  hard: number;
+}
+
+export interface SpecProcess {
+  terminal: boolean;
+  consoleSize?: { height: number; width: number };
+  user: SpecUser;
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: Capabilities;
+  rlimits?: Rlimit[];
+  noNewPrivileges?: boolean;
+  oomScoreAdj?: number;
+}
+
+export type RootfsPropagation = "private" | "rprivate" | "slave" | "rslave" | "shared" | "rshared";
+
 export interface Spec {
   ociVersion: string;
-  process: {
-    terminal: boolean;
-    user: { uid: number; gid: number };
-    args: string[];
-    env: string[];
-    cwd: string;
-    capabilities: {
-      bounding: Capability[];
-      effective: Capability[];
-      permitted: Capability[];
-      ambient: Capability[];
-    };
-  };
+  process: SpecProcess;
   root: { path: string; readonly: boolean };
   hostname: string;
   mounts: SpecMount[];
   linux: {
-    namespaces: { type: NamespaceType }[];
+    namespaces: SpecNamespace[];
     devices: SpecDevice[];
     maskedPaths: string[];
     readonlyPaths: string[];
-    rootfsPropagation: "rprivate";
+    rootfsPropagation: RootfsPropagation;
     resources: Resources;
     /** Relative to each cgroup hierarchy's root: `minic/<id>`. */
     cgroupsPath: string;
+    sysctl?: Record<string, string>;
   };
   annotations: Record<string, string>;
 }

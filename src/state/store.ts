@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync,
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
-import type { RootLayout } from "../plan/plan.ts";
+import type { OverlayLayout } from "../plan/plan.ts";
 import type { Spec } from "../spec/types.ts";
 
 export type ContainerStatus = "created" | "running" | "exited";
@@ -45,7 +45,7 @@ export function containerDir(root: string, id: string): string {
   return join(containersDir(root), id);
 }
 
-export function rootLayout(root: string, id: string): RootLayout {
+export function overlayLayout(root: string, id: string): OverlayLayout {
   const dir = containerDir(root, id);
   return { upperdir: join(dir, "upper"), workdir: join(dir, "work"), merged: join(dir, "merged") };
 }
@@ -86,11 +86,11 @@ function readNameLink(root: string, name: string): string | null {
  * that a crash from then on leaves a record the next command can clean up.
  * The overlay needs upper and work on one file system.
  */
-export function createContainerDirs(root: string, id: string, recordCreated: () => void): RootLayout {
+export function createContainerDirs(root: string, id: string, recordCreated: () => void): OverlayLayout {
   mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
   mkdirSync(containerDir(root, id), { mode: 0o700 });
   recordCreated();
-  const layout = rootLayout(root, id);
+  const layout = overlayLayout(root, id);
   for (const dir of [layout.upperdir, layout.workdir, layout.merged]) mkdirSync(dir, { mode: 0o755 });
   return layout;
 }

@@ -1,171 +1,175 @@
 import { describe, expect, test } from "bun:test";
-import { encodePlan, type Op } from "../../native/executor.ts";
-import { buildSpec } from "../../src/spec/from-run-flags.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ContainerCgroup } from "../../src/cgroups/types.ts";
 import { describeOp } from "../../src/plan/describe.ts";
+import { encodeJob, encodePlan } from "../../src/plan/encode.ts";
+import type { Op } from "../../src/plan/ops.ts";
+import { buildExecPlan, buildPlan, type ContainerLayout } from "../../src/plan/plan.ts";
+import { constant, offsetOf, opConstantName, parseProtocol, sizeOf } from "../../src/plan/protocol.ts";
+import { buildSpec } from "../../src/spec/from-run-flags.ts";
+import { NO_LIMITS } from "../../src/spec/limits.ts";
 import { parseMountOptions } from "../../src/spec/mount-options.ts";
 import type { RunOptions } from "../../src/spec/run-options.ts";
-import { NO_LIMITS } from "../../src/spec/limits.ts";
-import { buildPlan } from "../../src/plan/plan.ts";
-import type { ContainerCgroup } from "../../src/cgroups/types.ts";
+import type { Spec } from "../../src/spec/types.ts";
 
 const options: RunOptions = {
-  rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work",
+  rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work", user: null,
   remove: false, readOnly: false, network: "host", interactive: false, tty: false, dryRun: false,
   mounts: [], limits: NO_LIMITS,
 };
-const layout = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
-const spec = (overrides: Partial<RunOptions> = {}) =>
-  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", home: "/root", callerEnv: {}, hostCpus: 2 });
+const overlay = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
+const layout: ContainerLayout = { overlay, cgroup: null };
+const root = { uid: 0, gid: 0, additionalGids: [], home: "/root" };
+const spec = (overrides: Partial<RunOptions> = {}): Spec =>
+  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", user: root, callerEnv: {}, hostCpus: 2 });
 const kinds = (ops: Op[]) => ops.map((op) => op.op);
-const indexOf = (ops: Op[], match: (op: Op) => boolean) => ops.findIndex(match);
+const indexOf = (ops: Op[], match: (op: Op) => boolean) => {
+  const index = ops.findIndex(match);
+  expect(index).toBeGreaterThanOrEqual(0);
+  return index;
+};
 
 describe("buildPlan", () => {
-  const plan = buildPlan(spec(), layout, { keepStdin: false });
+  const plan = buildPlan(spec(), layout);
 
-  test("clone flags follow the namespaces", () => {
+  test("clone flags follow the namespaces; the cgroup namespace is made last, by unshare", () => {
     expect(plan.cloneFlags).toEqual(["CLONE_NEWPID", "CLONE_NEWIPC", "CLONE_NEWUTS", "CLONE_NEWNS"]);
-    expect(buildPlan(spec({ network: "none" }), layout, { keepStdin: false }).cloneFlags).toContain("CLONE_NEWNET");
+    expect(buildPlan(spec({ network: "none" }), layout).cloneFlags).toContain("CLONE_NEWNET");
+    expect(plan.ops).toContainEqual({ op: "unshare", flags: ["CLONE_NEWCGROUP"] });
   });
 
-  test("starts safe: parent-death signal, wait for the parent, then make / private", () => {
-    expect(kinds(plan.ops).slice(0, 4)).toEqual(["set-pdeathsig", "wait-parent", "umask", "mount"]);
-    expect(plan.ops[3]).toMatchObject({ target: "/", flags: ["MS_REC", "MS_PRIVATE"] });
+  test("starts safe: wait for the parent, then make / private", () => {
+    expect(kinds(plan.ops).slice(0, 3)).toEqual(["wait-parent", "umask", "mount"]);
+    expect(plan.ops[2]).toMatchObject({ target: "/", flags: ["MS_REC", "MS_PRIVATE"] });
   });
 
-  test("mounts the overlay and pivots into it before any container mount", () => {
-    const overlay = indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "overlay");
-    expect(plan.ops[overlay]).toMatchObject({
-      target: "/s/c/merged",
-      data: "lowerdir=/rootfs,upperdir=/s/c/upper,workdir=/s/c/work",
-    });
-    expect(kinds(plan.ops).slice(overlay, overlay + 5)).toEqual(["mount", "chdir", "pivot_root", "umount2", "chdir"]);
-    const proc = indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "proc");
-    expect(proc).toBeGreaterThan(overlay + 4);
+  test("the overlay, then every spec mount in spec order inside the root, then pivot_root", () => {
+    const overlayAt = indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "overlay");
+    expect(plan.ops[overlayAt]).toMatchObject({ target: "/s/c/merged", data: "lowerdir=/rootfs,upperdir=/s/c/upper,workdir=/s/c/work" });
+    const pivot = indexOf(plan.ops, (op) => op.op === "pivot_root");
+    const mounted = plan.ops.slice(overlayAt, pivot).flatMap((op) => (op.op === "mount-in-root" && op.source !== null && op.fstype !== null ? [op.target] : []));
+    expect(mounted).toEqual(["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm"].filter((path) => path !== "/sys/fs/cgroup"));
+    expect(plan.ops[indexOf(plan.ops, (op) => op.op === "open-root")]).toEqual({ op: "open-root", path: "/s/c/merged" });
   });
 
   test("mounts carry runc's flags and data", () => {
-    const sys = plan.ops.find((op) => op.op === "mount" && op.fstype === "sysfs");
-    expect(sys).toMatchObject({ target: "/sys", flags: ["MS_NOSUID", "MS_NOEXEC", "MS_NODEV", "MS_RDONLY"], data: null });
-    const dev = plan.ops.find((op) => op.op === "mount" && op.target === "/dev");
-    expect(dev).toMatchObject({ fstype: "tmpfs", data: "mode=755,size=65536k" });
+    expect(plan.ops.find((op) => op.op === "mount-in-root" && op.target === "/sys")).toMatchObject({ flags: ["MS_NOSUID", "MS_NOEXEC", "MS_NODEV", "MS_RDONLY"], data: null });
+    expect(plan.ops.find((op) => op.op === "mount-in-root" && op.target === "/dev")).toMatchObject({ fstype: "tmpfs", data: "mode=755,size=65536k" });
   });
 
-  test("devices come after /dev is mounted; masks and read-only paths after /proc", () => {
-    const devMount = indexOf(plan.ops, (op) => op.op === "mount" && op.target === "/dev");
+  test("devices, masks and read-only paths come after pivot_root, with the spec's owners", () => {
+    const pivot = indexOf(plan.ops, (op) => op.op === "pivot_root");
     const firstNode = indexOf(plan.ops, (op) => op.op === "mknod");
-    expect(firstNode).toBeGreaterThan(devMount);
-    expect(plan.ops[firstNode]).toEqual({ op: "mknod", path: "/dev/null", type: "char", mode: "0666", major: 1, minor: 3 });
-    const firstMask = indexOf(plan.ops, (op) => op.op === "mask");
-    expect(firstMask).toBeGreaterThan(indexOf(plan.ops, (op) => op.op === "mount" && op.fstype === "proc"));
+    expect(firstNode).toBeGreaterThan(pivot);
+    expect(plan.ops[firstNode]).toEqual({ op: "mknod", path: "/dev/null", type: "c", mode: "0666", major: 1, minor: 3, uid: 0, gid: 0 });
+    expect(indexOf(plan.ops, (op) => op.op === "mask")).toBeGreaterThan(pivot);
+    expect(plan.ops.find((op) => op.op === "mask")).toEqual({ op: "mask", path: "/proc/acpi", fileSource: "/dev/null", dirFstype: "tmpfs", dirFlags: ["MS_RDONLY"] });
   });
 
-  test("ends: workdir, stdin, umask, cgroup namespace, capabilities, signals, fds, execve", () => {
+  test("ends with the process: umask, limits, user, capabilities, the command checked, start, fds, signals, execve", () => {
     expect(plan.ops.at(-1)).toEqual({
       op: "execve", file: "echo", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       argv: ["echo", "hi"], env: spec().process.env,
     });
     expect(kinds(plan.ops).slice(-9)).toEqual([
-      "mkdir", "chdir", "redirect", "umask", "unshare", "capabilities", "reset-signals", "close-fds", "execve",
+      "umask", "bounding", "user", "capabilities", "check-command", "wait-start", "close-fds", "unblock-signals", "execve",
     ]);
-    expect(plan.ops.at(-5)).toEqual({ op: "unshare", flags: ["CLONE_NEWCGROUP"] });
+    expect(plan.ops.find((op) => op.op === "user")).toEqual({ op: "user", uid: 0, gid: 0, additionalGids: [0] });
+    expect(plan.ops.find((op) => op.op === "capabilities")).toMatchObject({ inheritable: [], ambient: [] });
   });
 
-  test("-i keeps stdin; --read-only remounts / before the final chdir", () => {
-    expect(kinds(buildPlan(spec(), layout, { keepStdin: true }).ops)).not.toContain("redirect");
-    const ro = buildPlan(spec({ readOnly: true }), layout, { keepStdin: false }).ops;
+  test("no stdin op: what the workload reads is the spawner's business, not the plan's", () => {
+    expect(kinds(plan.ops)).not.toContain("redirect");
+    expect(kinds(buildPlan(spec({ interactive: true }), layout).ops)).toEqual(kinds(plan.ops));
+  });
+
+  test("--read-only remounts / after the workdir is made; --network none brings lo up", () => {
+    const ro = buildPlan(spec({ readOnly: true }), layout).ops;
     const remount = indexOf(ro, (op) => op.op === "mount" && op.target === "/" && op.flags.includes("MS_REMOUNT"));
     expect(remount).toBeGreaterThan(indexOf(ro, (op) => op.op === "mkdir" && op.path === "/work"));
+    expect(buildPlan(spec({ network: "none" }), layout).ops).toContainEqual({ op: "link-up", interface: "lo" });
   });
 
-  test("--network none brings lo up", () => {
-    expect(buildPlan(spec({ network: "none" }), layout, { keepStdin: false }).ops).toContainEqual({ op: "link-up", interface: "lo" });
+  test("a root used as it is (a bundle's rootfs) is bound onto itself for pivot_root", () => {
+    const ops = buildPlan(spec(), { overlay: null, cgroup: null }).ops;
+    expect(ops).toContainEqual({ op: "mount", source: "/rootfs", target: "/rootfs", fstype: null, flags: ["MS_BIND", "MS_REC"], data: null });
+    expect(ops).toContainEqual({ op: "open-root", path: "/rootfs" });
+    expect(kinds(ops)).not.toContain("mkpath-in-root overlay");
+  });
+
+  test("user, sysctl, rlimits, oomScoreAdj and noNewPrivileges from the spec", () => {
+    const custom = spec();
+    custom.process.user = { uid: 1000, gid: 100, umask: 0o077, additionalGids: [100, 27] };
+    custom.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 2048 }];
+    custom.process.noNewPrivileges = true;
+    custom.process.oomScoreAdj = 500;
+    custom.linux.sysctl = { "net.ipv4.ip_forward": "1" };
+    const ops = buildPlan(custom, layout).ops;
+    expect(ops).toContainEqual({ op: "user", uid: 1000, gid: 100, additionalGids: [100, 27] });
+    expect(ops).toContainEqual({ op: "umask", mask: "0077" });
+    expect(ops).toContainEqual({ op: "rlimit", resource: "RLIMIT_NOFILE", soft: 1024, hard: 2048 });
+    expect(ops).toContainEqual({ op: "write-file", path: "/proc/self/oom_score_adj", content: "500" });
+    expect(ops).toContainEqual({ op: "write-file", path: "/proc/sys/net/ipv4/ip_forward", content: "1" });
+    const sysctl = indexOf(ops, (op) => op.op === "write-file" && op.path.startsWith("/proc/sys/"));
+    expect(sysctl).toBeLessThan(indexOf(ops, (op) => op.op === "mount" && op.target === "/proc/sys"));
+    expect(indexOf(ops, (op) => op.op === "no-new-privs")).toBeGreaterThan(indexOf(ops, (op) => op.op === "capabilities"));
+  });
+
+  test("a namespace with a path is joined, not made (the PID namespace by the spawner)", () => {
+    const custom = spec();
+    custom.linux.namespaces = custom.linux.namespaces.map((ns) => (ns.type === "ipc" ? { type: "ipc", path: "/proc/42/ns/ipc" } : ns));
+    const { ops, cloneFlags } = buildPlan(custom, layout);
+    expect(cloneFlags).not.toContain("CLONE_NEWIPC");
+    expect(ops[1]).toEqual({ op: "setns", path: "/proc/42/ns/ipc", type: "ipc" });
   });
 });
 
-describe("mount options", () => {
-  test("flags and data are split as runc does", () => {
-    expect(parseMountOptions(["nosuid", "ro", "mode=755", "size=1m"])).toEqual({ flags: ["MS_NOSUID", "MS_RDONLY"], data: "mode=755,size=1m", recursive: false });
-    expect(parseMountOptions(["rbind", "ro", "rw"])).toEqual({ flags: ["MS_BIND", "MS_REC"], data: null, recursive: true });
-  });
-});
-
-describe("encoding and descriptions", () => {
-  test("each op is one 64-byte record, strings pinned", () => {
-    const encoded = encodePlan([{ op: "chdir", path: "/" }, { op: "execve", file: "sh", searchPath: "/bin", argv: ["sh"], env: [] }]);
-    expect(encoded.count).toBe(2);
-    expect(encoded.table.length).toBe(128);
-    const view = new DataView(encoded.table.buffer);
-    expect(view.getBigInt64(0, true)).toBe(5n); // OP_CHDIR
-    expect(view.getBigInt64(64, true)).toBe(17n); // OP_EXECVE
-    expect(encoded.pins.length).toBeGreaterThanOrEqual(5);
-  });
-
-  test("errors name the operation the way a user reads it", () => {
-    expect(describeOp({ op: "mount", source: "proc", target: "/proc", fstype: "proc", flags: [], data: null })).toBe("mount proc on /proc");
-    expect(describeOp({ op: "mkdir", path: "/dev/pts", mode: "0755" })).toBe("mkdir /dev/pts");
-    expect(describeOp({ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null })).toBe("remount / read-only");
-  });
-});
-
-describe("user mounts", () => {
+describe("spec-ordered mounts", () => {
   const mounts: RunOptions["mounts"] = [
     { type: "bind", source: "/h/deep", destination: "/data/sub/deep", readonly: false, createSource: true },
     { type: "bind", source: "/h/data", destination: "/data", readonly: true, createSource: true },
     { type: "bind", source: "/h/file", destination: "/etc/app.conf", readonly: false, createSource: true },
     { type: "tmpfs", destination: "/scratch", options: ["nosuid", "nodev", "mode=1777", "size=1m"] },
   ];
-  const plan = buildPlan(spec({ mounts }), layout, { keepStdin: false, bindSourceKinds: new Map([["/h/file", "file"]]) });
-  const at = (match: (op: Op) => boolean) => indexOf(plan.ops, match);
+  const plan = buildPlan(spec({ mounts }), layout);
+  const targets = (ops: Op[]) => ops.filter((op) => op.op === "mkpath-in-root").map((op) => (op.op === "mkpath-in-root" ? op.path : ""));
 
-  test("come after the overlay and before pivot_root, /proc and /dev", () => {
-    const overlay = at((op) => op.op === "mount" && op.fstype === "overlay");
-    const openRoot = at((op) => op.op === "open-root");
-    const firstUser = at((op) => op.op === "mount-in-root");
-    const pivot = at((op) => op.op === "pivot_root");
-    const proc = at((op) => op.op === "mount" && op.target === "/proc");
-    expect(overlay).toBeLessThan(openRoot);
-    expect(openRoot).toBeLessThan(firstUser);
-    expect(plan.ops[openRoot]).toEqual({ op: "open-root", path: "/s/c/merged" });
-    const lastUser = plan.ops.map((op) => op.op).lastIndexOf("mount-in-root");
-    expect(lastUser).toBeLessThan(pivot);
-    expect(pivot).toBeLessThan(proc);
+  test("run's flags are sorted parent-first into the spec, after minic's own mounts; the plan keeps that order", () => {
+    expect(targets(plan.ops)).toEqual(["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm", "/data", "/scratch", "/etc/app.conf", "/data/sub/deep"].filter((path) => path !== "/sys/fs/cgroup"));
   });
 
-  test("are sorted parent-first, each destination made before it is mounted", () => {
-    const userOps = plan.ops.filter((op) => op.op.endsWith("-in-root"));
-    expect(userOps.map((op) => `${op.op} ${"path" in op ? op.path : "target" in op ? op.target : ""}`)).toEqual([
-      "mkpath-in-root /data",
-      "mount-in-root /data",
-      "readonly-in-root /data",
-      "mkpath-in-root /scratch",
-      "mount-in-root /scratch",
-      "mkpath-in-root /etc/app.conf",
-      "mount-in-root /etc/app.conf",
-      "mkpath-in-root /data/sub/deep",
-      "mount-in-root /data/sub/deep",
+  test("binds: the mount point's kind comes from the source; read-only by remount and mount_setattr", () => {
+    const data = plan.ops.filter((op) => "target" in op && op.target === "/data" || "path" in op && op.path === "/data");
+    expect(data).toEqual([
+      { op: "mkpath-in-root", path: "/data", dirMode: "0755", fileMode: "0644", kindOf: "/h/data" },
+      { op: "mount-in-root", source: "/h/data", target: "/data", fstype: null, flags: ["MS_BIND", "MS_REC"], data: null },
+      { op: "mount-in-root", source: null, target: "/data", fstype: null, flags: ["MS_BIND", "MS_REMOUNT", "MS_RDONLY"], data: null },
+      { op: "readonly-in-root", path: "/data" },
     ]);
+    expect(plan.ops.find((op) => op.op === "mount-in-root" && op.target === "/scratch")).toEqual({
+      op: "mount-in-root", source: "tmpfs", target: "/scratch", fstype: "tmpfs", flags: ["MS_NOSUID", "MS_NODEV"], data: "mode=1777,size=1m",
+    });
   });
 
-  test("binds are recursive; read-only comes from mount_setattr, not the bind; files get a file", () => {
-    const bind = plan.ops.find((op) => op.op === "mount-in-root" && op.target === "/data");
-    expect(bind).toEqual({ op: "mount-in-root", source: "/h/data", target: "/data", fstype: null, flags: ["MS_BIND", "MS_REC"], data: null });
-    expect(plan.ops.find((op) => op.op === "mkpath-in-root" && op.path === "/etc/app.conf")).toMatchObject({ lastIsFile: true });
-    expect(plan.ops.find((op) => op.op === "mkpath-in-root" && op.path === "/data")).toMatchObject({ lastIsFile: false });
-    const tmpfs = plan.ops.find((op) => op.op === "mount-in-root" && op.target === "/scratch");
-    expect(tmpfs).toEqual({ op: "mount-in-root", source: "tmpfs", target: "/scratch", fstype: "tmpfs", flags: ["MS_NOSUID", "MS_NODEV"], data: "mode=1777,size=1m" });
-  });
-
-  test("no user mounts, no open-root", () => {
-    expect(buildPlan(spec(), layout, { keepStdin: false }).ops.some((op) => op.op === "open-root")).toBe(false);
-  });
-
-  test("encode and describe", () => {
-    expect(encodePlan(plan.ops).count).toBe(plan.ops.length);
-    expect(describeOp({ op: "mount-in-root", source: "/h", target: "/d", fstype: null, flags: ["MS_BIND"], data: null })).toBe("bind mount /h on /d");
-    expect(describeOp({ op: "mkpath-in-root", path: "/d", mode: "0755", lastIsFile: false })).toBe("create /d in the container");
+  test("a spec with host binds under /dev (as engines send) mounts them after /dev, inside the root", () => {
+    const custom = spec();
+    custom.mounts.push(
+      { destination: "/dev/termination-log", type: "bind", source: "/var/lib/x/termination-log", options: ["rbind", "rprivate", "rw"] },
+      { destination: "/dev/fuse", type: "bind", source: "/dev/fuse", options: ["bind", "nosuid", "noexec"] },
+    );
+    const ops = buildPlan(custom, layout).ops;
+    const dev = indexOf(ops, (op) => op.op === "mount-in-root" && op.target === "/dev" && op.fstype === "tmpfs");
+    const log = indexOf(ops, (op) => op.op === "mount-in-root" && op.target === "/dev/termination-log" && op.source !== null);
+    const pivot = indexOf(ops, (op) => op.op === "pivot_root");
+    expect(dev).toBeLessThan(log);
+    expect(log).toBeLessThan(pivot);
+    expect(ops).toContainEqual({ op: "mkpath-in-root", path: "/dev/termination-log", dirMode: "0755", fileMode: "0644", kindOf: "/var/lib/x/termination-log" });
+    expect(ops).toContainEqual({ op: "mount-in-root", source: null, target: "/dev/termination-log", fstype: null, flags: ["MS_REC", "MS_PRIVATE"], data: null });
+    expect(ops).toContainEqual({ op: "mount-in-root", source: "/dev/fuse", target: "/dev/fuse", fstype: null, flags: ["MS_BIND"], data: null });
+    expect(ops).toContainEqual({ op: "mount-in-root", source: null, target: "/dev/fuse", fstype: null, flags: ["MS_BIND", "MS_REMOUNT", "MS_NOSUID", "MS_NOEXEC"], data: null });
   });
 });
-
 
 describe("cgroups in the plan", () => {
   const v1: ContainerCgroup = {
@@ -175,74 +179,130 @@ describe("cgroups in the plan", () => {
       { path: "/sys/fs/cgroup/cpu,cpuacct/minic/id", root: "/sys/fs/cgroup/cpu,cpuacct", view: "cpu,cpuacct", controllers: ["cpu", "cpuacct"] },
     ],
   };
-  const v2: ContainerCgroup = {
-    version: 2,
-    dirs: [{ path: "/sys/fs/cgroup/minic/id", root: "/sys/fs/cgroup", view: "", controllers: ["cpu", "memory", "pids"] }],
-  };
-  const at = (ops: Op[], match: (op: Op) => boolean) => {
-    const index = ops.findIndex(match);
-    expect(index).toBeGreaterThanOrEqual(0);
-    return index;
-  };
+  const v2: ContainerCgroup = { version: 2, dirs: [{ path: "/sys/fs/cgroup/minic/id", root: "/sys/fs/cgroup", view: "", controllers: ["cpu", "memory", "pids"] }] };
 
-  test("v1: join files and detached copies are taken before pivot_root, attached after /sys", () => {
-    const { ops, cloneFlags } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v1 });
-    expect(cloneFlags).not.toContain("CLONE_NEWCGROUP");
-    const pivot = at(ops, (op) => op.op === "pivot_root");
-    const held = ops.filter((op) => op.op === "open-cgroup" || op.op === "clone-tree");
-    expect(held).toEqual([
-      { op: "open-cgroup", path: "/sys/fs/cgroup/memory/minic/id/tasks", slot: 0 },
-      { op: "open-cgroup", path: "/sys/fs/cgroup/cpu,cpuacct/minic/id/tasks", slot: 1 },
+  test("v1: join files and detached copies are held first; the view is built in spec order inside the root", () => {
+    const { ops } = buildPlan(spec(), { overlay, cgroup: v1 });
+    expect(ops.filter((op) => op.op === "open-file" || op.op === "clone-tree")).toEqual([
+      { op: "open-file", path: "/sys/fs/cgroup/memory/minic/id/tasks", flags: 1, slot: 0 },
+      { op: "open-file", path: "/sys/fs/cgroup/cpu,cpuacct/minic/id/tasks", flags: 1, slot: 1 },
       { op: "clone-tree", path: "/sys/fs/cgroup/memory/minic/id", slot: 2, readonly: true },
       { op: "clone-tree", path: "/sys/fs/cgroup/cpu,cpuacct/minic/id", slot: 3, readonly: true },
     ]);
-    for (const op of held) expect(ops.indexOf(op)).toBeLessThan(pivot);
-
-    const sys = at(ops, (op) => op.op === "mount" && op.target === "/sys");
-    const tmpfs = at(ops, (op) => op.op === "mount" && op.target === "/sys/fs/cgroup" && op.fstype === "tmpfs");
-    const readonly = at(ops, (op) => op.op === "mount" && op.target === "/sys/fs/cgroup" && op.flags.includes("MS_REMOUNT"));
+    const sys = indexOf(ops, (op) => op.op === "mount-in-root" && op.target === "/sys");
+    const tmpfs = indexOf(ops, (op) => op.op === "mount-in-root" && op.target === "/sys/fs/cgroup" && op.fstype === "tmpfs");
+    const readonly = indexOf(ops, (op) => op.op === "mount-in-root" && op.target === "/sys/fs/cgroup" && op.flags.includes("MS_REMOUNT"));
     expect(sys).toBeLessThan(tmpfs);
     expect(ops.slice(tmpfs + 1, readonly)).toEqual([
-      { op: "mkdir", path: "/sys/fs/cgroup/memory", mode: "0555" },
+      { op: "mkpath-in-root", path: "/sys/fs/cgroup/memory", dirMode: "0555", fileMode: "0644", kindOf: null },
       { op: "attach-tree", slot: 2, target: "/sys/fs/cgroup/memory" },
-      { op: "mkdir", path: "/sys/fs/cgroup/cpu,cpuacct", mode: "0555" },
+      { op: "mkpath-in-root", path: "/sys/fs/cgroup/cpu,cpuacct", dirMode: "0555", fileMode: "0644", kindOf: null },
       { op: "attach-tree", slot: 3, target: "/sys/fs/cgroup/cpu,cpuacct" },
-      { op: "symlink", target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpu" },
-      { op: "symlink", target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpuacct" },
+      { op: "symlink-in-root", target: "cpu,cpuacct", dir: "/sys/fs/cgroup", name: "cpu" },
+      { op: "symlink-in-root", target: "cpu,cpuacct", dir: "/sys/fs/cgroup", name: "cpuacct" },
     ]);
-    expect(ops[readonly]).toMatchObject({ flags: expect.arrayContaining(["MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC"]) });
+    expect(indexOf(ops, (op) => op.op === "pivot_root")).toBeGreaterThan(readonly);
   });
 
-  test("the workload joins last, then gets its cgroup namespace, then loses the capability to", () => {
-    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v1 });
-    expect(kinds(ops).slice(-8)).toEqual([
-      "umask", "join-cgroup", "join-cgroup", "unshare", "capabilities", "reset-signals", "close-fds", "execve",
-    ]);
-    expect(ops.filter((op) => op.op === "join-cgroup")).toEqual([
-      { op: "join-cgroup", slot: 0 },
-      { op: "join-cgroup", slot: 1 },
-    ]);
+  test("the workload joins last, then gets its cgroup namespace, then its user and capabilities", () => {
+    const { ops } = buildPlan(spec(), { overlay, cgroup: v1 });
+    const joins = ops.filter((op) => op.op === "write-slot");
+    expect(joins).toEqual([{ op: "write-slot", slot: 0, content: "0" }, { op: "write-slot", slot: 1, content: "0" }]);
+    expect(indexOf(ops, (op) => op.op === "unshare")).toBeGreaterThan(ops.indexOf(joins[1] as Op));
+    expect(indexOf(ops, (op) => op.op === "bounding")).toBeGreaterThan(indexOf(ops, (op) => op.op === "unshare"));
   });
 
   test("v2: cgroup.procs, and the container's directory is its whole /sys/fs/cgroup", () => {
-    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v2 });
-    expect(ops.filter((op) => op.op === "open-cgroup")).toEqual([{ op: "open-cgroup", path: "/sys/fs/cgroup/minic/id/cgroup.procs", slot: 0 }]);
+    const { ops } = buildPlan(spec(), { overlay, cgroup: v2 });
+    expect(ops.filter((op) => op.op === "open-file")).toEqual([{ op: "open-file", path: "/sys/fs/cgroup/minic/id/cgroup.procs", flags: 1, slot: 0 }]);
     expect(ops.filter((op) => op.op === "attach-tree")).toEqual([{ op: "attach-tree", slot: 1, target: "/sys/fs/cgroup" }]);
-    expect(ops.some((op) => op.op === "mount" && op.target === "/sys/fs/cgroup")).toBe(false);
+  });
+});
+
+describe("exec plan", () => {
+  const v1: ContainerCgroup = { version: 1, dirs: [{ path: "/sys/fs/cgroup/pids/minic/id", root: "/sys/fs/cgroup/pids", view: "pids", controllers: ["pids"] }] };
+  const container = spec({ network: "none" });
+  const processSpec = { ...container.process, args: ["ps"], cwd: "/tmp" };
+  const { ops, cloneFlags } = buildExecPlan(container, processSpec, { pid: 42, cgroup: v1 });
+
+  test("opens the cgroup's join file, then joins every namespace but pid, the mount namespace last", () => {
+    expect(cloneFlags).toEqual([]);
+    expect(ops.slice(0, 2)).toEqual([{ op: "wait-parent" }, { op: "open-file", path: "/sys/fs/cgroup/pids/minic/id/tasks", flags: 1, slot: 0 }]);
+    const joined = ops.filter((op) => op.op === "setns").map((op) => (op.op === "setns" ? op.path : ""));
+    expect(joined).toEqual(["/proc/42/ns/ipc", "/proc/42/ns/uts", "/proc/42/ns/cgroup", "/proc/42/ns/net", "/proc/42/ns/mnt"]);
   });
 
-  test("no cgroup: no cgroup ops, still a cgroup namespace", () => {
-    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: null });
-    expect(kinds(ops).filter((kind) => kind.includes("cgroup") || kind.includes("tree"))).toEqual([]);
-    expect(kinds(ops)).toContain("unshare");
+  test("then the cwd, the cgroup, and the same process ops as an init", () => {
+    expect(ops).toContainEqual({ op: "chdir", path: "/tmp" });
+    expect(ops).toContainEqual({ op: "write-slot", slot: 0, content: "0" });
+    expect(kinds(ops).slice(-8)).toEqual(["bounding", "user", "capabilities", "check-command", "wait-start", "close-fds", "unblock-signals", "execve"]);
+  });
+});
+
+describe("the op protocol is defined once, in native/protocol.h", () => {
+  const header = readFileSync(join(import.meta.dir, "../../native/protocol.h"), "utf8");
+  const parsed = parseProtocol(header);
+  const OP_NAMES: Op["op"][] = [
+    "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "umount2", "sethostname", "wait-parent", "umask",
+    "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
+    "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
+    "clone-tree", "attach-tree", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
+  ];
+
+  test("every op of the vocabulary has a code, and every code an op", () => {
+    const codes = [...parsed.constants.keys()].filter((name) => name.startsWith("OP_"));
+    expect(OP_NAMES.map(opConstantName).sort()).toEqual(codes.sort());
+    expect(new Set(codes.map((name) => parsed.constants.get(name))).size).toBe(codes.length);
   });
 
-  test("encode and describe", () => {
-    const { ops } = buildPlan(spec(), layout, { keepStdin: false, cgroup: v1 });
-    expect(encodePlan(ops).count).toBe(ops.length);
-    expect(() => encodePlan([{ op: "join-cgroup", slot: 16 }])).toThrow(RangeError);
-    expect(describeOp({ op: "join-cgroup", slot: 0 })).toBe("join the container's cgroup");
-    expect(describeOp({ op: "unshare", flags: ["CLONE_NEWCGROUP"] })).toBe("create namespaces (CLONE_NEWCGROUP)");
-    expect(describeOp({ op: "attach-tree", slot: 2, target: "/sys/fs/cgroup/memory" })).toBe("mount the container's cgroup on /sys/fs/cgroup/memory");
+  test("the record layouts the C static asserts check are the ones the encoder uses", () => {
+    expect(sizeOf("op")).toBe(88);
+    expect(sizeOf("job")).toBe(120);
+    expect(sizeOf("report", 4)).toBe(12);
+    const source = readFileSync(join(import.meta.dir, "../../native/spawn.c"), "utf8");
+    expect(source).toContain("sizeof(struct op) == 11 * 8");
+    expect(source).toContain("sizeof(struct job) == 15 * 8");
+  });
+
+  test("encoding writes the header's codes at the header's offsets, strings and blobs pinned", () => {
+    const encoded = encodePlan([
+      { op: "chdir", path: "/" },
+      { op: "user", uid: 1000, gid: 100, additionalGids: [100, 27] },
+      { op: "execve", file: "sh", searchPath: "/bin", argv: ["sh"], env: [] },
+    ]);
+    const view = new DataView(encoded.table.buffer);
+    expect(encoded.table.length).toBe(3 * 88);
+    expect(view.getBigInt64(offsetOf("op", "code"), true)).toBe(BigInt(constant("OP_CHDIR")));
+    expect(view.getBigInt64(88 + offsetOf("op", "code"), true)).toBe(BigInt(constant("OP_USER")));
+    expect(view.getBigInt64(88 + offsetOf("op", "n1"), true)).toBe(1000n);
+    expect(view.getBigInt64(88 + offsetOf("op", "data_len"), true)).toBe(8n);
+    expect(view.getBigInt64(2 * 88 + offsetOf("op", "code"), true)).toBe(BigInt(constant("OP_EXECVE")));
+    expect(encoded.pins.length).toBeGreaterThanOrEqual(6);
+    const job = encodeJob(encoded, {
+      cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, exitFd: -1,
+      stdio: [-1, -1, -1], pidNamespaceFd: -1, closeInChild: [7, 8],
+    });
+    const jobView = new DataView(job.buffer);
+    expect(jobView.getBigInt64(offsetOf("job", "nops"), true)).toBe(3n);
+    expect(jobView.getBigInt64(offsetOf("job", "clone_flags"), true)).toBe(0x20000000n | 17n);
+    expect(jobView.getBigInt64(offsetOf("job", "start_fd"), true)).toBe(-1n);
+  });
+
+  test("slots are bounded by the header's SLOTS", () => {
+    expect(() => encodePlan([{ op: "write-slot", slot: constant("SLOTS"), content: "0" }])).toThrow(RangeError);
+  });
+});
+
+describe("mount options and descriptions", () => {
+  test("flags and data are split as runc does", () => {
+    expect(parseMountOptions(["nosuid", "ro", "mode=755", "size=1m"])).toEqual({ flags: ["MS_NOSUID", "MS_RDONLY"], data: "mode=755,size=1m", recursive: false, propagation: [] });
+    expect(parseMountOptions(["rbind", "ro", "rw", "rslave"])).toEqual({ flags: ["MS_BIND", "MS_REC"], data: null, recursive: true, propagation: ["MS_REC", "MS_SLAVE"] });
+  });
+
+  test("errors name the operation the way a user reads it", () => {
+    expect(describeOp({ op: "mount", source: "proc", target: "/proc", fstype: "proc", flags: [], data: null })).toBe("mount proc on /proc");
+    expect(describeOp({ op: "mount-in-root", source: "/h", target: "/d", fstype: null, flags: ["MS_BIND"], data: null })).toBe("bind mount /h on /d");
+    expect(describeOp({ op: "user", uid: 1000, gid: 100, additionalGids: [100] })).toBe("switch to user 1000:100 (groups 100)");
+    expect(describeOp({ op: "setns", path: "/proc/1/ns/net", type: "network" })).toBe("join the network namespace /proc/1/ns/net");
   });
 });

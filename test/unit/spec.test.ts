@@ -7,6 +7,7 @@ import type { RunOptions } from "../../src/spec/run-options.ts";
 
 const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   rootfs: "./rootfs",
+  user: null,
   command: ["/bin/sh"],
   name: null,
   hostname: null,
@@ -23,7 +24,7 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   ...overrides,
 });
 
-const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", home: "/root", callerEnv: { USER_VAR: "u" }, hostCpus: 2 };
+const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: { USER_VAR: "u" }, hostCpus: 2 };
 
 describe("buildSpec", () => {
   test("is shaped like an OCI config.json with Docker's defaults", () => {

@@ -1,0 +1,142 @@
+/*
+ * The spawner and reaper, called from JavaScript on Bun's main thread: clone a child that runs a
+ * job's plan (child.c), optionally born into another PID namespace (exec), and a thread that
+ * reaps it and writes its wait status to a pipe, so minic never waits for anyone else's child.
+ */
+#include "syscalls.h"
+#include "protocol.h"
+#include "child.h"
+
+void *malloc(size_t n);
+void free(void *p);
+int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
+int pthread_sigmask(int how, const void *set, void *old);
+int pthread_create(unsigned long *thread, const void *attr, void *(*fn)(void *), void *arg);
+int pthread_detach(unsigned long thread);
+
+#define CLONE_VM 0x00000100
+#define CLONE_NEWPID 0x20000000
+#define WALL 0x40000000
+#define PR_SET_PDEATHSIG 1
+#define STACK_SIZE (256 * 1024)
+
+_Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
+_Static_assert(sizeof(struct job) == 15 * 8, "struct job: fifteen 8-byte members");
+_Static_assert(sizeof(struct report) == 12, "struct report: three ints");
+
+/*
+ * The child's first acts, before any op: signal handlers back to their defaults (the mask stays
+ * fully blocked until the plan unblocks it just before execve), the parent-death signal, the
+ * parent's pipe ends closed, and the standard fds the job asks for.
+ */
+static int child_entry(void *arg) {
+  struct job *job = (struct job *)arg;
+  long fds[3];
+  int i;
+  reset_signal_handlers();
+  if (job->pdeathsig) sys2(SYS_prctl, PR_SET_PDEATHSIG, job->pdeathsig);
+  if (job->close_fd1 >= 0) sys1(SYS_close, job->close_fd1);
+  if (job->close_fd2 >= 0) sys1(SYS_close, job->close_fd2);
+  fds[0] = job->stdin_fd; fds[1] = job->stdout_fd; fds[2] = job->stderr_fd;
+  for (i = 0; i < 3; i++) {
+    if (fds[i] >= 0 && fds[i] != i) sys_dup2(fds[i], i);
+  }
+  return run_plan(job);
+}
+
+struct watch { long pid; long fd; char *stack; };
+
+/* Reap the child, then free its stack (with CLONE_VM it ran on it until execve), then report. */
+static void *watch_thread(void *arg) {
+  struct watch w = *(struct watch *)arg;
+  int status = 0;
+  long rc;
+  free(arg);
+  do rc = sys4(SYS_wait4, w.pid, &status, WALL, 0); while (rc == -EINTR);
+  if (rc < 0) status = (int)rc;
+  free(w.stack);
+  sys3(SYS_write, w.fd, &status, sizeof status);
+  sys1(SYS_close, w.fd);
+  return 0;
+}
+
+/*
+ * Clone the job's child; returns its pid or -errno. With job->exit_fd >= 0 a thread reaps it and
+ * writes its wait status there; the job and all it points to must then stay alive until that
+ * status arrives. Without, the caller reaps it (minic_reap) or leaves it to its own parent.
+ */
+EXPORT long minic_spawn(struct job *job) {
+  unsigned char all[128], old[128];
+  char *stack;
+  struct watch *w = 0;
+  unsigned long thread;
+  long pid, back = -1, flags = job->clone_flags;
+  int rc;
+  if (job->share_memory) {
+    if (!CLONE_VM_SUPPORTED || job->exit_fd < 0) return -EINVAL; /* its stack must outlive setup */
+    flags |= CLONE_VM;
+  }
+  stack = malloc(STACK_SIZE);
+  if (job->exit_fd >= 0) w = malloc(sizeof(struct watch));
+  if (!stack || (job->exit_fd >= 0 && !w)) { free(stack); free(w); return -ENOMEM; }
+  if (job->pid_ns_fd >= 0) {
+    /* setns(CLONE_NEWPID) changes only where this thread's children are born: go there for the
+     * clone and come straight back, with no allocation and no thread made in between. */
+    back = sys4(SYS_openat, AT_FDCWD, "/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC, 0);
+    if (back < 0) { free(stack); free(w); return back; }
+    pid = sys2(SYS_setns, job->pid_ns_fd, CLONE_NEWPID);
+    if (pid < 0) { sys1(SYS_close, back); free(stack); free(w); return pid; }
+  }
+  /* No signal may run a Bun handler in the child before it has reset them. */
+  memset(all, 0xff, sizeof all);
+  pthread_sigmask(SIG_SETMASK, all, old);
+  pid = clone(child_entry, stack + STACK_SIZE, (int)flags, job);
+  if (pid < 0) pid = -(long)*__errno_location();
+  if (back >= 0) {
+    sys2(SYS_setns, back, CLONE_NEWPID);
+    sys1(SYS_close, back);
+  }
+  if (pid < 0) {
+    pthread_sigmask(SIG_SETMASK, old, 0);
+    free(stack);
+    free(w);
+    return pid;
+  }
+  if (!w) {
+    /* A fork-like child has its own copy of the stack. */
+    pthread_sigmask(SIG_SETMASK, old, 0);
+    free(stack);
+    return pid;
+  }
+  w->pid = pid;
+  w->fd = job->exit_fd;
+  w->stack = stack;
+  /* Still inside the blocked region: the thread starts with every signal blocked, so none of
+   * Bun's handlers ever runs on it. */
+  rc = pthread_create(&thread, 0, watch_thread, w);
+  pthread_sigmask(SIG_SETMASK, old, 0);
+  if (rc != 0) {
+    /* Nobody could ever report this child: stop it now, while its stack is still ours. */
+    sys2(SYS_kill, pid, SIGKILL);
+    while (sys4(SYS_wait4, pid, 0, WALL, 0) == -EINTR) {}
+    free(stack);
+    free(w);
+    return -rc;
+  }
+  pthread_detach(thread);
+  return pid;
+}
+
+/* Wait for a child spawned without a watch thread (a created container whose setup failed). */
+EXPORT long minic_reap(long pid) {
+  int status = 0;
+  long rc;
+  do rc = sys4(SYS_wait4, pid, &status, WALL, 0); while (rc == -EINTR);
+  return rc < 0 ? rc : status;
+}
+
+/* open(2) of `path` resolved inside the directory `root_fd` as if it were "/" (openat2
+ * RESOLVE_IN_ROOT): for reading a container's own files (its /etc/passwd) from the host. */
+EXPORT long minic_open_in_root(long root_fd, const char *path, long flags) {
+  return open_in_root(root_fd, path, flags);
+}

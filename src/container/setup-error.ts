@@ -1,0 +1,26 @@
+// A failed setup report turned into the one line a user reads, with Docker's exit code.
+import { strerror } from "../../native/libc.ts";
+import { EXIT, MinicError } from "../errors.ts";
+import { constant } from "../plan/protocol.ts";
+import type { Plan } from "../plan/plan.ts";
+import { describeOp as describe } from "../plan/describe.ts";
+
+const ENOENT = 2;
+
+export function setupError(failure: { index: number; errno: number }, plan: Plan): MinicError {
+  const op = plan.ops[failure.index];
+  if (op === undefined) return new MinicError(`container setup failed: ${strerror(failure.errno)}`);
+  if (op.op === "execve" || op.op === "check-command") return execError(op.file, failure.errno);
+  const reason = failure.errno === constant("MINIC_EROOT") ? "it resolves to the container's root directory" : strerror(failure.errno);
+  return new MinicError(`${describe(op)}: ${reason}`);
+}
+
+/** Docker's wording and codes: 127 when the command is not there, 126 when it cannot run. */
+function execError(file: string, errno: number): MinicError {
+  if (errno === ENOENT) {
+    return file.includes("/")
+      ? new MinicError(`exec: "${file}": no such file or directory`, EXIT.notFound)
+      : new MinicError(`exec: "${file}": executable file not found in $PATH`, EXIT.notFound);
+  }
+  return new MinicError(`exec: "${file}": ${strerror(errno).toLowerCase()}`, EXIT.cannotExecute);
+}

@@ -1,0 +1,55 @@
+// The vocabulary of plans: each op is one step the native executor takes in the child, in order.
+// Modes are octal strings so that a printed plan (`minic run --dry-run`) reads well. How each op
+// travels to the executor is src/plan/encode.ts; what each does is native/child.c.
+import type { Capability, CloneFlag, MountFlag, RlimitName } from "./linux.ts";
+import type { NamespaceType } from "../spec/types.ts";
+
+export type Op =
+  | { op: "mount"; source: string | null; target: string; fstype: string | null; flags: MountFlag[]; data: string | null; optional?: boolean }
+  | { op: "mkdir"; path: string; mode: string }
+  | { op: "mknod"; path: string; type: "c" | "b" | "p"; mode: string; major: number; minor: number; uid: number; gid: number }
+  | { op: "symlink"; target: string; path: string }
+  | { op: "chdir"; path: string }
+  | { op: "pivot_root"; newRoot: string; putOld: string }
+  | { op: "umount2"; target: string; detach: boolean }
+  | { op: "sethostname"; hostname: string }
+  /** Block until the parent writes a byte: it records the pid (and writes uid maps) first. */
+  | { op: "wait-parent" }
+  | { op: "umask"; mask: string }
+  | { op: "redirect"; path: string; fd: number; write: boolean }
+  | { op: "link-up"; interface: string }
+  /** Drop every capability not in `keep` from the bounding set (before the user changes). */
+  | { op: "bounding"; keep: Capability[] }
+  | { op: "capabilities"; effective: Capability[]; permitted: Capability[]; inheritable: Capability[]; ambient: Capability[] }
+  /** setgroups, setresgid, setresuid, keeping permitted capabilities for the capabilities op. */
+  | { op: "user"; uid: number; gid: number; additionalGids: number[] }
+  | { op: "no-new-privs" }
+  | { op: "rlimit"; resource: RlimitName; soft: number; hard: number }
+  | { op: "write-file"; path: string; content: string }
+  | { op: "close-fds"; from: number }
+  /** Bind `fileSource` over a file; mount a `dirFstype` with `dirFlags` over a directory. */
+  | { op: "mask"; path: string; fileSource: string; dirFstype: string; dirFlags: MountFlag[] }
+  | { op: "open-root"; path: string }
+  /** Missing components made inside the root; the last is a file when `kindOf` (a bind source) is not a directory. */
+  | { op: "mkpath-in-root"; path: string; dirMode: string; fileMode: string; kindOf: string | null }
+  | { op: "mount-in-root"; source: string | null; target: string; fstype: string | null; flags: MountFlag[]; data: string | null }
+  | { op: "readonly-in-root"; path: string }
+  | { op: "terminal" }
+  | { op: "open-file"; path: string; flags: number; slot: number }
+  /** Write `content` to the fd in `slot`, then close it (joining a cgroup: "0"). */
+  | { op: "write-slot"; slot: number; content: string }
+  | { op: "clone-tree"; path: string; slot: number; readonly: boolean }
+  /** Attach the detached tree in `slot` at `target`, resolved inside the root. */
+  | { op: "attach-tree"; slot: number; target: string }
+  /** A symlink `name` -> `target` in the directory `dir`, resolved inside the root. */
+  | { op: "symlink-in-root"; target: string; dir: string; name: string }
+  | { op: "unshare"; flags: CloneFlag[] }
+  | { op: "setns"; path: string; type: NamespaceType }
+  /** Find the command as execve would, without running it: a missing one fails here, at create. */
+  | { op: "check-command"; file: string; searchPath: string }
+  /** Report ready, then wait for `start` (nothing to wait for when the job has no start fd). */
+  | { op: "wait-start" }
+  | { op: "unblock-signals" }
+  | { op: "execve"; file: string; searchPath: string; argv: string[]; env: string[] };
+
+export type OpName = Op["op"];

@@ -1,0 +1,212 @@
+// One validator for every front end: a spec built from `run` flags and a config.json read from a
+// bundle pass the same checks before any plan is made. A field minic does not honour is refused
+// with one line naming it, never silently ignored.
+import { MinicError } from "../errors.ts";
+import { CAPABILITIES, RLIMITS } from "../plan/linux.ts";
+import type { Spec } from "./types.ts";
+
+type Json = unknown;
+
+const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup"];
+const PROPAGATIONS = ["private", "rprivate", "slave", "rslave", "shared", "rshared"];
+const MAX_ID = 4294967294;
+
+/** The fields minic honours, by object path; anything else is refused. */
+const KNOWN: Record<string, string[]> = {
+  "": ["ociVersion", "process", "root", "hostname", "mounts", "linux", "annotations"],
+  process: ["terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "oomScoreAdj"],
+  "process.consoleSize": ["height", "width"],
+  "process.user": ["uid", "gid", "umask", "additionalGids"],
+  "process.capabilities": ["bounding", "effective", "permitted", "inheritable", "ambient"],
+  root: ["path", "readonly"],
+  linux: ["namespaces", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl"],
+  "linux.resources": ["memory", "cpu", "pids"],
+  "linux.resources.memory": ["limit", "swap"],
+  "linux.resources.cpu": ["shares", "quota", "period"],
+  "linux.resources.pids": ["limit"],
+};
+
+function fail(path: string, problem: string): never {
+  throw new MinicError(`invalid spec: ${path} ${problem}`);
+}
+
+function isObject(value: Json): value is Record<string, Json> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function object(value: Json, path: string): Record<string, Json> {
+  if (!isObject(value)) fail(path || "the spec", "must be an object");
+  for (const key of Object.keys(value)) {
+    const known = KNOWN[path];
+    if (known !== undefined && !known.includes(key)) {
+      fail(path === "" ? key : `${path}.${key}`, "is not supported by minic");
+    }
+  }
+  return value;
+}
+
+function string(value: Json, path: string): string {
+  if (typeof value !== "string") fail(path, "must be a string");
+  if (value.includes("\0")) fail(path, "contains a NUL byte");
+  return value;
+}
+
+function absolute(value: Json, path: string): string {
+  const text = string(value, path);
+  if (!text.startsWith("/")) fail(path, `must be an absolute path, not "${text}"`);
+  return text;
+}
+
+function strings(value: Json, path: string): string[] {
+  if (!Array.isArray(value)) fail(path, "must be an array of strings");
+  return value.map((item, i) => string(item, `${path}[${i}]`));
+}
+
+function integer(value: Json, path: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    fail(path, `must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function boolean(value: Json, path: string): boolean {
+  if (typeof value !== "boolean") fail(path, "must be true or false");
+  return value;
+}
+
+function optional<T>(value: Json, check: (value: Json) => T): T | undefined {
+  return value === undefined ? undefined : check(value);
+}
+
+function capabilityList(value: Json, path: string): void {
+  for (const [i, name] of strings(value, path).entries()) {
+    if (!(name in CAPABILITIES)) fail(`${path}[${i}]`, `names an unknown capability "${name}"`);
+  }
+}
+
+/** Checks `spec` and returns it typed; a MinicError naming the first field that is wrong. */
+export function validateSpec(input: Json): Spec {
+  const spec = object(input, "");
+  string(spec.ociVersion, "ociVersion");
+  const processValue = object(spec.process, "process");
+  optional(processValue.terminal, (v) => boolean(v, "process.terminal"));
+  optional(processValue.consoleSize, (v) => {
+    const size = object(v, "process.consoleSize");
+    integer(size.height, "process.consoleSize.height", 0, 65535);
+    integer(size.width, "process.consoleSize.width", 0, 65535);
+  });
+  const user = object(processValue.user, "process.user");
+  integer(user.uid, "process.user.uid", 0, MAX_ID);
+  integer(user.gid, "process.user.gid", 0, MAX_ID);
+  optional(user.umask, (v) => integer(v, "process.user.umask", 0, 0o777));
+  optional(user.additionalGids, (v) => {
+    if (!Array.isArray(v)) fail("process.user.additionalGids", "must be an array of numbers");
+    v.forEach((gid, i) => integer(gid, `process.user.additionalGids[${i}]`, 0, MAX_ID));
+    if (v.length > 65536) fail("process.user.additionalGids", "has more than 65536 groups");
+  });
+  const args = strings(processValue.args, "process.args");
+  if (args.length === 0 || args[0] === "") fail("process.args", "must name a command");
+  for (const [i, entry] of strings(processValue.env, "process.env").entries()) {
+    if (!entry.includes("=") || entry.startsWith("=")) fail(`process.env[${i}]`, `must be KEY=VALUE, not "${entry}"`);
+  }
+  absolute(processValue.cwd, "process.cwd");
+  const capabilities = object(processValue.capabilities, "process.capabilities");
+  for (const set of KNOWN["process.capabilities"] ?? []) capabilityList(capabilities[set] ?? [], `process.capabilities.${set}`);
+  optional(processValue.rlimits, (v) => {
+    if (!Array.isArray(v)) fail("process.rlimits", "must be an array");
+    v.forEach((item, i) => {
+      const limit = object(item, `process.rlimits[${i}]`);
+      const type = string(limit.type, `process.rlimits[${i}].type`);
+      if (!(type in RLIMITS)) fail(`process.rlimits[${i}].type`, `names an unknown limit "${type}"`);
+      const soft = integer(limit.soft, `process.rlimits[${i}].soft`, 0, Number.MAX_SAFE_INTEGER);
+      const hard = integer(limit.hard, `process.rlimits[${i}].hard`, 0, Number.MAX_SAFE_INTEGER);
+      if (soft > hard) fail(`process.rlimits[${i}]`, "has soft above hard");
+    });
+  });
+  optional(processValue.noNewPrivileges, (v) => boolean(v, "process.noNewPrivileges"));
+  optional(processValue.oomScoreAdj, (v) => integer(v, "process.oomScoreAdj", -1000, 1000));
+
+  const root = object(spec.root, "root");
+  absolute(root.path, "root.path");
+  optional(root.readonly, (v) => boolean(v, "root.readonly"));
+  const hostname = string(spec.hostname, "hostname");
+  if (hostname.length > 64) fail("hostname", "is longer than 64 characters");
+
+  if (!Array.isArray(spec.mounts)) fail("mounts", "must be an array");
+  spec.mounts.forEach((item, i) => {
+    const mount = object(item, `mounts[${i}]`);
+    for (const key of Object.keys(mount)) {
+      if (!["destination", "type", "source", "options"].includes(key)) fail(`mounts[${i}].${key}`, "is not supported by minic");
+    }
+    const destination = absolute(mount.destination, `mounts[${i}].destination`);
+    if (destination.split("/").includes("..")) fail(`mounts[${i}].destination`, `must not contain "..": ${destination}`);
+    string(mount.type, `mounts[${i}].type`);
+    string(mount.source, `mounts[${i}].source`);
+    optional(mount.options, (v) => strings(v, `mounts[${i}].options`));
+  });
+
+  const linux = object(spec.linux, "linux");
+  if (!Array.isArray(linux.namespaces)) fail("linux.namespaces", "must be an array");
+  const seen = new Set<string>();
+  linux.namespaces.forEach((item, i) => {
+    const namespace = object(item, `linux.namespaces[${i}]`);
+    for (const key of Object.keys(namespace)) {
+      if (key !== "type" && key !== "path") fail(`linux.namespaces[${i}].${key}`, "is not supported by minic");
+    }
+    const type = string(namespace.type, `linux.namespaces[${i}].type`);
+    if (!NAMESPACE_TYPES.includes(type)) fail(`linux.namespaces[${i}].type`, `names an unknown namespace "${type}"`);
+    if (seen.has(type)) fail("linux.namespaces", `lists ${type} twice`);
+    seen.add(type);
+    // Rootless and user-namespaced containers come with their own issue; until then, refused.
+    if (type === "user") fail(`linux.namespaces[${i}]`, "asks for a user namespace, which minic does not support yet");
+    if (type === "mount" && namespace.path !== undefined) fail(`linux.namespaces[${i}].path`, "joining a mount namespace is not supported by minic");
+    optional(namespace.path, (v) => absolute(v, `linux.namespaces[${i}].path`));
+  });
+  if (!Array.isArray(linux.devices ?? [])) fail("linux.devices", "must be an array");
+  ((linux.devices ?? []) as Json[]).forEach((item, i) => {
+    const device = object(item, `linux.devices[${i}]`);
+    for (const key of Object.keys(device)) {
+      if (!["path", "type", "major", "minor", "fileMode", "uid", "gid"].includes(key)) fail(`linux.devices[${i}].${key}`, "is not supported by minic");
+    }
+    const path = absolute(device.path, `linux.devices[${i}].path`);
+    if (!path.startsWith("/dev/")) fail(`linux.devices[${i}].path`, `must be under /dev: ${path}`);
+    const type = string(device.type, `linux.devices[${i}].type`);
+    if (!["c", "b", "p"].includes(type)) fail(`linux.devices[${i}].type`, `must be c, b or p, not "${type}"`);
+    integer(device.major, `linux.devices[${i}].major`, 0, 4095);
+    integer(device.minor, `linux.devices[${i}].minor`, 0, 1048575);
+    optional(device.fileMode, (v) => integer(v, `linux.devices[${i}].fileMode`, 0, 0o7777));
+    optional(device.uid, (v) => integer(v, `linux.devices[${i}].uid`, 0, MAX_ID));
+    optional(device.gid, (v) => integer(v, `linux.devices[${i}].gid`, 0, MAX_ID));
+  });
+  for (const field of ["maskedPaths", "readonlyPaths"]) {
+    for (const [i, path] of strings(linux[field] ?? [], `linux.${field}`).entries()) absolute(path, `linux.${field}[${i}]`);
+  }
+  const propagation = string(linux.rootfsPropagation ?? "rprivate", "linux.rootfsPropagation");
+  if (!PROPAGATIONS.includes(propagation)) fail("linux.rootfsPropagation", `must be one of ${PROPAGATIONS.join(", ")}`);
+  const resources = object(linux.resources ?? {}, "linux.resources");
+  optional(resources.memory, (v) => {
+    const memory = object(v, "linux.resources.memory");
+    integer(memory.limit, "linux.resources.memory.limit", 1, Number.MAX_SAFE_INTEGER);
+    optional(memory.swap, (s) => integer(s, "linux.resources.memory.swap", -1, Number.MAX_SAFE_INTEGER));
+  });
+  optional(resources.cpu, (v) => {
+    const cpu = object(v, "linux.resources.cpu");
+    optional(cpu.shares, (s) => integer(s, "linux.resources.cpu.shares", 2, 262144));
+    optional(cpu.quota, (s) => integer(s, "linux.resources.cpu.quota", 1000, Number.MAX_SAFE_INTEGER));
+    optional(cpu.period, (s) => integer(s, "linux.resources.cpu.period", 1000, 1000000));
+  });
+  optional(resources.pids, (v) => integer(object(v, "linux.resources.pids").limit, "linux.resources.pids.limit", 1, Number.MAX_SAFE_INTEGER));
+  const cgroupsPath = string(linux.cgroupsPath, "linux.cgroupsPath");
+  if (cgroupsPath.split("/").includes("..")) fail("linux.cgroupsPath", `must not contain "..": ${cgroupsPath}`);
+  optional(linux.sysctl, (v) => {
+    const sysctl = object(v, "linux.sysctl");
+    for (const [key, value] of Object.entries(sysctl)) {
+      if (!/^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$/.test(key)) fail(`linux.sysctl`, `has an invalid key "${key}"`);
+      string(value, `linux.sysctl.${key}`);
+    }
+  });
+  optional(spec.annotations, (v) => {
+    for (const [key, value] of Object.entries(object(v, "annotations"))) string(value, `annotations.${key}`);
+  });
+  return input as Spec;
+}
