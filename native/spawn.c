@@ -25,6 +25,27 @@ _Static_assert(sizeof(struct job) == 15 * 8, "struct job: fifteen 8-byte members
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
+ * Every other fd of minic's goes now, not at execve: a created container's init waits for `start`
+ * long after its creator exited, and must not hold its creator's pipes (Bun keeps duplicates of
+ * its stdout and stderr) open for whoever reads them to the end.
+ */
+static void close_all_but(long a, long b, long c) {
+  long keep[3], t;
+  long from = 3;
+  int i, j;
+  keep[0] = a; keep[1] = b; keep[2] = c;
+  for (i = 0; i < 3; i++)
+    for (j = i + 1; j < 3; j++)
+      if (keep[j] < keep[i]) { t = keep[i]; keep[i] = keep[j]; keep[j] = t; }
+  for (i = 0; i < 3; i++) {
+    if (keep[i] < from) continue;
+    if (keep[i] > from) sys3(SYS_close_range, from, keep[i] - 1, 0);
+    from = keep[i] + 1;
+  }
+  sys3(SYS_close_range, from, ~0U, 0);
+}
+
+/*
  * The child's first acts, before any op: signal handlers back to their defaults (the mask stays
  * fully blocked until the plan unblocks it just before execve), the parent-death signal, the
  * parent's pipe ends closed, and the standard fds the job asks for.
@@ -41,6 +62,7 @@ static int child_entry(void *arg) {
   for (i = 0; i < 3; i++) {
     if (fds[i] >= 0 && fds[i] != i) sys_dup2(fds[i], i);
   }
+  close_all_but(job->report_fd, job->sync_fd, job->start_fd);
   return run_plan(job);
 }
 

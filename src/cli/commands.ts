@@ -5,10 +5,11 @@ import { buildRootfs } from "../image/build.ts";
 import { listContainers, removeContainers } from "../container/list.ts";
 import { prepareRun, runContainer } from "../container/run.ts";
 import { containerStats } from "../container/stats.ts";
-import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
+import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
 import { BUILD_FLAGS, parseBuildArgs } from "./build-args.ts";
 import { containerTable, statsTable } from "./format.ts";
 import { RUN_FLAGS, parseRunArgs } from "./run-args.ts";
+import { EXEC_FLAGS, parseExecArgs } from "./exec-args.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 export const VERSION: string = pkg.version;
@@ -39,6 +40,10 @@ export const mainDefinition: CommandDef = {
   subCommands: {
     build: () => buildDefinition,
     run: () => runDefinition,
+    create: () => createDefinition,
+    start: () => startDefinition,
+    exec: () => execDefinition,
+    kill: () => killDefinition,
     ps: () => psDefinition,
     rm: () => rmDefinition,
     stats: () => statsDefinition,
@@ -56,6 +61,39 @@ const runDefinition: CommandDef = {
   meta: { name: "run", description: "Run a command in a new container" },
   args: argsDef(RUN_FLAGS, {
     command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments; options end at the command" },
+  }),
+};
+
+const createDefinition: CommandDef = {
+  meta: { name: "create", description: "Create a container, set up and parked before its command runs; `minic start` runs it" },
+  args: argsDef(RUN_FLAGS, {
+    command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments" },
+  }),
+};
+
+const HELP_ONLY: FlagSpec[] = [{ name: "help", short: "h", kind: "boolean", description: "Show this help" }];
+const startDefinition: CommandDef = {
+  meta: { name: "start", description: "Start created containers (their commands run detached from this shell's minic)" },
+  args: argsDef(HELP_ONLY, {
+    container: { type: "positional", required: true, description: "One or more container names or ids" },
+  }),
+};
+
+const execDefinition: CommandDef = {
+  meta: { name: "exec", description: "Run a command in a running container" },
+  args: argsDef(EXEC_FLAGS, {
+    container: { type: "positional", required: true, description: "The container's name or id, then the command and its arguments" },
+  }),
+};
+
+const KILL_FLAGS: FlagSpec[] = [
+  { name: "signal", short: "s", kind: "string", valueHint: "SIGNAL", description: "Signal to send, by name or number (default KILL)" },
+  { name: "help", short: "h", kind: "boolean", description: "Show this help" },
+];
+const killDefinition: CommandDef = {
+  meta: { name: "kill", description: "Send a signal to running containers' main process" },
+  args: argsDef(KILL_FLAGS, {
+    container: { type: "positional", required: true, description: "One or more container names or ids" },
   }),
 };
 
@@ -122,6 +160,45 @@ export const COMMANDS: Record<string, Command> = {
         return 0;
       }
       return runContainer(options);
+    },
+  },
+  create: {
+    definition: createDefinition,
+    async handle(argv) {
+      const { help, options } = parseRunArgs(argv, "create");
+      if (help) return usage(createDefinition);
+      const { createContainer } = await import("../container/create.ts");
+      process.stdout.write(`${await createContainer(options)}\n`);
+      return 0;
+    },
+  },
+  start: {
+    definition: startDefinition,
+    async handle(argv) {
+      const { flags, positionals } = parseCommandLine(argv, HELP_ONLY, "start");
+      if (booleanFlag(flags, "help")) return usage(startDefinition);
+      const { startContainers } = await import("../container/start.ts");
+      for (const ref of startContainers(positionals)) process.stdout.write(`${ref}\n`);
+      return 0;
+    },
+  },
+  exec: {
+    definition: execDefinition,
+    async handle(argv) {
+      const { help, options } = parseExecArgs(argv);
+      if (help) return usage(execDefinition);
+      const { execInContainer } = await import("../container/exec.ts");
+      return execInContainer(options);
+    },
+  },
+  kill: {
+    definition: killDefinition,
+    async handle(argv) {
+      const { flags, positionals } = parseCommandLine(argv, KILL_FLAGS, "kill");
+      if (booleanFlag(flags, "help")) return usage(killDefinition);
+      const { killContainers } = await import("../container/kill.ts");
+      for (const ref of killContainers(positionals, stringFlag(flags, "signal"))) process.stdout.write(`${ref}\n`);
+      return 0;
     },
   },
   ps: {

@@ -32,8 +32,8 @@ export interface RunRequest {
   options: RunOptions;
 }
 
-export function parseRunArgs(argv: string[]): RunRequest {
-  const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, "run");
+export function parseRunArgs(argv: string[], command = "run"): RunRequest {
+  const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, command);
   const network = stringFlag(flags, "network") ?? "host";
   if (network !== "host" && network !== "none") {
     throw new MinicError(`invalid --network "${network}": expected host or none`);

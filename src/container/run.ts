@@ -10,14 +10,14 @@ import { log } from "../log.ts";
 import { buildPlan, type Plan } from "../plan/plan.ts";
 import { identify } from "../process/identity.ts";
 import { forwardSignals } from "../process/signals.ts";
-import { exitCodeOf, startChild } from "../process/spawn.ts";
+import { exitCodeOf, exitOf, startChild } from "../process/spawn.ts";
 import { openTerminalSession, stdinIsTerminal } from "../process/terminal.ts";
 import { buildSpec } from "../spec/from-run-flags.ts";
 import type { RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { generateId, generateName, validateName } from "../state/names.ts";
-import { claimName, createContainerDirs, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import { claimName, writeSpec, createContainerDirs, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, inspectBindSources, removeBindSources } from "./bind-sources.ts";
 import { requireRoot } from "./privileges.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
@@ -98,6 +98,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
     createContainerDirs(root, id, () => writeRecord(root, record));
     claimName(root, name, id);
     nameClaimed = true;
+    writeSpec(root, id, spec);
     if (cgroup !== null) {
       // The record names the cgroup before it exists: a minic killed from here on is cleaned up.
       createCgroup(cgroup, spec.linux.resources);
@@ -121,14 +122,14 @@ export async function runContainer(options: RunOptions): Promise<number> {
 
     const setup = await child.setup.catch(async (error: unknown) => {
       process.kill(child.pid, "SIGKILL");
-      await child.exited;
+      await exitOf(child);
       throw error;
     });
     if (setup.kind === "failed") {
-      await child.exited;
+      await exitOf(child);
       throw setupError(setup, plan);
     }
-    const exitCode = exitCodeOf(await child.exited);
+    const exitCode = exitCodeOf(await exitOf(child));
     terminal?.finish();
     containerPid = null;
     if (liveCgroup !== null) {

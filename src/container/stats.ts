@@ -4,7 +4,6 @@ import { driverFor } from "../cgroups/cgroup.ts";
 import type { CgroupUsage } from "../cgroups/types.ts";
 import { isAlive } from "../process/identity.ts";
 import { requireRoot } from "./privileges.ts";
-import { recoverAbandoned } from "./recover.ts";
 import { findContainer, listRecords, stateRoot, type ContainerRecord } from "../state/store.ts";
 
 export interface ContainerStats {
@@ -26,7 +25,6 @@ function statsOf(record: ContainerRecord): ContainerStats {
 export function containerStats(refs: string[]): ContainerStats[] {
   requireRoot();
   const root = stateRoot();
-  recoverAbandoned(root);
   const records =
     refs.length > 0
       ? refs.map((ref) => findContainer(root, ref))

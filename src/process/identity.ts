@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { ProcessIdentity } from "../state/store.ts";
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks), or null when there is no such process. */
-export function processStartTime(pid: number): string | null {
+/** Fields 3 (state) and 22 (start time in clock ticks) of /proc/PID/stat; null: no such process. */
+function readStat(pid: number): { state: string; startTime: string } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -11,7 +11,13 @@ export function processStartTime(pid: number): string | null {
   }
   // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return fields[19] ?? null;
+  const [state, startTime] = [fields[0], fields[19]];
+  return state === undefined || startTime === undefined ? null : { state, startTime };
+}
+
+/** The start time of `pid` in clock ticks, or null when there is no such process. */
+export function processStartTime(pid: number): string | null {
+  return readStat(pid)?.startTime ?? null;
 }
 
 export function identify(pid: number): ProcessIdentity | null {
@@ -19,7 +25,12 @@ export function identify(pid: number): ProcessIdentity | null {
   return startTime === null ? null : { pid, startTime };
 }
 
-/** True when the very process named by `identity` still exists (not merely its pid). */
+/**
+ * True when the very process named by `identity` still runs (not merely its pid). A zombie does
+ * not count: a detached container's init that died waits as one until its parent reaps it.
+ */
 export function isAlive(identity: ProcessIdentity | null): boolean {
-  return identity !== null && processStartTime(identity.pid) === identity.startTime;
+  if (identity === null) return false;
+  const stat = readStat(identity.pid);
+  return stat !== null && stat.startTime === identity.startTime && stat.state !== "Z" && stat.state !== "X";
 }

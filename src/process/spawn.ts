@@ -17,8 +17,8 @@ export interface Child {
   /** Let the child past its wait-parent op. */
   release(): void;
   readonly setup: Promise<SetupOutcome>;
-  /** The raw wait status, when the child has exited and been reaped (only for watched children). */
-  readonly exited: Promise<number>;
+  /** The raw wait status once the child has exited and been reaped; null when not watched. */
+  readonly exited: Promise<number> | null;
 }
 
 export interface ChildOptions {
@@ -112,7 +112,7 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
     }),
     exited:
       exit === null
-        ? Promise.reject(new Error("this child is not watched"))
+        ? null
         : recordReader(exit.readEnd, 4)
             .next()
             .then((status) => {
@@ -145,6 +145,12 @@ function recordReader(fd: number, size: number): { next(): Promise<Buffer | null
       reader.releaseLock();
     },
   };
+}
+
+/** The wait status of a watched child. */
+export function exitOf(child: Child): Promise<number> {
+  if (child.exited === null) throw new Error("this child is not watched: its parent reaps it");
+  return child.exited;
 }
 
 /** Docker's convention: the exit code, or 128 + the signal that killed the process. */

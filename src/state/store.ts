@@ -99,6 +99,11 @@ export function writeSpec(root: string, id: string, spec: Spec): void {
   writeAtomically(join(containerDir(root, id), "config.json"), `${JSON.stringify(spec, null, 2)}\n`);
 }
 
+/** The spec a container was made with (config.json), checked again: exec builds on it. */
+export function readSpec(root: string, id: string): unknown {
+  return JSON.parse(readFileSync(join(containerDir(root, id), "config.json"), "utf8"));
+}
+
 export function writeRecord(root: string, record: ContainerRecord): void {
   writeAtomically(join(containerDir(root, record.id), "state.json"), `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -134,7 +134,7 @@ describe("minic stats and cleanup", () => {
     expect((await minic(["stats", "ghost"], root)).stderr).toBe("minic: no such container: ghost\n");
   }, 20_000);
 
-  test("a minic killed with SIGKILL leaves a cgroup that the next command removes", async () => {
+  test("a minic killed with SIGKILL leaves a cgroup that ps never touches and rm removes", async () => {
     const orphan = spawn([MINIC, "run", "--rm", "--rootfs", ROOTFS, "--memory", "64m", "sleep", "600"], {
       env: { ...process.env, MINIC_ROOT: root },
       stdout: "ignore",
@@ -147,6 +147,11 @@ describe("minic stats and cleanup", () => {
     expect(minicCgroups().length).toBeGreaterThan(cgroupsBefore.length);
     const ps = await minic(["ps", "-a"], root);
     expect(ps.code).toBe(0);
+    expect(ps.stdout).toContain("Exited (137)");
+    // Read-only commands kill and delete nothing: the record and the cgroup stay until rm.
+    expect(minicCgroups().length).toBeGreaterThan(cgroupsBefore.length);
+    const id = ps.stdout.split("\n")[1]?.split(/\s+/)[0] ?? "";
+    expect((await minic(["rm", id], root)).code).toBe(0);
     expect(tree(root).filter((path) => path.startsWith("containers/"))).toEqual([]);
   });
 });

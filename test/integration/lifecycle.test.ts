@@ -12,8 +12,10 @@ beforeEach(() => {
   cgroupsBefore = minicCgroups();
 });
 afterEach(async () => {
-  // A test that killed minic leaves its cleanup to the next command, as a user's would.
-  await minic(["ps", "-a"], root);
+  // A test that killed minic leaves its container to an explicit rm, as a user's would.
+  const ids = (await minic(["ps", "-aq"], root)).stdout.split("\n").filter(Boolean);
+  await waitFor(() => readState().every((record) => record.process === null || !existsSync(`/proc/${record.process.pid}`)));
+  if (ids.length > 0) await minic(["rm", ...ids], root);
   expect(minicCgroups()).toEqual(cgroupsBefore);
   rmSync(root, { recursive: true, force: true });
 });
@@ -85,7 +87,7 @@ describe("container lifecycle", () => {
     await waitFor(() => readState()[0]?.status === "running");
     const refused = await minic(["rm", "busy"], root);
     expect(refused.code).toBe(125);
-    expect(refused.stderr).toBe("minic: cannot remove container busy: it is running (stop it first (kill its process, or exit it))\n");
+    expect(refused.stderr).toBe("minic: cannot remove container busy: it is running (stop it first (minic kill))\n");
     expect((await minic(["ps"], root)).stdout).toContain("busy");
     const unknown = await minic(["rm", "nobody-here"], root);
     expect(unknown.code).toBe(125);
@@ -94,7 +96,7 @@ describe("container lifecycle", () => {
     await running.exited;
   });
 
-  test("if minic is killed with SIGKILL the container dies too, and the next command cleans up", async () => {
+  test("if minic is killed with SIGKILL the container dies too; ps shows it exited and deletes nothing; rm cleans up", async () => {
     const keep = spawn([MINIC, "run", "--rootfs", ROOTFS, "--name", "orphan", "sleep", "600"], {
       env: { ...process.env, MINIC_ROOT: root },
       stdout: "ignore",
@@ -114,9 +116,11 @@ describe("container lifecycle", () => {
 
     const ps = await minic(["ps", "-a"], root);
     expect(ps.stdout).toMatch(/orphan\s.*Exited \(137\)/);
-    expect(ps.stdout).not.toContain("orphan-rm");
-    expect(readState().length).toBe(1);
-    expect(tree(join(root, "names"))).toEqual(["orphan"]);
+    expect(ps.stdout).toMatch(/orphan-rm\s.*Exited \(137\)/);
+    expect(readState().length).toBe(2);
+    expect((await minic(["rm", "orphan", "orphan-rm"], root)).code).toBe(0);
+    expect(readState().length).toBe(0);
+    expect(tree(join(root, "names"))).toEqual([]);
   });
 
   test("--dry-run prints the spec and the plan and creates nothing", async () => {

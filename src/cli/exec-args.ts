@@ -1,0 +1,33 @@
+import type { ExecOptions } from "../container/exec.ts";
+import { MinicError } from "../errors.ts";
+import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+
+export const EXEC_FLAGS: FlagSpec[] = [
+  { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the process" },
+  { name: "tty", short: "t", kind: "boolean", description: "Give the process a terminal from the container's devpts" },
+  { name: "env", short: "e", kind: "list", valueHint: "K=V", description: "Set an environment variable; -e K copies K from your environment (repeatable)" },
+  { name: "workdir", short: "w", kind: "string", valueHint: "DIR", description: "Working directory inside the container (default: the container's)" },
+  { name: "user", short: "u", kind: "string", valueHint: "USER[:GROUP]", description: "Run as this user and group (names from the container's /etc/passwd and /etc/group, or ids)" },
+  { name: "help", short: "h", kind: "boolean", description: "Show this help" },
+];
+
+export function parseExecArgs(argv: string[]): { help: boolean; options: ExecOptions } {
+  const { flags, positionals } = parseCommandLine(argv, EXEC_FLAGS, "exec");
+  const [container = "", ...command] = positionals;
+  const help = booleanFlag(flags, "help");
+  if (!help && (container === "" || command.length === 0)) {
+    throw new MinicError("exec needs a container and a command", undefined, "see 'minic exec --help'");
+  }
+  return {
+    help,
+    options: {
+      container,
+      command,
+      interactive: booleanFlag(flags, "interactive"),
+      tty: booleanFlag(flags, "tty"),
+      env: listFlag(flags, "env"),
+      workdir: stringFlag(flags, "workdir"),
+      user: stringFlag(flags, "user"),
+    },
+  };
+}

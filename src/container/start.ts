@@ -1,0 +1,37 @@
+// `minic start`: let created containers' inits exec their commands (one byte on the exec fifo).
+import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
+import { MinicError } from "../errors.ts";
+import { isAlive } from "../process/identity.ts";
+import { findContainer, stateRoot, writeRecord } from "../state/store.ts";
+import { execFifo } from "./create.ts";
+import { requireRoot } from "./privileges.ts";
+
+/** Start each container named; every reference is checked before any is started. */
+export function startContainers(refs: string[]): string[] {
+  requireRoot();
+  if (refs.length === 0) throw new MinicError("start needs at least one container name or id", undefined, "see 'minic start --help'");
+  const root = stateRoot();
+  const records = refs.map((ref) => findContainer(root, ref));
+  for (const [i, record] of records.entries()) {
+    if (record.status !== "created") throw new MinicError(`cannot start container ${refs[i]}: it is ${record.status === "running" ? "already running" : "not a created container"}`);
+    if (!isAlive(record.process)) throw new MinicError(`cannot start container ${refs[i]}: its init is gone`);
+  }
+  for (const record of records) {
+    const path = execFifo(root, record.id);
+    let fd: number;
+    try {
+      // Without a reader (the init is gone) this fails at once with ENXIO instead of blocking.
+      fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch {
+      throw new MinicError(`cannot start container ${record.name}: its init is no longer waiting`);
+    }
+    try {
+      writeSync(fd, new Uint8Array([0]));
+    } finally {
+      closeSync(fd);
+    }
+    rmSync(path, { force: true });
+    writeRecord(root, { ...record, status: "running" });
+  }
+  return refs;
+}
