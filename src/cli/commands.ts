@@ -9,6 +9,7 @@ import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv
 import { BUILD_FLAGS, parseBuildArgs } from "./build-args.ts";
 import { containerTable, statsTable } from "./format.ts";
 import { RUN_FLAGS, parseRunArgs } from "./run-args.ts";
+import type { RunOptions } from "../spec/run-options.ts";
 import { EXEC_FLAGS, parseExecArgs } from "./exec-args.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -139,6 +140,13 @@ async function usage(definition: CommandDef): Promise<number> {
   return 0;
 }
 
+/** --dry-run: the spec and the plan as JSON; nothing is created. */
+function printPlan(options: RunOptions): number {
+  const { spec, plan } = prepareRun(options);
+  process.stdout.write(`${JSON.stringify({ spec, plan }, null, 2)}\n`);
+  return 0;
+}
+
 export const COMMANDS: Record<string, Command> = {
   build: {
     definition: buildDefinition,
@@ -154,11 +162,7 @@ export const COMMANDS: Record<string, Command> = {
     async handle(argv) {
       const { help, options } = parseRunArgs(argv);
       if (help) return usage(runDefinition);
-      if (options.dryRun) {
-        const { spec, plan } = prepareRun(options);
-        process.stdout.write(`${JSON.stringify({ spec, plan }, null, 2)}\n`);
-        return 0;
-      }
+      if (options.dryRun) return printPlan(options);
       return runContainer(options);
     },
   },
@@ -167,7 +171,11 @@ export const COMMANDS: Record<string, Command> = {
     async handle(argv) {
       const { help, options } = parseRunArgs(argv, "create");
       if (help) return usage(createDefinition);
-      const { createContainer } = await import("../container/create.ts");
+      const { createContainer, refuseAttachedFlags } = await import("../container/create.ts");
+      if (options.dryRun) {
+        refuseAttachedFlags(options);
+        return printPlan(options);
+      }
       process.stdout.write(`${await createContainer(options)}\n`);
       return 0;
     },

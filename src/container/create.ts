@@ -4,92 +4,76 @@
 import { closeSync, constants, openSync } from "node:fs";
 import { join } from "node:path";
 import { mkfifo } from "../../native/fifo.ts";
-import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
-import type { ContainerCgroup } from "../cgroups/types.ts";
+import { MinicError } from "../errors.ts";
 import { identify } from "../process/identity.ts";
-import { startChild } from "../process/spawn.ts";
+import { startChild, type Child } from "../process/spawn.ts";
 import type { RunOptions } from "../spec/run-options.ts";
-import { claimName, writeSpec, containerDir, createContainerDirs, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
-import { createBindSources, removeBindSources } from "./bind-sources.ts";
+import { containerDir, writeRecord } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
+import { provisionContainer, type Provisioned } from "./provision.ts";
 import { prepareRun } from "./run.ts";
 import { setupError } from "./setup-error.ts";
-import { MinicError } from "../errors.ts";
 
 /** The fifo a created container's init waits on; `start` writes one byte to it. */
 export function execFifo(root: string, id: string): string {
   return join(containerDir(root, id), "exec.fifo");
 }
 
+/** `run` flags that need a minic process attached to the container, which `create` does not keep. */
+export function refuseAttachedFlags(options: RunOptions): void {
+  const attached = [options.tty && "-t", options.interactive && "-i", options.remove && "--rm"].filter(Boolean);
+  if (attached.length > 0) {
+    throw new MinicError(`create cannot take ${attached.join(", ")}: minic does not stay attached to a created container`, undefined, "use `minic run`");
+  }
+}
+
 /** Create the container and park its init; returns its id. */
 export async function createContainer(options: RunOptions): Promise<string> {
   requireRoot();
-  if (options.tty) throw new MinicError("create cannot give a container a terminal yet: use `minic run -t`");
-  const root = stateRoot();
-  const { id, name, spec, plan, missingSources, cgroup } = prepareRun(options);
-  const record: ContainerRecord = {
-    id,
-    name,
-    command: spec.process.args,
-    rootfs: spec.root.path,
-    created: new Date().toISOString(),
-    status: "created",
-    process: null,
-    owner: null,
-    exitCode: null,
-    finished: null,
-    autoRemove: options.remove,
-    cgroup,
+  refuseAttachedFlags(options);
+  const prepared = prepareRun(options);
+  let provisioned: Provisioned | null = null;
+  let child: Child | null = null;
+  const fds: number[] = [];
+  const open = (path: string, flags: number, mode?: number): number => {
+    const fd = openSync(path, flags, mode);
+    fds.push(fd);
+    return fd;
   };
-  let nameClaimed = false;
-  let createdSources: string[] = [];
-  let liveCgroup: ContainerCgroup | null = null;
-  let fifo = -1;
-  let stdin = -1;
-  let output = -1;
   try {
-    createdSources = createBindSources(missingSources);
-    createContainerDirs(root, id, () => writeRecord(root, record));
-    claimName(root, name, id);
-    nameClaimed = true;
-    writeSpec(root, id, spec);
-    if (cgroup !== null) {
-      createCgroup(cgroup, spec.linux.resources);
-      liveCgroup = cgroup;
-    }
-    mkfifo(execFifo(root, id), 0o600);
+    provisioned = provisionContainer(prepared, { owner: null, autoRemove: false });
+    const { root, record } = provisioned;
+    const fifoPath = execFifo(root, record.id);
+    mkfifo(fifoPath, 0o600);
     // Opened for reading without blocking (there is no writer yet); the init polls it.
-    fifo = openSync(execFifo(root, id), constants.O_RDONLY | constants.O_NONBLOCK);
+    const fifo = open(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
     // The init outlives this command, so it must not hold our stdout (a caller reading it to
     // the end, as `$(minic create ...)` does, would wait forever): its output goes to a file in
     // its state directory until `minic logs` exists.
-    stdin = openSync("/dev/null", "r");
-    output = openSync(join(containerDir(root, id), "console.log"), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
-    const child = startChild(plan, root, {
-      watch: false,
-      shareMemory: false,
-      dieWithParent: false,
-      startFd: fifo,
-      stdio: [stdin, output, output],
-    });
+    const stdin = open("/dev/null", constants.O_RDONLY);
+    const output = open(join(containerDir(root, record.id), "console.log"), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+    child = startChild(prepared.plan, root, { watch: false, shareMemory: false, dieWithParent: false, startFd: fifo, stdio: [stdin, output, output] });
     writeRecord(root, { ...record, process: identify(child.pid) });
     child.release();
     const setup = await child.setup;
-    if (setup.kind === "failed") {
-      child.executor.reap(child.pid);
-      throw setupError(setup, plan);
-    }
-    if (setup.kind === "started") {
-      child.executor.reap(child.pid);
-      throw new MinicError("the container's init exited during setup");
-    }
-    return id;
+    if (setup.kind === "failed") throw setupError(setup, prepared.plan);
+    if (setup.kind === "started") throw new MinicError("the container's init exited during setup");
+    child = null; // parked: from now on it is the container, not ours to stop
+    return record.id;
   } catch (error) {
-    if (liveCgroup !== null) removeCgroup(liveCgroup);
-    removeContainer(root, id, nameClaimed ? name : null);
-    removeBindSources(createdSources);
+    // Nothing dies with us here: an init that got this far is stopped and reaped before the
+    // container's directory, name and cgroup are taken back.
+    if (child !== null) {
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      child.executor.reap(child.pid);
+    }
+    provisioned?.undo();
     throw error;
   } finally {
-    for (const fd of [fifo, stdin, output]) if (fd >= 0) closeSync(fd);
+    for (const fd of fds) closeSync(fd);
   }
 }

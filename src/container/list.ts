@@ -3,7 +3,7 @@ import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import { requireRoot } from "./privileges.ts";
 import { removeCgroup } from "../cgroups/cgroup.ts";
-import { observed } from "./recover.ts";
+import { observed } from "./observed.ts";
 import { findContainer, listRecords, removeContainer, stateRoot, type ContainerRecord } from "../state/store.ts";
 
 /** Containers newest first; only running ones unless `all`. */

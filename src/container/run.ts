@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import { openSync, closeSync } from "node:fs";
 import { loadExecutor } from "../../native/executor.ts";
-import { createCgroup, driverFor, placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
+import { driverFor, placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import { hostCgroupLayout } from "../cgroups/layout.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
 import { log } from "../log.ts";
@@ -17,8 +17,9 @@ import type { RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { generateId, generateName, validateName } from "../state/names.ts";
-import { claimName, writeSpec, createContainerDirs, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
-import { createBindSources, inspectBindSources, removeBindSources } from "./bind-sources.ts";
+import { overlayLayout, removeContainer, stateRoot, writeRecord } from "../state/store.ts";
+import { inspectBindSources } from "./bind-sources.ts";
+import { provisionContainer, type Provisioned } from "./provision.ts";
 import { requireRoot } from "./privileges.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
 import { setupError } from "./setup-error.ts";
@@ -66,101 +67,74 @@ export function prepareRun(options: RunOptions): PreparedRun {
 /** Run a container to completion and return the exit code minic should exit with. */
 export async function runContainer(options: RunOptions): Promise<number> {
   requireRoot();
-  const root = stateRoot();
-  const { id, name, spec, plan, missingSources, cgroup } = prepareRun(options);
-
-  const record: ContainerRecord = {
-    id,
-    name,
-    command: spec.process.args,
-    rootfs: spec.root.path,
-    created: new Date().toISOString(),
-    status: "created",
-    process: null,
-    owner: identify(process.pid),
-    exitCode: null,
-    finished: null,
-    autoRemove: options.remove,
-    cgroup,
-  };
-
+  const prepared = prepareRun(options);
+  const { spec, plan } = prepared;
   let containerPid: number | null = null;
   const terminal = spec.process.terminal ? openTerminalSession({ interactive: options.interactive }) : null;
   const signals = forwardSignals(() => containerPid, { terminal: terminal !== null });
-  let nameClaimed = false;
-  let createdSources: string[] = [];
-  /** The cgroup while it exists on the host: removed on every way out. */
-  let liveCgroup: ContainerCgroup | null = null;
+  let provisioned: Provisioned | null = null;
   // Without -i the workload reads /dev/null, as Docker's does.
-  const stdin = options.interactive || terminal !== null ? -1 : openSync("/dev/null", "r");
+  let stdin = -1;
+  let exitCode: number;
   try {
-    createdSources = createBindSources(missingSources);
-    createContainerDirs(root, id, () => writeRecord(root, record));
-    claimName(root, name, id);
-    nameClaimed = true;
-    writeSpec(root, id, spec);
-    if (cgroup !== null) {
-      // The record names the cgroup before it exists: a minic killed from here on is cleaned up.
-      createCgroup(cgroup, spec.linux.resources);
-      liveCgroup = cgroup;
-    }
-
-    // The child shares our memory (CLONE_VM) and dies with us: we wait for its setup, and
-    // nothing it reads is freed before its exit status arrives.
-    const child = startChild(plan, root, {
-      watch: true,
-      shareMemory: true,
-      dieWithParent: true,
-      stdio: [stdin, -1, -1],
-      onTerminal: (master, executor) => terminal?.attach(master, executor),
-    });
-    if (stdin >= 0) closeSync(stdin);
-    containerPid = child.pid;
-    writeRecord(root, { ...record, status: "running", process: identify(child.pid) });
-    child.release();
-    signals.flush();
-
-    const setup = await child.setup.catch(async (error: unknown) => {
-      process.kill(child.pid, "SIGKILL");
-      await exitOf(child);
+    try {
+      provisioned = provisionContainer(prepared, { owner: identify(process.pid), autoRemove: options.remove });
+      const { root, record } = provisioned;
+      if (!options.interactive && terminal === null) stdin = openSync("/dev/null", "r");
+      // The child shares our memory (CLONE_VM) and dies with us: we wait for its setup, and
+      // nothing it reads is freed before its exit status arrives.
+      const child = startChild(plan, root, {
+        watch: true,
+        shareMemory: true,
+        dieWithParent: true,
+        stdio: [stdin, -1, -1],
+        onTerminal: (master, executor) => terminal?.attach(master, executor),
+      });
+      containerPid = child.pid;
+      const killed = async (error: unknown): Promise<never> => {
+        process.kill(child.pid, "SIGKILL");
+        await exitOf(child);
+        throw error;
+      };
+      try {
+        writeRecord(root, { ...record, status: "running", process: identify(child.pid) });
+      } catch (error) {
+        await killed(error);
+      }
+      child.release();
+      signals.flush();
+      const setup = await child.setup.catch(killed);
+      if (setup.kind === "failed") {
+        await exitOf(child);
+        throw setupError(setup, plan);
+      }
+      exitCode = exitCodeOf(await exitOf(child));
+    } catch (error) {
+      // Nothing of a container that never ran its workload is kept, --rm or not.
+      provisioned?.undo();
       throw error;
-    });
-    if (setup.kind === "failed") {
-      await exitOf(child);
-      throw setupError(setup, plan);
     }
-    const exitCode = exitCodeOf(await exitOf(child));
+    // The workload ran: from here on nothing is deleted but what --rm asks for.
     terminal?.finish();
     containerPid = null;
-    if (liveCgroup !== null) {
-      const oomKills = driverFor(liveCgroup).oomKills(liveCgroup);
-      removeCgroup(liveCgroup);
-      liveCgroup = null;
-      if (oomKills > 0) log.error(`container ${name} was OOM-killed: it reached its memory limit (--memory)`);
-    }
-    if (options.remove) removeContainer(root, id, name);
-    else {
-      writeRecord(root, {
-        ...record,
-        status: "exited",
-        exitCode,
-        finished: new Date().toISOString(),
-        process: null,
-        owner: null,
-        cgroup: null,
-      });
-    }
+    finishRun(prepared, provisioned, exitCode, options.remove);
     return exitCode;
-  } catch (error) {
-    // Nothing of a container that never ran its workload is kept, --rm or not. Its mounts lived
-    // only in its own mount namespace, which died with it. Its cgroup has no process: the
-    // workload joins only just before exec.
-    if (liveCgroup !== null) removeCgroup(liveCgroup);
-    removeContainer(root, id, nameClaimed ? name : null);
-    removeBindSources(createdSources);
-    throw error;
   } finally {
+    if (stdin >= 0) closeSync(stdin);
     terminal?.restore();
     signals.stop();
   }
+}
+
+/** After the workload exited: its cgroup goes (saying if the OOM killer struck), then its record
+ *  says how it ended, or everything goes with --rm. */
+function finishRun(prepared: PreparedRun, made: Provisioned, code: number, remove: boolean): void {
+  const { cgroup, name } = prepared;
+  if (cgroup !== null) {
+    const oomKills = driverFor(cgroup).oomKills(cgroup);
+    removeCgroup(cgroup);
+    if (oomKills > 0) log.error(`container ${name} was OOM-killed: it reached its memory limit (--memory)`);
+  }
+  if (remove) removeContainer(made.root, made.record.id, name);
+  else writeRecord(made.root, { ...made.record, status: "exited", exitCode: code, finished: new Date().toISOString(), process: null, owner: null, cgroup: null });
 }

@@ -69,7 +69,7 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
   // exit.writeEnd now belongs to the native thread that reaps the child. With shared memory the
   // child reads the job, the op table and their strings until it execs: they stay referenced
   // until its exit status arrives.
-  let inUse: unknown[] | null = [job, encoded];
+  const pinned: unknown[] = [job, encoded];
 
   const letGo = (): void => writeAll(sync.writeEnd, new Uint8Array([1]));
   let released = false;
@@ -117,7 +117,7 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
             .next()
             .then((status) => {
               close(exit.readEnd);
-              inUse = null; // the child is gone: its plan's memory may be freed now
+              pinned.length = 0; // the child is gone: its plan's memory may be freed now
               if (status === null) throw new Error("the executor's watch thread ended without a status");
               return status.readInt32LE(0);
             }),

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { MINIC, minic, minicCgroups, ROOTFS, stateDir, tree, waitFor } from "../support/minic.ts";
+import { MINIC, minic, minicCgroups, removeAllContainers, ROOTFS, stateDir, tree, waitFor } from "../support/minic.ts";
 
 let root = "";
 let cgroupsBefore: string[] = [];
@@ -13,9 +13,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   // A test that killed minic leaves its container to an explicit rm, as a user's would.
-  const ids = (await minic(["ps", "-aq"], root)).stdout.split("\n").filter(Boolean);
-  await waitFor(() => readState().every((record) => record.process === null || !existsSync(`/proc/${record.process.pid}`)));
-  if (ids.length > 0) await minic(["rm", ...ids], root);
+  await removeAllContainers(root);
   expect(minicCgroups()).toEqual(cgroupsBefore);
   rmSync(root, { recursive: true, force: true });
 });

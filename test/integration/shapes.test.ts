@@ -1,9 +1,9 @@
 // Process shapes beyond run: create/start from separate minic processes, exec into a running
 // container (every namespace, the cgroup, the PID namespace), kill, and -u users.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync, cpSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { minic, minicCgroups, ROOTFS, stateDir, waitFor } from "../support/minic.ts";
+import { minic, minicCgroups, removeAllContainers, ROOTFS, stateDir, waitFor } from "../support/minic.ts";
 
 let root = "";
 let cgroupsBefore: string[] = [];
@@ -12,29 +12,17 @@ beforeEach(() => {
   cgroupsBefore = minicCgroups();
 });
 afterEach(async () => {
-  const ids = (await minic(["ps", "-aq"], root)).stdout.split("\n").filter(Boolean);
-  for (const id of ids) {
-    await minic(["kill", id], root);
-  }
-  for (const id of ids) {
-    await waitFor(() => !(readState(id)?.process && alive(readState(id)?.process?.pid ?? 0)), 5000).catch(() => {});
-    await minic(["rm", id], root);
-  }
+  await removeAllContainers(root);
   expect(minicCgroups()).toEqual(cgroupsBefore);
   rmSync(root, { recursive: true, force: true });
 });
 
-function readState(prefix: string): { id: string; status: string; process: { pid: number } | null } | null {
+function readState(name: string): { id: string; status: string; process: { pid: number } | null } | null {
   try {
-    const id = readFileSync(join(root, "names", prefix), "utf8");
+    const id = readlinkSync(join(root, "names", name));
     return JSON.parse(readFileSync(join(root, "containers", id, "state.json"), "utf8"));
   } catch {
-    try {
-      const link = readlinkSync(join(root, "names", prefix));
-      return JSON.parse(readFileSync(join(root, "containers", link, "state.json"), "utf8"));
-    } catch {
-      return null;
-    }
+    return null;
   }
 }
 
@@ -83,6 +71,34 @@ describe("create and start", () => {
     const again = await minic(["start", "parked"], root);
     expect(again.code).toBe(125);
     expect(again.stderr).toBe("minic: cannot start container parked: it is already running\n");
+  });
+
+  test("a setup failure after the init exists stops it and takes everything back", async () => {
+    const before = new Set(readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)));
+    const r = await minic(["create", "--rootfs", ROOTFS, "--name", "broken", "-w", "/etc/passwd", "--memory", "64m", "true"], root);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toBe("minic: chdir /etc/passwd: Not a directory\n");
+    expect((await minic(["ps", "-aq"], root)).stdout).toBe("");
+    expect(readdirSync(join(root, "containers"))).toEqual([]);
+    expect(readdirSync(join(root, "names"))).toEqual([]);
+    // No parked or zombie init of ours is left: every new process since is gone again.
+    const left = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry) && !before.has(entry) && (() => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("broken");
+      } catch {
+        return false;
+      }
+    })());
+    expect(left).toEqual([]);
+  });
+
+  test("flags that need minic attached are refused with one line", async () => {
+    for (const flag of ["--rm", "-i", "-t"]) {
+      const r = await minic(["create", flag, "--rootfs", ROOTFS, "true"], root);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toBe(`minic: create cannot take ${flag}: minic does not stay attached to a created container (use \`minic run\`)\n`);
+    }
+    expect((await minic(["ps", "-aq"], root)).stdout).toBe("");
   });
 
   test("a missing command fails at create with 127, leaving nothing", async () => {
@@ -155,7 +171,7 @@ describe("-u USER[:GROUP]", () => {
     const missing = await runAs("mallory");
     expect(missing.code).toBe(125);
     expect(missing.stderr).toBe("minic: unable to find user mallory: no matching entries in passwd file\n");
-    // The host's /etc/passwd is never read: a rootfs whose /etc is a symlink to the host's gets its own.
+    // As under Docker, a user other than root runs with no effective capabilities.
     const capabilities = await minic(["run", "--rm", "--rootfs", rootfs, "-u", "alice", "grep", "CapEff", "/proc/self/status"], root);
     expect(capabilities.stdout).toBe("CapEff:\t0000000000000000\n");
     await started("users", ["sleep", "30"]);
@@ -169,7 +185,7 @@ describe("-u USER[:GROUP]", () => {
     rmSync(join(rootfs, "etc/passwd"));
     // On the host this would name the host's passwd; inside the rootfs it names its own file.
     writeFileSync(join(rootfs, "etc/passwd.real"), "root:x:0:0:root:/root:/bin/sh\ncarol:x:2000:2000::/home/carol:/bin/sh\n");
-    require("node:fs").symlinkSync("/etc/passwd.real", join(rootfs, "etc/passwd"));
+    symlinkSync("/etc/passwd.real", join(rootfs, "etc/passwd"));
     const r = await minic(["run", "--rm", "--rootfs", rootfs, "-u", "carol", "id", "-u"], root);
     expect(r.stdout).toBe("2000\n");
   });

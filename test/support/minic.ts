@@ -94,3 +94,17 @@ export function minicCgroups(): string[] {
   }
   return found.sort();
 }
+
+/**
+ * What a test leaves is removed the way a user would: kill what still runs, wait until `ps`
+ * shows nothing running, then `rm` everything, so cgroups and layers go through minic itself.
+ */
+export async function removeAllContainers(root: string): Promise<void> {
+  const running = async () => (await minic(["ps", "-q"], root)).stdout.split("\n").filter(Boolean);
+  const ids = await running();
+  if (ids.length > 0) await minic(["kill", ...ids], root);
+  const deadline = Date.now() + 5000;
+  while ((await running()).length > 0 && Date.now() < deadline) await Bun.sleep(20);
+  const all = (await minic(["ps", "-aq"], root)).stdout.split("\n").filter(Boolean);
+  if (all.length > 0) await minic(["rm", ...all], root);
+}

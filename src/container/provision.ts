@@ -1,0 +1,61 @@
+// What `run` and `create` both make on the host before a container's process exists: missing -v
+// sources, the container's directory and record, its name, its config.json and its cgroup. A
+// start that fails takes back exactly what was made; a container whose workload ran is never
+// taken back here (only `--rm` or `minic rm` delete it).
+import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
+import type { ProcessIdentity } from "../state/store.ts";
+import { claimName, createContainerDirs, removeContainer, stateRoot, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
+import { createBindSources, removeBindSources } from "./bind-sources.ts";
+import type { PreparedRun } from "./run.ts";
+
+export interface Provisioned {
+  root: string;
+  record: ContainerRecord;
+  /** Remove everything made for a container that never ran its workload. */
+  undo(): void;
+}
+
+export function provisionContainer(prepared: PreparedRun, settings: { owner: ProcessIdentity | null; autoRemove: boolean }): Provisioned {
+  const root = stateRoot();
+  const { id, name, spec, cgroup } = prepared;
+  const record: ContainerRecord = {
+    id,
+    name,
+    command: spec.process.args,
+    rootfs: spec.root.path,
+    created: new Date().toISOString(),
+    status: "created",
+    process: null,
+    owner: settings.owner,
+    exitCode: null,
+    finished: null,
+    autoRemove: settings.autoRemove,
+    cgroup,
+  };
+  let createdSources: string[] = [];
+  let nameClaimed = false;
+  let cgroupMade = false;
+  const undo = (): void => {
+    // Its mounts lived only in its own mount namespace; its cgroup holds no process, since the
+    // workload joins only just before exec.
+    if (cgroupMade && cgroup !== null) removeCgroup(cgroup);
+    removeContainer(root, id, nameClaimed ? name : null);
+    removeBindSources(createdSources);
+  };
+  try {
+    createdSources = createBindSources(prepared.missingSources);
+    createContainerDirs(root, id, () => writeRecord(root, record));
+    claimName(root, name, id);
+    nameClaimed = true;
+    writeSpec(root, id, spec);
+    if (cgroup !== null) {
+      // The record names the cgroup before it exists: `rm` finds it if minic is killed from here on.
+      createCgroup(cgroup, spec.linux.resources);
+      cgroupMade = true;
+    }
+  } catch (error) {
+    undo();
+    throw error;
+  }
+  return { root, record, undo };
+}
