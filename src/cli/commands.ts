@@ -8,6 +8,8 @@ import { containerStats } from "../container/stats.ts";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
 import { BUILD_FLAGS, parseBuildArgs } from "./build-args.ts";
 import { containerTable, statsTable } from "./format.ts";
+import { entryId } from "../state/store.ts";
+import { shortId } from "../state/names.ts";
 import { RUN_FLAGS, parseRunArgs } from "./run-args.ts";
 import type { RunOptions } from "../spec/run-options.ts";
 import { EXEC_FLAGS, parseExecArgs } from "./exec-args.ts";
@@ -108,7 +110,10 @@ const psDefinition: CommandDef = {
   args: argsDef(PS_FLAGS),
 };
 
-const RM_FLAGS: FlagSpec[] = [{ name: "help", short: "h", kind: "boolean", description: "Show this help" }];
+const RM_FLAGS: FlagSpec[] = [
+  { name: "force", short: "f", kind: "boolean", description: "Kill running containers first, and remove damaged records" },
+  { name: "help", short: "h", kind: "boolean", description: "Show this help" },
+];
 const rmDefinition: CommandDef = {
   meta: { name: "rm", description: "Remove stopped containers and their writable layers" },
   args: argsDef(RM_FLAGS, {
@@ -214,10 +219,10 @@ export const COMMANDS: Record<string, Command> = {
     async handle(argv) {
       const { flags } = parseCommandLine(argv, PS_FLAGS, "ps");
       if (booleanFlag(flags, "help")) return usage(psDefinition);
-      const records = listContainers(booleanFlag(flags, "all"));
+      const entries = listContainers(booleanFlag(flags, "all"));
       const text = booleanFlag(flags, "quiet")
-        ? records.map((record) => record.id.slice(0, 12)).join("\n")
-        : containerTable(records, Date.now());
+        ? entries.map((entry) => shortId(entryId(entry))).join("\n")
+        : containerTable(entries, Date.now());
       if (text.length > 0) process.stdout.write(`${text}\n`);
       return 0;
     },
@@ -227,7 +232,7 @@ export const COMMANDS: Record<string, Command> = {
     async handle(argv) {
       const { flags, positionals } = parseCommandLine(argv, RM_FLAGS, "rm");
       if (booleanFlag(flags, "help")) return usage(rmDefinition);
-      for (const ref of removeContainers(positionals)) process.stdout.write(`${ref}\n`);
+      for (const ref of await removeContainers(positionals, booleanFlag(flags, "force"))) process.stdout.write(`${ref}\n`);
       return 0;
     },
   },

@@ -1,5 +1,5 @@
 import { shortId } from "../state/names.ts";
-import type { ContainerRecord } from "../state/store.ts";
+import type { ContainerRecord, RecordRead } from "../state/store.ts";
 import type { ContainerStats } from "../container/stats.ts";
 import { humanSize } from "../units.ts";
 
@@ -16,7 +16,7 @@ export function humanDuration(ms: number): string {
 }
 
 export function statusText(record: ContainerRecord, now: number): string {
-  if (record.status === "created") return "Created";
+  if (record.status === "created" || record.status === "creating") return "Created";
   if (record.status === "running") return `Up ${humanDuration(now - Date.parse(record.created))}`;
   const ago = record.finished === null ? "" : ` ${humanDuration(now - Date.parse(record.finished))} ago`;
   return `Exited (${record.exitCode ?? "?"})${ago}`;
@@ -27,16 +27,20 @@ function commandText(command: string[]): string {
   return JSON.stringify(text.length > 30 ? `${text.slice(0, 29)}…` : text);
 }
 
-export function containerTable(records: ContainerRecord[], now: number): string {
+export function containerTable(entries: RecordRead[], now: number): string {
   const rows = [
     ["CONTAINER ID", "NAME", "COMMAND", "CREATED", "STATUS"],
-    ...records.map((record) => [
-      shortId(record.id),
-      record.name,
-      commandText(record.command),
-      `${humanDuration(now - Date.parse(record.created))} ago`,
-      statusText(record, now),
-    ]),
+    ...entries.map((entry) => {
+      if (entry.kind === "damaged") return [shortId(entry.id), "", "", "", `Damaged: ${entry.reason}`];
+      const { record } = entry;
+      return [
+        shortId(record.id),
+        record.name,
+        commandText(record.command),
+        `${humanDuration(now - Date.parse(record.created))} ago`,
+        statusText(record, now),
+      ];
+    }),
   ];
   return alignColumns(rows);
 }

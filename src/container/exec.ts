@@ -2,7 +2,7 @@
 // namespace (the spawner joins it for the clone only), joins every other namespace and the cgroup
 // itself, and gets the container's capabilities and limits, with its own user, env and cwd.
 import { closeSync, constants, openSync } from "node:fs";
-import { loadExecutor } from "../../native/executor.ts";
+import { executorIn } from "../process/executor.ts";
 import { MinicError } from "../errors.ts";
 import { buildExecPlan } from "../plan/plan.ts";
 import { isAlive } from "../process/identity.ts";
@@ -47,7 +47,7 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
     tty = false;
   }
   const spec = validateSpec(readSpec(root, record.id));
-  const executor = loadExecutor(root);
+  const executor = executorIn(root);
   // The user is looked up in the container's own files, through its root as its init sees it.
   const user = userInRoot(executor, `/proc/${init.pid}/root`, options.user ?? String(spec.process.user.uid));
   const hostname = spec.process.env.find((entry) => entry.startsWith("HOSTNAME="))?.slice("HOSTNAME=".length) ?? spec.hostname;

@@ -25,7 +25,7 @@ export function killContainers(refs: string[], signal: string | null): string[] 
   const root = stateRoot();
   const records = refs.map((ref) => findContainer(root, ref));
   for (const [i, record] of records.entries()) {
-    if (record.status === "exited" || !isAlive(record.process)) throw new MinicError(`cannot kill container ${refs[i]}: it is not running`);
+    if (record.status === "stopped" || !isAlive(record.process)) throw new MinicError(`cannot kill container ${refs[i]}: it is not running`);
   }
   for (const record of records) {
     try {

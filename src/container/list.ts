@@ -1,43 +1,79 @@
 // Listing and removing containers: the runtime side of `minic ps` and `minic rm`.
+import { placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
+import { hostCgroupLayout } from "../cgroups/layout.ts";
+import type { ContainerCgroup } from "../cgroups/types.ts";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
-import { requireRoot } from "./privileges.ts";
-import { removeCgroup } from "../cgroups/cgroup.ts";
+import { entryId, findEntry, listRecords, lockContainer, namesOf, readRecord, removeContainer, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
 import { observed } from "./observed.ts";
-import { findContainer, listRecords, removeContainer, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { requireRoot } from "./privileges.ts";
 
-/** Containers newest first; only running ones unless `all`. */
-export function listContainers(all: boolean): ContainerRecord[] {
+/** Containers newest first (damaged records last); only running ones unless `all`. */
+export function listContainers(all: boolean): RecordRead[] {
   requireRoot();
-  const root = stateRoot();
-  return listRecords(root)
-    .map(observed)
-    .filter((record) => all || record.status === "running")
-    .sort((a, b) => b.created.localeCompare(a.created));
+  const entries = listRecords(stateRoot()).map((entry) => (entry.kind === "ok" ? { ...entry, record: observed(entry.record) } : entry));
+  const ok = entries.flatMap((entry) => (entry.kind === "ok" && (all || entry.record.status === "running") ? [entry] : []));
+  ok.sort((a, b) => b.record.created.localeCompare(a.record.created));
+  return all ? [...ok, ...entries.filter((entry) => entry.kind === "damaged")] : ok;
 }
 
+const GONE_AFTER_MS = 5000;
+
 /**
- * Remove stopped containers. Every reference is checked before anything is removed, so a typo
- * in the middle of a list removes nothing. Returns the references as given, in order.
+ * Remove containers. Every reference is checked before anything is removed, so a typo in the
+ * middle of a list removes nothing. Without `force`, running containers and damaged records are
+ * refused; with it, a running container is killed first. Returns the references as given.
  */
-export function removeContainers(refs: string[]): string[] {
+export async function removeContainers(refs: string[], force: boolean): Promise<string[]> {
   requireRoot();
   if (refs.length === 0) throw new MinicError("rm needs at least one container name or id", undefined, "see 'minic rm --help'");
   const root = stateRoot();
-  const records = refs.map((ref) => findContainer(root, ref));
-  for (const [i, record] of records.entries()) {
-    if (record.status !== "exited" && isAlive(record.process)) {
-      throw new MinicError(`cannot remove container ${refs[i]}: it is running`, undefined, "stop it first (minic kill)");
+  const entries = refs.map((ref) => findEntry(root, ref));
+  if (!force) entries.forEach((entry, i) => refuseBusy(entry, refs[i] ?? ""));
+  for (const id of new Set(entries.map(entryId))) {
+    const lock = lockContainer(root, id);
+    try {
+      // Read again under the lock: another command may have changed or removed it meanwhile.
+      const entry = readRecord(root, id);
+      if (entry === null) continue;
+      if (!force) refuseBusy(entry, id.slice(0, 12));
+      if (entry.kind === "ok") await stop(entry.record);
+      removeCgroup(entry.kind === "ok" && entry.record.cgroup !== null ? entry.record.cgroup : cgroupOfDamaged(id));
+      removeContainer(root, id, entry.kind === "ok" ? entry.record.name : (namesOf(root, id)[0] ?? null));
+    } finally {
+      lock.release();
     }
-    // A `minic run` still making or waiting for it owns it: removing now would pull its layer away.
-    if (record.status !== "exited" && isAlive(record.owner)) {
-      throw new MinicError(`cannot remove container ${refs[i]}: it is being started`, undefined, "wait for it, or minic kill it");
-    }
-  }
-  for (const record of new Set(records)) {
-    // A container whose minic was killed may still have its cgroup: removed with it, explicitly.
-    if (record.cgroup !== null) removeCgroup(record.cgroup);
-    removeContainer(root, record.id, record.name);
   }
   return refs;
+}
+
+function refuseBusy(entry: RecordRead, ref: string): void {
+  if (entry.kind === "damaged") {
+    throw new MinicError(`cannot remove container ${ref}: its record is damaged (${entry.reason})`, undefined, "remove it with minic rm -f");
+  }
+  const { record } = entry;
+  if (record.status !== "stopped" && isAlive(record.process)) {
+    throw new MinicError(`cannot remove container ${ref}: it is running`, undefined, "stop it first (minic kill), or use minic rm -f");
+  }
+  // A `minic run` still making or waiting for it owns it: removing now would pull its layer away.
+  if (record.status !== "stopped" && isAlive(record.owner)) {
+    throw new MinicError(`cannot remove container ${ref}: it is being started`, undefined, "wait for it, or use minic rm -f");
+  }
+}
+
+/** SIGKILL a container's init (the kernel then ends its whole PID namespace) and wait for it. */
+async function stop(record: ContainerRecord): Promise<void> {
+  if (record.status === "stopped" || !isAlive(record.process)) return;
+  try {
+    process.kill(record.process?.pid ?? 0, "SIGKILL");
+  } catch {
+    return; // already gone
+  }
+  const deadline = Date.now() + GONE_AFTER_MS;
+  while (isAlive(record.process) && Date.now() < deadline) await Bun.sleep(10);
+}
+
+/** A damaged record does not say where its cgroup is: minic puts every container at minic/<id>. */
+function cgroupOfDamaged(id: string): ContainerCgroup {
+  return placeCgroup(hostCgroupLayout(), `minic/${id}`, {}) ?? { version: 2, dirs: [] };
 }

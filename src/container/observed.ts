@@ -9,9 +9,9 @@ const SIGKILL_EXIT_CODE = 137;
 
 /** The record as it stands now: a created or running container whose init is gone is exited. */
 export function observed(record: ContainerRecord): ContainerRecord {
-  if (record.status === "exited" || isAlive(record.process)) return record;
+  if (record.status === "stopped" || isAlive(record.process)) return record;
   // A `run` whose minic died took its container with it; a detached container's exit status is
   // its parent's to collect, so minic cannot know it.
   const killedWithOwner = record.owner !== null && !isAlive(record.owner);
-  return { ...record, status: "exited", exitCode: record.exitCode ?? (killedWithOwner ? SIGKILL_EXIT_CODE : null), process: null };
+  return { ...record, status: "stopped", exitCode: record.exitCode ?? (killedWithOwner ? SIGKILL_EXIT_CODE : null), process: null };
 }

@@ -4,7 +4,7 @@
 // taken back here (only `--rm` or `minic rm` delete it).
 import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import type { ProcessIdentity } from "../state/store.ts";
-import { claimName, createContainerDirs, removeContainer, stateRoot, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
+import { claimName, createContainerDirs, removeContainer, stateRoot, writeSpec, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, removeBindSources } from "./bind-sources.ts";
 import type { PreparedRun } from "./run.ts";
 
@@ -19,10 +19,12 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
   const root = stateRoot();
   const { id, name, spec, cgroup } = prepared;
   const record: ContainerRecord = {
+    schemaVersion: 2,
     id,
     name,
     command: spec.process.args,
     rootfs: spec.root.path,
+    bundle: null,
     created: new Date().toISOString(),
     status: "created",
     process: null,
@@ -44,7 +46,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
   };
   try {
     createdSources = createBindSources(prepared.missingSources);
-    createContainerDirs(root, id, () => writeRecord(root, record));
+    createContainerDirs(root, record);
     claimName(root, name, id);
     nameClaimed = true;
     writeSpec(root, id, spec);

@@ -1,8 +1,8 @@
 // `minic run`: create the container and start it in this process (no exec fifo: the child goes
 // straight from setup to execve), wait for it, and clean up on every way out.
 import { availableParallelism } from "node:os";
-import { openSync, closeSync } from "node:fs";
-import { loadExecutor } from "../../native/executor.ts";
+import { closeSync, existsSync, openSync, statfsSync } from "node:fs";
+import { executorIn } from "../process/executor.ts";
 import { driverFor, placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import { hostCgroupLayout } from "../cgroups/layout.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
@@ -17,7 +17,7 @@ import type { RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { generateId, generateName, validateName } from "../state/names.ts";
-import { overlayLayout, removeContainer, stateRoot, writeRecord } from "../state/store.ts";
+import { containerDir, overlayLayout, removeContainer, stateRoot, writeRecord } from "../state/store.ts";
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import { requireRoot } from "./privileges.ts";
@@ -53,7 +53,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
       id,
       name,
       rootfs,
-      user: userInRoot(loadExecutor(root), rootfs, options.user),
+      user: userInRoot(executorIn(root), rootfs, options.user),
       callerEnv: process.env,
       hostCpus: availableParallelism(),
     }),
@@ -135,6 +135,21 @@ function finishRun(prepared: PreparedRun, made: Provisioned, code: number, remov
     removeCgroup(cgroup);
     if (oomKills > 0) log.error(`container ${name} was OOM-killed: it reached its memory limit (--memory)`);
   }
-  if (remove) removeContainer(made.root, made.record.id, name);
-  else writeRecord(made.root, { ...made.record, status: "exited", exitCode: code, finished: new Date().toISOString(), process: null, owner: null, cgroup: null });
+  // `minic rm -f` may have removed it while it ran: then there is nothing left to record.
+  if (!existsSync(containerDir(made.root, made.record.id))) return;
+  if (remove) {
+    removeContainer(made.root, made.record.id, name);
+    return;
+  }
+  writeRecord(made.root, { ...made.record, status: "stopped", exitCode: code, finished: new Date().toISOString(), process: null, owner: null, cgroup: null });
+  if (diskFull(made.root)) log.warn(`the disk holding ${made.root} is full: what container ${name} wrote last may be missing; its layer and record are kept`);
+}
+
+/** No block left for ordinary users: what a workload that filled the disk leaves behind. */
+function diskFull(root: string): boolean {
+  try {
+    return statfsSync(root).bavail === 0;
+  } catch {
+    return false;
+  }
 }

@@ -2,7 +2,7 @@
 import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
-import { findContainer, stateRoot, writeRecord } from "../state/store.ts";
+import { findContainer, lockContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { execFifo } from "./create.ts";
 import { requireRoot } from "./privileges.ts";
 
@@ -16,22 +16,35 @@ export function startContainers(refs: string[]): string[] {
     if (record.status !== "created") throw new MinicError(`cannot start container ${refs[i]}: it is ${record.status === "running" ? "already running" : "not a created container"}`);
     if (!isAlive(record.process)) throw new MinicError(`cannot start container ${refs[i]}: its init is gone`);
   }
-  for (const record of records) {
-    const path = execFifo(root, record.id);
-    let fd: number;
+  for (const found of records) {
+    const lock = lockContainer(root, found.id);
     try {
-      // Without a reader (the init is gone) this fails at once with ENXIO instead of blocking.
-      fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch {
-      throw new MinicError(`cannot start container ${record.name}: its init is no longer waiting`);
-    }
-    try {
-      writeSync(fd, new Uint8Array([0]));
+      // Read again under the lock: a second `start` or an `rm` may have come first.
+      const record = findContainer(root, found.id);
+      if (record.status !== "created") throw new MinicError(`cannot start container ${record.name}: it is already running`);
+      release(root, record);
     } finally {
-      closeSync(fd);
+      lock.release();
     }
-    rmSync(path, { force: true });
-    writeRecord(root, { ...record, status: "running" });
   }
   return refs;
+}
+
+/** One byte on the exec fifo: the parked init execs its command. */
+function release(root: string, record: ContainerRecord): void {
+  const path = execFifo(root, record.id);
+  let fd: number;
+  try {
+    // Without a reader (the init is gone) this fails at once with ENXIO instead of blocking.
+    fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    throw new MinicError(`cannot start container ${record.name}: its init is no longer waiting`);
+  }
+  try {
+    writeSync(fd, new Uint8Array([0]));
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(path, { force: true });
+  writeRecord(root, { ...record, status: "running" });
 }

@@ -29,7 +29,7 @@ export function containerStats(refs: string[]): ContainerStats[] {
     refs.length > 0
       ? refs.map((ref) => findContainer(root, ref))
       : listRecords(root)
-          .filter((record) => record.status === "running")
+          .flatMap((entry) => (entry.kind === "ok" && entry.record.status === "running" ? [entry.record] : []))
           .sort((a, b) => b.created.localeCompare(a.created));
   return records.map(statsOf);
 }

@@ -2,7 +2,8 @@
 // first wait, learn how its setup ended (exec'd, ready and parked, or which op failed), and learn
 // how it exited. Pipes are read on the event loop (Bun's epoll-driven stream), never on the
 // small file-system thread pool, where two or three pending reads stalled every other fs call.
-import { loadExecutor, type NativeExecutor } from "../../native/executor.ts";
+import type { NativeExecutor } from "../../native/executor.ts";
+import { executorIn } from "./executor.ts";
 import { close, pipe, SystemError, writeAll } from "../../native/libc.ts";
 import { encodeJob, encodePlan } from "../plan/encode.ts";
 import { constant, offsetOf, sizeOf } from "../plan/protocol.ts";
@@ -42,7 +43,7 @@ export interface ChildOptions {
 const SIGKILL = 9;
 
 export function startChild(plan: Plan, executorCacheDir: string, options: ChildOptions): Child {
-  const executor = loadExecutor(executorCacheDir);
+  const executor = executorIn(executorCacheDir);
   const encoded = encodePlan(plan.ops);
   const report = pipe();
   const sync = pipe();

@@ -85,7 +85,7 @@ describe("container lifecycle", () => {
     await waitFor(() => readState()[0]?.status === "running");
     const refused = await minic(["rm", "busy"], root);
     expect(refused.code).toBe(125);
-    expect(refused.stderr).toBe("minic: cannot remove container busy: it is running (stop it first (minic kill))\n");
+    expect(refused.stderr).toBe("minic: cannot remove container busy: it is running (stop it first (minic kill), or use minic rm -f)\n");
     expect((await minic(["ps"], root)).stdout).toContain("busy");
     const unknown = await minic(["rm", "nobody-here"], root);
     expect(unknown.code).toBe(125);

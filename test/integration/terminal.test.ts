@@ -164,3 +164,33 @@ describe("-t and -i without a terminal", () => {
     expect(r.code).toBe(42);
   });
 });
+
+describe("minic exec -it", () => {
+  test("a shell inside a running container: the container's own pty, its processes, ^C, exit status, stty restored", async () => {
+    const d = terminal.dir;
+    const created = await minic(["create", "--rootfs", ROOTFS, "--name", "exec-target", "sleep", "600"], root);
+    expect(created.code).toBe(0);
+    expect((await minic(["start", "exec-target"], root)).code).toBe(0);
+    try {
+      terminal.keys(`stty -g > ${d}/before; MINIC_ROOT=${root} ${MINIC} exec -it exec-target sh; echo "EXIT=$?"; stty -g > ${d}/after; echo DONE`, "Enter");
+      await terminal.waitFor(/^\/ #\s*$/m);
+      terminal.keys("tty; ps -o pid,comm | grep -c sleep; echo TERM=$TERM", "Enter");
+      await terminal.waitFor(/^TERM=xterm$/m);
+      const screen = terminal.screen();
+      expect(screen).toMatch(/^\/dev\/pts\/\d+$/m);
+      expect(screen).toMatch(/^1$/m);
+      // ^C reaches the foreground program inside, not minic.
+      terminal.keys("sleep 100", "Enter");
+      await Bun.sleep(300);
+      terminal.keys("C-c");
+      terminal.keys("echo after-interrupt", "Enter");
+      await terminal.waitFor(/^after-interrupt$/m);
+      terminal.keys("exit 5", "Enter");
+      const { exit, sttyRestored } = await finished();
+      expect(exit).toBe(5);
+      expect(sttyRestored).toBe(true);
+    } finally {
+      await minic(["rm", "-f", "exec-target"], root);
+    }
+  }, 30_000);
+});

@@ -4,8 +4,8 @@ import { exitCodeOf } from "../../src/process/spawn.ts";
 import type { ContainerRecord } from "../../src/state/store.ts";
 
 const record: ContainerRecord = {
-  id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",
-  created: "2026-01-01T00:00:00.000Z", status: "exited", process: null, owner: null,
+  schemaVersion: 2, bundle: null, id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",
+  created: "2026-01-01T00:00:00.000Z", status: "stopped", process: null, owner: null,
   exitCode: 3, finished: "2026-01-01T00:01:00.000Z", autoRemove: false, cgroup: null,
 };
 
@@ -23,9 +23,11 @@ describe("ps formatting", () => {
   });
 
   test("the table has Docker's columns and short ids", () => {
-    const table = containerTable([record], Date.parse("2026-01-01T00:03:00.000Z")).split("\n");
+    const damaged = { kind: "damaged" as const, id: "fedcba9876543210".repeat(4), reason: "state.json is empty" };
+    const table = containerTable([{ kind: "ok", record }, damaged], Date.parse("2026-01-01T00:03:00.000Z")).split("\n");
     expect(table[0]).toMatch(/^CONTAINER ID\s+NAME\s+COMMAND\s+CREATED\s+STATUS$/);
     expect(table[1]).toMatch(/^0123456789ab\s+web\s+"sh -c exit 3"\s+3 minutes ago\s+Exited \(3\) 2 minutes ago$/);
+    expect(table[2]).toMatch(/^fedcba987654\s+Damaged: state\.json is empty$/);
   });
 });
 
