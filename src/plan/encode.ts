@@ -1,6 +1,6 @@
 // Plans to the executor's binary form: one `struct op` per op (native/protocol.h), strings as
-// NUL-terminated buffers, binary fields as pointer and length. Every buffer is kept in `pins`:
-// JSC frees unreferenced buffers early, and the child reads them until it execs.
+// pointers to NUL-terminated bytes, binary fields as pointer and length. Every buffer is kept in
+// `pins`: JSC frees unreferenced buffers early, and the child reads them until it execs.
 import { ptr } from "bun:ffi";
 import { CAPABILITIES, CLONE_FLAGS, MNT_DETACH, MOUNT_ATTR, MOUNT_FLAGS, RLIMITS, SIGCHLD, type Capability, type CloneFlag, type MountFlag } from "./linux.ts";
 import type { Op } from "./ops.ts";
@@ -21,196 +21,229 @@ export function slotCount(): number {
 
 const S_IF = { c: 0o020000, b: 0o060000, p: 0o010000 } as const;
 
-type Field = "flags" | "n1" | "n2" | "n3" | "s1" | "s2" | "s3" | "s4" | "data" | "data_len";
+type Word = number | bigint;
+/** An op's record before layout: numbers, and strings (or NULL-terminated string arrays) by value. */
+interface Fields {
+  flags?: Word;
+  n1?: Word;
+  n2?: Word;
+  n3?: Word;
+  s1?: string | string[] | null;
+  s2?: string | string[] | null;
+  s3?: string | string[] | null;
+  s4?: string | string[] | null;
+  data?: Uint8Array;
+}
+const STRING_FIELDS = ["s1", "s2", "s3", "s4"] as const;
+const NUMBER_FIELDS = ["flags", "n1", "n2", "n3"] as const;
 
+interface OpLayout {
+  size: number;
+  offset: Record<"code" | "data" | "data_len" | (typeof STRING_FIELDS)[number] | (typeof NUMBER_FIELDS)[number], number>;
+  codes: Map<string, number>;
+}
+let layout: OpLayout | null = null;
+
+/** Offsets and codes from native/protocol.h, resolved once per process. */
+function opLayout(): OpLayout {
+  if (layout) return layout;
+  const names = ["code", "data", "data_len", ...STRING_FIELDS, ...NUMBER_FIELDS] as const;
+  const offset = Object.fromEntries(names.map((name) => [name, offsetOf("op", name)])) as OpLayout["offset"];
+  layout = { size: sizeOf("op"), offset, codes: new Map() };
+  return layout;
+}
+
+function opCode(name: string): number {
+  const { codes } = opLayout();
+  let code = codes.get(name);
+  if (code === undefined) {
+    code = constant(opConstantName(name));
+    codes.set(name, code);
+  }
+  return code;
+}
+
+/** A little-endian u64 from a number (exact up to 2^53, as pointers and ids are) or a bigint. */
+function setWord(view: DataView, at: number, value: Word): void {
+  if (typeof value === "bigint") {
+    view.setBigUint64(at, BigInt.asUintN(64, value), true);
+    return;
+  }
+  view.setUint32(at, value % 2 ** 32, true);
+  view.setUint32(at + 4, Math.floor(value / 2 ** 32), true);
+}
+
+/**
+ * Encode a plan. Strings go into one NUL-separated arena and string arrays into one pointer
+ * block, so the whole plan costs three bun:ffi `ptr` calls, not one per string.
+ */
 export function encodePlan(ops: Op[]): EncodedPlan {
-  const pins: Uint8Array[] = [];
-  const size = sizeOf("op");
+  const { size, offset } = opLayout();
+  const fields = ops.map(fieldsOf);
+
+  // Arena offsets of every string, in order of appearance.
+  const strings: string[] = [];
+  let arenaBytes = 0;
+  const place = (text: string): number => {
+    strings.push(text);
+    const at = arenaBytes;
+    arenaBytes += Buffer.byteLength(text) + 1;
+    return at;
+  };
+  const stringAt: number[][] = [];
+  const arrays: number[][] = [];
+  for (const record of fields) {
+    stringAt.push(
+      STRING_FIELDS.map((name) => {
+        const value = record[name];
+        if (value === undefined || value === null) return -1;
+        if (typeof value === "string") return place(value);
+        arrays.push(value.map(place));
+        return -2 - (arrays.length - 1); // an array: its index, encoded below -1
+      }),
+    );
+  }
+  const arena = Buffer.from(`${strings.join("\0")}\0`);
+  const pointerCount = arrays.reduce((total, items) => total + items.length + 1, 0);
+  const pointerBlock = new BigUint64Array(Math.max(1, pointerCount));
+  const blobBytes = fields.reduce((total, record) => total + (record.data?.length ?? 0), 0);
+  const blobs = new Uint8Array(Math.max(1, blobBytes));
+  const pins: Uint8Array[] = [arena, new Uint8Array(pointerBlock.buffer), blobs];
+  const arenaBase = ptr(arena);
+  const pointerBase = ptr(pointerBlock);
+  const blobBase = ptr(blobs);
+
+  // Each array's pointers, NULL-terminated, one after another in the pointer block.
+  const arrayAddress: number[] = [];
+  let slot = 0;
+  for (const items of arrays) {
+    arrayAddress.push(pointerBase + slot * 8);
+    for (const at of items) pointerBlock[slot++] = BigInt(arenaBase + at);
+    pointerBlock[slot++] = 0n;
+  }
+
   const table = new Uint8Array(Math.max(1, ops.length) * size);
   const view = new DataView(table.buffer);
-
-  const pin = (bytes: Uint8Array): bigint => {
-    pins.push(bytes);
-    return BigInt(ptr(bytes));
-  };
-  const cstring = (text: string | null): bigint => (text === null ? 0n : pin(Buffer.from(`${text}\0`)));
-  const cstringArray = (items: string[]): bigint => {
-    const pointers = new BigUint64Array(items.length + 1);
-    items.forEach((item, i) => (pointers[i] = cstring(item)));
-    return pin(new Uint8Array(pointers.buffer));
-  };
-
+  let blobAt = 0;
   ops.forEach((op, index) => {
     const base = index * size;
-    const fields: Partial<Record<Field, bigint>> = {};
-    const binary = (bytes: Uint8Array): void => {
-      fields.data = bytes.length === 0 ? 0n : pin(bytes);
-      fields.data_len = BigInt(bytes.length);
-    };
-    switch (op.op) {
-      case "mount":
-      case "mount-in-root":
-        fields.s1 = cstring(op.source);
-        fields.s2 = cstring(op.target);
-        fields.s3 = cstring(op.fstype);
-        fields.s4 = cstring(op.data);
-        fields.n1 = mountFlagBits(op.flags);
-        if (op.op === "mount" && op.optional) fields.flags = BigInt(constant("OPF_IGNORE_ENOENT"));
-        break;
-      case "mkdir":
-        fields.s1 = cstring(op.path);
-        fields.n1 = octal(op.mode);
-        break;
-      case "mknod":
-        fields.s1 = cstring(op.path);
-        fields.n1 = BigInt(S_IF[op.type]) | octal(op.mode);
-        fields.n2 = makedev(op.major, op.minor);
-        fields.n3 = (BigInt(op.uid) << 32n) | BigInt(op.gid);
-        break;
-      case "symlink":
-        fields.s1 = cstring(op.target);
-        fields.s2 = cstring(op.path);
-        break;
-      case "chdir":
-      case "open-root":
-      case "readonly-in-root":
-        fields.s1 = cstring(op.path);
-        break;
-      case "pivot_root":
-        fields.s1 = cstring(op.newRoot);
-        fields.s2 = cstring(op.putOld);
-        break;
-      case "umount2":
-        fields.s1 = cstring(op.target);
-        fields.n1 = BigInt(op.detach ? MNT_DETACH : 0);
-        break;
-      case "sethostname":
-        fields.s1 = cstring(op.hostname);
-        break;
-      case "umask":
-        fields.n1 = octal(op.mask);
-        break;
-      case "redirect":
-        fields.s1 = cstring(op.path);
-        fields.n1 = BigInt(op.write ? 2 : 0);
-        fields.n2 = BigInt(op.fd);
-        break;
-      case "link-up":
-        fields.s1 = cstring(op.interface);
-        break;
-      case "bounding":
-        fields.n1 = capabilityBits(op.keep);
-        break;
-      case "capabilities":
-        fields.n1 = capabilityBits(op.effective);
-        fields.n2 = capabilityBits(op.permitted);
-        fields.n3 = capabilityBits(op.inheritable);
-        binary(new Uint8Array(new BigUint64Array([capabilityBits(op.ambient)]).buffer));
-        break;
-      case "user":
-        fields.n1 = BigInt(op.uid);
-        fields.n2 = BigInt(op.gid);
-        binary(new Uint8Array(new Uint32Array(op.additionalGids).buffer));
-        break;
-      case "rlimit":
-        fields.n1 = BigInt(RLIMITS[op.resource]);
-        fields.n2 = BigInt.asUintN(64, BigInt(op.soft));
-        fields.n3 = BigInt.asUintN(64, BigInt(op.hard));
-        break;
-      case "write-file":
-        fields.s1 = cstring(op.path);
-        fields.s2 = cstring(op.content);
-        break;
-      case "close-fds":
-        fields.n1 = BigInt(op.from);
-        break;
-      case "mask":
-        fields.s1 = cstring(op.path);
-        fields.s2 = cstring(op.fileSource);
-        fields.s3 = cstring(op.dirFstype);
-        fields.n1 = mountFlagBits(op.dirFlags);
-        fields.flags = BigInt(constant("OPF_IGNORE_ENOENT"));
-        break;
-      case "mkpath-in-root":
-        fields.s1 = cstring(op.path);
-        fields.s2 = cstring(op.kindOf);
-        fields.n1 = octal(op.dirMode);
-        fields.n2 = octal(op.fileMode);
-        break;
-      case "open-file":
-        fields.s1 = cstring(op.path);
-        fields.n1 = BigInt(op.flags);
-        fields.n2 = slot(op.slot);
-        break;
-      case "write-slot":
-        fields.n1 = slot(op.slot);
-        fields.s1 = cstring(op.content);
-        break;
-      case "clone-tree":
-        fields.s1 = cstring(op.path);
-        fields.n1 = slot(op.slot);
-        fields.n2 = BigInt(op.readonly ? MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC : 0);
-        break;
-      case "attach-tree":
-        fields.s1 = cstring(op.target);
-        fields.n1 = slot(op.slot);
-        break;
-      case "symlink-in-root":
-        fields.s1 = cstring(op.target);
-        fields.s2 = cstring(op.dir);
-        fields.s3 = cstring(op.name);
-        break;
-      case "unshare":
-        fields.n1 = cloneFlagBits(op.flags);
-        break;
-      case "setns":
-        fields.s1 = cstring(op.path);
-        fields.n1 = cloneFlagBits([NAMESPACE_CLONE_FLAGS[op.type]]);
-        break;
-      case "check-command":
-        fields.s1 = cstring(op.file);
-        fields.s2 = cstring(op.searchPath);
-        break;
-      case "execve":
-        fields.s1 = cstring(op.file);
-        fields.s2 = cstring(op.searchPath);
-        fields.s3 = cstringArray(op.argv);
-        fields.s4 = cstringArray(op.env);
-        break;
-      case "wait-parent":
-      case "terminal":
-      case "no-new-privs":
-      case "wait-start":
-      case "unblock-signals":
-        break;
+    const record = fields[index] ?? {};
+    setWord(view, base + offset.code, opCode(op.op));
+    for (const name of NUMBER_FIELDS) {
+      const value = record[name];
+      if (value !== undefined) setWord(view, base + offset[name], value);
     }
-    view.setBigInt64(base + offsetOf("op", "code"), BigInt(constant(opConstantName(op.op))), true);
-    for (const [name, value] of Object.entries(fields) as [Field, bigint][]) {
-      view.setBigUint64(base + offsetOf("op", name), BigInt.asUintN(64, value), true);
+    STRING_FIELDS.forEach((name, i) => {
+      const at = stringAt[index]?.[i] ?? -1;
+      if (at === -1) return;
+      setWord(view, base + offset[name], at >= 0 ? arenaBase + at : (arrayAddress[-2 - at] ?? 0));
+    });
+    if (record.data !== undefined && record.data.length > 0) {
+      blobs.set(record.data, blobAt);
+      setWord(view, base + offset.data, blobBase + blobAt);
+      setWord(view, base + offset.data_len, record.data.length);
+      blobAt += record.data.length;
     }
   });
   return { table, count: ops.length, pins };
 }
 
-function octal(mode: string): bigint {
-  return BigInt(parseInt(mode, 8));
+/** What each field of an op's record holds (native/child.c reads them the same way). */
+function fieldsOf(op: Op): Fields {
+  switch (op.op) {
+    case "mount":
+    case "mount-in-root":
+      return {
+        s1: op.source, s2: op.target, s3: op.fstype, s4: op.data, n1: mountFlagBits(op.flags),
+        flags: op.op === "mount" && op.optional ? constant("OPF_IGNORE_ENOENT") : 0,
+      };
+    case "mkdir":
+      return { s1: op.path, n1: octal(op.mode) };
+    case "mknod":
+      return { s1: op.path, n1: S_IF[op.type] | octal(op.mode), n2: makedev(op.major, op.minor), n3: op.uid * 2 ** 32 + op.gid };
+    case "symlink":
+      return { s1: op.target, s2: op.path };
+    case "chdir":
+    case "open-root":
+    case "readonly-in-root":
+      return { s1: op.path };
+    case "pivot_root":
+      return { s1: op.newRoot, s2: op.putOld };
+    case "umount2":
+      return { s1: op.target, n1: op.detach ? MNT_DETACH : 0 };
+    case "sethostname":
+      return { s1: op.hostname };
+    case "umask":
+      return { n1: octal(op.mask) };
+    case "redirect":
+      return { s1: op.path, n1: op.write ? 2 : 0, n2: op.fd };
+    case "link-up":
+      return { s1: op.interface };
+    case "bounding":
+      return { n1: capabilityBits(op.keep) };
+    case "capabilities":
+      return {
+        n1: capabilityBits(op.effective), n2: capabilityBits(op.permitted), n3: capabilityBits(op.inheritable),
+        data: new Uint8Array(new BigUint64Array([capabilityBits(op.ambient)]).buffer),
+      };
+    case "user":
+      return { n1: op.uid, n2: op.gid, data: new Uint8Array(new Uint32Array(op.additionalGids).buffer) };
+    case "rlimit":
+      return { n1: RLIMITS[op.resource], n2: BigInt(op.soft), n3: BigInt(op.hard) };
+    case "write-file":
+      return { s1: op.path, s2: op.content };
+    case "close-fds":
+      return { n1: op.from };
+    case "mask":
+      return { s1: op.path, s2: op.fileSource, s3: op.dirFstype, n1: mountFlagBits(op.dirFlags), flags: constant("OPF_IGNORE_ENOENT") };
+    case "mkpath-in-root":
+      return { s1: op.path, s2: op.kindOf, n1: octal(op.dirMode), n2: octal(op.fileMode) };
+    case "open-file":
+      return { s1: op.path, n1: op.flags, n2: slot(op.slot) };
+    case "write-slot":
+      return { n1: slot(op.slot), s1: op.content };
+    case "clone-tree":
+      return { s1: op.path, n1: slot(op.slot), n2: op.readonly ? MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC : 0 };
+    case "attach-tree":
+      return { s1: op.target, n1: slot(op.slot) };
+    case "symlink-in-root":
+      return { s1: op.target, s2: op.dir, s3: op.name };
+    case "unshare":
+      return { n1: cloneFlagBits(op.flags) };
+    case "setns":
+      return { s1: op.path, n1: cloneFlagBits([NAMESPACE_CLONE_FLAGS[op.type]]) };
+    case "check-command":
+      return { s1: op.file, s2: op.searchPath };
+    case "execve":
+      return { s1: op.file, s2: op.searchPath, s3: op.argv, s4: op.env };
+    case "wait-parent":
+    case "terminal":
+    case "no-new-privs":
+    case "wait-start":
+    case "unblock-signals":
+      return {};
+  }
 }
 
-function slot(index: number): bigint {
+function octal(mode: string): number {
+  return parseInt(mode, 8);
+}
+
+function slot(index: number): number {
   if (!Number.isInteger(index) || index < 0 || index >= slotCount()) throw new RangeError(`executor slot ${index} out of range`);
-  return BigInt(index);
+  return index;
 }
 
-function mountFlagBits(flags: MountFlag[]): bigint {
-  return BigInt(flags.reduce((bits, flag) => bits | MOUNT_FLAGS[flag], 0) >>> 0);
+function mountFlagBits(flags: MountFlag[]): number {
+  return flags.reduce((bits, flag) => bits | MOUNT_FLAGS[flag], 0) >>> 0;
 }
 
 export function capabilityBits(caps: Capability[]): bigint {
   return caps.reduce((bits, cap) => bits | (1n << BigInt(CAPABILITIES[cap])), 0n);
 }
 
-export function cloneFlagBits(flags: CloneFlag[]): bigint {
-  return BigInt(flags.reduce((bits, flag) => bits | CLONE_FLAGS[flag], 0) >>> 0);
+export function cloneFlagBits(flags: CloneFlag[]): number {
+  return flags.reduce((bits, flag) => bits | CLONE_FLAGS[flag], 0) >>> 0;
 }
 
 /** glibc's makedev, in BigInt so large majors do not hit 32-bit JS bitwise limits. */
@@ -246,7 +279,7 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
     view.setBigInt64(offsetOf("job", member), BigInt(value), true);
   set("ops", plan.count === 0 ? 0n : BigInt(ptr(plan.table)));
   set("nops", plan.count);
-  set("clone_flags", cloneFlagBits(settings.cloneFlags) | BigInt(SIGCHLD));
+  set("clone_flags", cloneFlagBits(settings.cloneFlags) | SIGCHLD);
   set("share_memory", settings.shareMemory ? 1 : 0);
   set("pdeathsig", settings.pdeathsig);
   set("report_fd", settings.reportFd);

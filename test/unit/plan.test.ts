@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { CString, ptr, read, type Pointer } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ContainerCgroup } from "../../src/cgroups/types.ts";
@@ -277,7 +278,14 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     expect(view.getBigInt64(88 + offsetOf("op", "n1"), true)).toBe(1000n);
     expect(view.getBigInt64(88 + offsetOf("op", "data_len"), true)).toBe(8n);
     expect(view.getBigInt64(2 * 88 + offsetOf("op", "code"), true)).toBe(BigInt(constant("OP_EXECVE")));
-    expect(encoded.pins.length).toBeGreaterThanOrEqual(6);
+    // The pointers lead to the strings, the argv array and the groups, in memory the plan pins.
+    const word = (record: number, member: string) => Number(view.getBigUint64(record * 88 + offsetOf("op", member), true));
+    expect(new CString(word(0, "s1") as Pointer).toString()).toBe("/");
+    const argv = word(2, "s3") as Pointer;
+    expect(new CString(read.ptr(argv, 0) as Pointer).toString()).toBe("sh");
+    expect(read.ptr(argv, 8)).toBe(0);
+    expect([read.u32(word(1, "data") as Pointer, 0), read.u32(word(1, "data") as Pointer, 4)]).toEqual([100, 27]);
+    expect(encoded.pins.some((pin) => ptr(pin) === word(0, "s1"))).toBe(true);
     const job = encodeJob(encoded, {
       cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, exitFd: -1,
       stdio: [-1, -1, -1], pidNamespaceFd: -1, closeInChild: [7, 8],

@@ -1,0 +1,99 @@
+// The one validator every front end's spec goes through: what it accepts and the one line it
+// gives for each kind of wrong field.
+import { describe, expect, test } from "bun:test";
+import { MinicError } from "../../src/errors.ts";
+import { buildSpec } from "../../src/spec/from-run-flags.ts";
+import { NO_LIMITS } from "../../src/spec/limits.ts";
+import type { RunOptions } from "../../src/spec/run-options.ts";
+import type { Spec } from "../../src/spec/types.ts";
+import { validateSpec } from "../../src/spec/validate.ts";
+
+const options: RunOptions = {
+  rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: ["A=1"], workdir: "/w", user: null,
+  remove: false, readOnly: false, network: "none", interactive: false, tty: false, dryRun: false,
+  mounts: [{ type: "bind", source: "/h", destination: "/d", readonly: true, createSource: false }],
+  limits: { ...NO_LIMITS, memory: "64m", pidsLimit: "10" },
+};
+const built = () => buildSpec(options, { id: "a".repeat(64), name: "n", rootfs: "/r", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: {}, hostCpus: 2 });
+/** A spec as JSON (a config.json would arrive so) with one change. */
+function changed(change: (spec: Spec) => void): unknown {
+  const spec = JSON.parse(JSON.stringify(built())) as Spec;
+  change(spec);
+  return spec;
+}
+/** Set a field to a value its type does not allow, as a hand-written config.json may. */
+function set(target: object, key: string, value: unknown): void {
+  Object.assign(target, { [key]: value });
+}
+const refusal = (input: unknown): string => {
+  try {
+    validateSpec(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(MinicError);
+    return (error as MinicError).message;
+  }
+  throw new Error("the spec was accepted");
+};
+
+describe("validateSpec", () => {
+  test("every spec `run` builds passes, unchanged", () => {
+    const spec = built();
+    expect(validateSpec(spec)).toBe(spec);
+    expect(validateSpec(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+  });
+
+  test("a config.json with the optional OCI fields minic honours passes", () => {
+    const spec = changed((s) => {
+      s.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 4096 }];
+      s.process.noNewPrivileges = true;
+      s.process.oomScoreAdj = -500;
+      s.process.consoleSize = { height: 24, width: 80 };
+      s.process.user = { uid: 1000, gid: 1000, umask: 0o077, additionalGids: [10, 20] };
+      s.linux.sysctl = { "net.ipv4.ip_forward": "1", "kernel.msgmax": "8192" };
+      s.linux.namespaces = s.linux.namespaces.map((ns) => (ns.type === "network" ? { type: "network", path: "/proc/1/ns/net" } : ns));
+      s.linux.rootfsPropagation = "rslave";
+      s.linux.devices.push({ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 });
+    });
+    expect(() => validateSpec(spec)).not.toThrow();
+  });
+
+  test("unknown or unsupported fields are refused by name, never ignored", () => {
+    expect(refusal(changed((s) => set(s, "hooks", { prestart: [] })))).toBe("invalid spec: hooks is not supported by minic");
+    expect(refusal(changed((s) => set(s.linux, "seccomp", {})))).toBe("invalid spec: linux.seccomp is not supported by minic");
+    expect(refusal(changed((s) => set(s.process, "apparmorProfile", "x")))).toBe("invalid spec: process.apparmorProfile is not supported by minic");
+    expect(refusal(changed((s) => set(s.linux.resources, "devices", [])))).toBe("invalid spec: linux.resources.devices is not supported by minic");
+    expect(refusal(changed((s) => set(s.mounts[0] ?? {}, "uidMappings", [])))).toBe("invalid spec: mounts[0].uidMappings is not supported by minic");
+    expect(refusal(changed((s) => void s.linux.namespaces.push({ type: "user" })))).toMatch(/^invalid spec: linux\.namespaces\[\d\] asks for a user namespace, which minic does not support yet$/);
+    expect(refusal(changed((s) => (s.linux.namespaces = [{ type: "mount", path: "/proc/1/ns/mnt" }])))).toBe("invalid spec: linux.namespaces[0].path joining a mount namespace is not supported by minic");
+  });
+
+  test("paths: absolute, no NUL, no .. in destinations", () => {
+    expect(refusal(changed((s) => (s.process.cwd = "work")))).toBe('invalid spec: process.cwd must be an absolute path, not "work"');
+    expect(refusal(changed((s) => (s.root.path = "/r\0x")))).toBe("invalid spec: root.path contains a NUL byte");
+    expect(refusal(changed((s) => set(s.mounts[0] ?? {}, "destination", "/a/../../etc")))).toBe('invalid spec: mounts[0].destination must not contain "..": /a/../../etc');
+    expect(refusal(changed((s) => (s.linux.maskedPaths[3] = "proc/kcore")))).toBe('invalid spec: linux.maskedPaths[3] must be an absolute path, not "proc/kcore"');
+    expect(refusal(changed((s) => set(s.linux.devices[0] ?? {}, "path", "/etc/null")))).toBe("invalid spec: linux.devices[0].path must be under /dev: /etc/null");
+    expect(refusal(changed((s) => (s.linux.cgroupsPath = "minic/../../x")))).toBe('invalid spec: linux.cgroupsPath must not contain "..": minic/../../x');
+  });
+
+  test("types, names and ranges", () => {
+    expect(refusal(changed((s) => (s.process.args = [])))).toBe("invalid spec: process.args must name a command");
+    expect(refusal(changed((s) => (s.process.env = ["A=1", "NOEQUALS"])))).toBe('invalid spec: process.env[1] must be KEY=VALUE, not "NOEQUALS"');
+    expect(refusal(changed((s) => set(s.process, "env", ["A=1", 7])))).toBe("invalid spec: process.env[1] must be a string");
+    expect(refusal(changed((s) => (s.process.user.uid = -1)))).toBe("invalid spec: process.user.uid must be a whole number from 0 to 4294967294");
+    expect(refusal(changed((s) => set(s.process.user, "gid", "0")))).toBe("invalid spec: process.user.gid must be a whole number from 0 to 4294967294");
+    expect(refusal(changed((s) => set(s.process.capabilities.bounding, "2", "CAP_NONSENSE")))).toBe('invalid spec: process.capabilities.bounding[2] names an unknown capability "CAP_NONSENSE"');
+    expect(refusal(changed((s) => (s.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 9, hard: 8 }])))).toBe("invalid spec: process.rlimits[0] has soft above hard");
+    expect(refusal(changed((s) => set(s.process, "rlimits", [{ type: "RLIMIT_BOGUS", soft: 1, hard: 1 }])))).toBe('invalid spec: process.rlimits[0].type names an unknown limit "RLIMIT_BOGUS"');
+    expect(refusal(changed((s) => (s.process.oomScoreAdj = 1001)))).toBe("invalid spec: process.oomScoreAdj must be a whole number from -1000 to 1000");
+    expect(refusal(changed((s) => (s.hostname = "h".repeat(65))))).toBe("invalid spec: hostname is longer than 64 characters");
+    expect(refusal(changed((s) => (s.linux.namespaces = [{ type: "pid" }, { type: "pid" }])))).toBe("invalid spec: linux.namespaces lists pid twice");
+    expect(refusal(changed((s) => set(s.linux, "namespaces", [{ type: "time" }])))).toBe('invalid spec: linux.namespaces[0].type names an unknown namespace "time"');
+    expect(refusal(changed((s) => set(s.linux, "rootfsPropagation", "sideways")))).toBe("invalid spec: linux.rootfsPropagation must be one of private, rprivate, slave, rslave, shared, rshared");
+    expect(refusal(changed((s) => set(s.linux.devices[0] ?? {}, "type", "x")))).toBe('invalid spec: linux.devices[0].type must be c, b or p, not "x"');
+    expect(refusal(changed((s) => set(s.linux.resources.pids ?? {}, "limit", 0)))).toBe("invalid spec: linux.resources.pids.limit must be a whole number from 1 to 9007199254740991");
+    expect(refusal(changed((s) => (s.linux.sysctl = { "bad key": "1" })))).toBe('invalid spec: linux.sysctl has an invalid key "bad key"');
+    expect(refusal([])).toBe("invalid spec: the spec must be an object");
+    expect(refusal(changed((s) => set(s, "process", null)))).toBe("invalid spec: process must be an object");
+  });
+});
