@@ -8,7 +8,7 @@ ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
 TEST_DEBS  := busybox-static util-linux tmux procps docker.io
-BENCH_DEBS := busybox-static runc hyperfine util-linux
+BENCH_DEBS := busybox-static runc crun hyperfine util-linux
 
 define need_debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -77,13 +77,14 @@ struct job {
   long report_fd;      /* write end, close-on-exec: end of file at execve means success */
   long sync_fd;        /* read end: wait-parent reads one byte from it */
   long start_fd;       /* wait-start: -1 to go straight on, else a byte here lets the child exec */
-  long exit_fd;        /* -1: nobody reaps the child here; else its wait status is written here */
+  long watch_exit;     /* 1: the watch thread also reaps the child and reports its exit */
   long stdin_fd;       /* -1 keeps the parent's fd 0; else dup'd onto 0 in the child */
   long stdout_fd;
   long stderr_fd;
   long pid_ns_fd;      /* -1, or a PID namespace the child is born into (exec, namespaces[].path) */
-  long close_fd1;      /* the parent's ends of the pipes, closed in the child first (-1: none) */
-  long close_fd2;
+  long parent_report_fd; /* the parent's read end of the report pipe: read by the watch thread */
+  long parent_sync_fd; /* the parent's write end of the sync pipe, closed in the child */
+  long notify;         /* void notify(int pid, int kind, int index, int value), callable from any thread */
 };
 
 /* What the child tells the parent on the report pipe before it execs or fails. */
@@ -91,6 +92,8 @@ enum report_kind {
   REPORT_FAILED = 1,    /* index: the op; value: errno */
   REPORT_TERMINAL = 2,  /* value: the terminal master's fd in the child (take it with pidfd_getfd) */
   REPORT_READY = 3,     /* everything is set up; waiting on start_fd */
+  REPORT_STARTED = 4,   /* from the watch thread: end of file on the report pipe (execve, or death) */
+  REPORT_EXITED = 5,    /* from the watch thread: value is the wait status */
 };
 
 struct report {

@@ -21,7 +21,7 @@ int pthread_detach(unsigned long thread);
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
-_Static_assert(sizeof(struct job) == 15 * 8, "struct job: fifteen 8-byte members");
+_Static_assert(sizeof(struct job) == 16 * 8, "struct job: sixteen 8-byte members");
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
@@ -56,8 +56,8 @@ static int child_entry(void *arg) {
   int i;
   reset_signal_handlers();
   if (job->pdeathsig) sys2(SYS_prctl, PR_SET_PDEATHSIG, job->pdeathsig);
-  if (job->close_fd1 >= 0) sys1(SYS_close, job->close_fd1);
-  if (job->close_fd2 >= 0) sys1(SYS_close, job->close_fd2);
+  sys1(SYS_close, job->parent_report_fd);
+  sys1(SYS_close, job->parent_sync_fd);
   fds[0] = job->stdin_fd; fds[1] = job->stdout_fd; fds[2] = job->stderr_fd;
   for (i = 0; i < 3; i++) {
     if (fds[i] >= 0 && fds[i] != i) sys_dup2(fds[i], i);
@@ -66,41 +66,61 @@ static int child_entry(void *arg) {
   return run_plan(job);
 }
 
-struct watch { long pid; long fd; char *stack; };
+typedef void (*notify_fn)(int pid, int kind, int index, int value);
 
-/* Reap the child, then free its stack (with CLONE_VM it ran on it until execve), then report. */
+struct watch { long pid; long report_fd; long reap; char *stack; notify_fn notify; };
+
+/*
+ * The parent's eyes on its child, on a thread of its own so that JavaScript's event loop never
+ * waits on a pipe: every report record as it comes, end of file (the child exec'd or died), then,
+ * for a watched child, its wait status once reaped. Each is handed to `notify`, which bun:ffi
+ * queues onto the JavaScript thread.
+ */
 static void *watch_thread(void *arg) {
   struct watch w = *(struct watch *)arg;
+  struct report r;
   int status = 0;
-  long rc;
+  long n, got;
   free(arg);
-  do rc = sys4(SYS_wait4, w.pid, &status, WALL, 0); while (rc == -EINTR);
-  if (rc < 0) status = (int)rc;
+  for (;;) {
+    for (got = 0; got < (long)sizeof r; got += n) {
+      do n = sys3(SYS_read, w.report_fd, (char *)&r + got, sizeof r - got); while (n == -EINTR);
+      if (n <= 0) break;
+    }
+    if (got < (long)sizeof r) break;
+    w.notify((int)w.pid, r.kind, r.index, r.value);
+  }
+  sys1(SYS_close, w.report_fd);
+  w.notify((int)w.pid, REPORT_STARTED, 0, 0);
+  if (!w.reap) return 0;
+  do n = sys4(SYS_wait4, w.pid, &status, WALL, 0); while (n == -EINTR);
+  if (n < 0) status = (int)n;
+  /* With CLONE_VM the child ran on this stack until execve or exit. */
   free(w.stack);
-  sys3(SYS_write, w.fd, &status, sizeof status);
-  sys1(SYS_close, w.fd);
+  w.notify((int)w.pid, REPORT_EXITED, 0, status);
   return 0;
 }
 
 /*
- * Clone the job's child; returns its pid or -errno. With job->exit_fd >= 0 a thread reaps it and
- * writes its wait status there; the job and all it points to must then stay alive until that
- * status arrives. Without, the caller reaps it (minic_reap) or leaves it to its own parent.
+ * Clone the job's child and start its watch thread; returns the pid or -errno. With
+ * job->watch_exit the thread reaps the child too, and the job and all it points to must stay
+ * alive until the exit is notified. Without, the caller reaps it (minic_reap) or leaves it to its
+ * own parent.
  */
 EXPORT long minic_spawn(struct job *job) {
   unsigned char all[128], old[128];
   char *stack;
-  struct watch *w = 0;
+  struct watch *w;
   unsigned long thread;
   long pid, back = -1, flags = job->clone_flags;
   int rc;
   if (job->share_memory) {
-    if (!CLONE_VM_SUPPORTED || job->exit_fd < 0) return -EINVAL; /* its stack must outlive setup */
+    if (!CLONE_VM_SUPPORTED || !job->watch_exit) return -EINVAL; /* its stack must outlive setup */
     flags |= CLONE_VM;
   }
   stack = malloc(STACK_SIZE);
-  if (job->exit_fd >= 0) w = malloc(sizeof(struct watch));
-  if (!stack || (job->exit_fd >= 0 && !w)) { free(stack); free(w); return -ENOMEM; }
+  w = malloc(sizeof(struct watch));
+  if (!stack || !w) { free(stack); free(w); return -ENOMEM; }
   if (job->pid_ns_fd >= 0) {
     /* setns(CLONE_NEWPID) changes only where this thread's children are born: go there for the
      * clone and come straight back, with no allocation and no thread made in between. */
@@ -124,15 +144,16 @@ EXPORT long minic_spawn(struct job *job) {
     free(w);
     return pid;
   }
-  if (!w) {
-    /* A fork-like child has its own copy of the stack. */
-    pthread_sigmask(SIG_SETMASK, old, 0);
-    free(stack);
-    return pid;
-  }
   w->pid = pid;
-  w->fd = job->exit_fd;
+  w->report_fd = job->parent_report_fd;
+  w->reap = job->watch_exit;
+  w->notify = (notify_fn)job->notify;
   w->stack = stack;
+  if (!job->share_memory) {
+    /* A fork-like child has its own copy of the stack. */
+    free(stack);
+    w->stack = 0;
+  }
   /* Still inside the blocked region: the thread starts with every signal blocked, so none of
    * Bun's handlers ever runs on it. */
   rc = pthread_create(&thread, 0, watch_thread, w);
@@ -141,7 +162,7 @@ EXPORT long minic_spawn(struct job *job) {
     /* Nobody could ever report this child: stop it now, while its stack is still ours. */
     sys2(SYS_kill, pid, SIGKILL);
     while (sys4(SYS_wait4, pid, 0, WALL, 0) == -EINTR) {}
-    free(stack);
+    free(w->stack);
     free(w);
     return -rc;
   }

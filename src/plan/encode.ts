@@ -264,12 +264,16 @@ export interface JobSettings {
   syncFd: number;
   /** -1: exec as soon as setup is done. */
   startFd: number;
-  /** -1: nobody reaps the child here. */
-  exitFd: number;
+  /** The watch thread also reaps the child and reports its exit. */
+  watchExit: boolean;
   stdio: [number, number, number];
   pidNamespaceFd: number;
-  /** The parent's pipe ends, closed in the child first. */
-  closeInChild: [number, number];
+  /** The parent's end of the report pipe: read by the watch thread, closed in the child. */
+  parentReportFd: number;
+  /** The parent's end of the sync pipe: closed in the child. */
+  parentSyncFd: number;
+  /** The thread-safe callback the watch thread reports through (a bun:ffi JSCallback). */
+  notify: number;
 }
 
 export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array {
@@ -285,12 +289,13 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
   set("report_fd", settings.reportFd);
   set("sync_fd", settings.syncFd);
   set("start_fd", settings.startFd);
-  set("exit_fd", settings.exitFd);
+  set("watch_exit", settings.watchExit ? 1 : 0);
   set("stdin_fd", settings.stdio[0]);
   set("stdout_fd", settings.stdio[1]);
   set("stderr_fd", settings.stdio[2]);
   set("pid_ns_fd", settings.pidNamespaceFd);
-  set("close_fd1", settings.closeInChild[0]);
-  set("close_fd2", settings.closeInChild[1]);
+  set("parent_report_fd", settings.parentReportFd);
+  set("parent_sync_fd", settings.parentSyncFd);
+  set("notify", settings.notify);
   return job;
 }

@@ -1,13 +1,16 @@
 // The process model's parent side: clone a child that runs a plan natively, let it past its
 // first wait, learn how its setup ended (exec'd, ready and parked, or which op failed), and learn
-// how it exited. Pipes are read on the event loop (Bun's epoll-driven stream), never on the
-// small file-system thread pool, where two or three pending reads stalled every other fs call.
+// how it exited. The executor's watch thread reads the child's report pipe and reaps it, and
+// tells us through one thread-safe callback: no pipe is read on the event loop or on Bun's small
+// file-system thread pool (where two or three pending reads stalled every other fs call), and no
+// stream is opened (the first one cost 2 ms of every run).
+import { JSCallback } from "bun:ffi";
 import type { NativeExecutor } from "../../native/executor.ts";
-import { executorIn } from "./executor.ts";
 import { close, pipe, SystemError, writeAll } from "../../native/libc.ts";
 import { encodeJob, encodePlan } from "../plan/encode.ts";
-import { constant, offsetOf, sizeOf } from "../plan/protocol.ts";
+import { constant } from "../plan/protocol.ts";
 import type { Plan } from "../plan/plan.ts";
+import { executorIn } from "./executor.ts";
 
 /** How setup ended: exec'd (run, exec), parked at wait-start (create), or an op failed. */
 export type SetupOutcome = { kind: "started" } | { kind: "ready" } | { kind: "failed"; index: number; errno: number };
@@ -23,7 +26,7 @@ export interface Child {
 }
 
 export interface ChildOptions {
-  /** A native thread reaps the child and reports its status (run, exec). A created container's
+  /** The watch thread reaps the child and reports its status (run, exec). A created container's
    *  init is left to whoever is its parent or subreaper once its creator exits. */
   watch: boolean;
   /** Share minic's memory (CLONE_VM): only for watched children, whose parent waits for setup. */
@@ -42,12 +45,41 @@ export interface ChildOptions {
 
 const SIGKILL = 9;
 
+type Notice = (kind: number, index: number, value: number) => void;
+
+/** What the watch threads say, by child pid; one callback for the whole process. */
+const listeners = new Map<number, Notice>();
+let callback: JSCallback | null = null;
+/** A ref'd timer while any child is watched: a pending callback alone keeps no event loop alive. */
+let keepAlive: ReturnType<typeof setInterval> | null = null;
+
+function notifyPointer(): number {
+  callback ??= new JSCallback((pid: number, kind: number, index: number, value: number) => listeners.get(pid)?.(kind, index, value), {
+    args: ["i32", "i32", "i32", "i32"],
+    returns: "void",
+    threadsafe: true,
+  });
+  return Number(callback.ptr);
+}
+
+function listen(pid: number, notice: Notice): void {
+  listeners.set(pid, notice);
+  keepAlive ??= setInterval(() => {}, 2 ** 30);
+}
+
+function forget(pid: number): void {
+  listeners.delete(pid);
+  if (listeners.size === 0 && keepAlive !== null) {
+    clearInterval(keepAlive);
+    keepAlive = null;
+  }
+}
+
 export function startChild(plan: Plan, executorCacheDir: string, options: ChildOptions): Child {
   const executor = executorIn(executorCacheDir);
   const encoded = encodePlan(plan.ops);
   const report = pipe();
   const sync = pipe();
-  const exit = options.watch ? pipe() : null;
   const job = encodeJob(encoded, {
     cloneFlags: plan.cloneFlags,
     shareMemory: options.shareMemory,
@@ -55,48 +87,64 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
     reportFd: report.writeEnd,
     syncFd: sync.readEnd,
     startFd: options.startFd ?? -1,
-    exitFd: exit?.writeEnd ?? -1,
+    watchExit: options.watch,
     stdio: options.stdio ?? [-1, -1, -1],
     pidNamespaceFd: options.pidNamespaceFd ?? -1,
-    closeInChild: [report.readEnd, sync.writeEnd],
+    parentReportFd: report.readEnd,
+    parentSyncFd: sync.writeEnd,
+    notify: notifyPointer(),
   });
   const pid = executor.spawn(job);
   close(report.writeEnd);
   close(sync.readEnd);
   if (pid < 0) {
-    for (const fd of [report.readEnd, sync.writeEnd, exit?.readEnd ?? -1, exit?.writeEnd ?? -1]) if (fd >= 0) close(fd);
+    close(report.readEnd);
+    close(sync.writeEnd);
     throw new SystemError("clone", -pid);
   }
-  // exit.writeEnd now belongs to the native thread that reaps the child. With shared memory the
-  // child reads the job, the op table and their strings until it execs: they stay referenced
-  // until its exit status arrives.
+  // report.readEnd now belongs to the watch thread. With shared memory the child reads the job,
+  // the op table and their strings until it execs: they stay referenced until its exit arrives.
   const pinned: unknown[] = [job, encoded];
 
   const letGo = (): void => writeAll(sync.writeEnd, new Uint8Array([1]));
   let released = false;
-  const records = recordReader(report.readEnd, sizeOf("report", 4));
-  const kindAt = offsetOf("report", "kind", 4);
-  const indexAt = offsetOf("report", "index", 4);
-  const valueAt = offsetOf("report", "value", 4);
+  let settle: (outcome: SetupOutcome) => void = () => {};
+  let fail: (error: unknown) => void = () => {};
+  let exit: (status: number) => void = () => {};
+  const setup = new Promise<SetupOutcome>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  }).finally(() => close(sync.writeEnd)); // a child still waiting now sees end of file and fails
+  const exited = options.watch ? new Promise<number>((resolve) => (exit = resolve)) : null;
+  let setupDone = false;
+  const endSetup = (outcome: SetupOutcome): void => {
+    if (setupDone) return;
+    setupDone = true;
+    settle(outcome);
+    if (!options.watch) forget(pid);
+  };
 
-  const readSetup = async (): Promise<SetupOutcome> => {
-    for (;;) {
-      const record = await records.next();
-      if (record === null) return { kind: "started" };
-      const kind = record.readInt32LE(kindAt);
-      const value = record.readInt32LE(valueAt);
-      if (kind === constant("REPORT_FAILED")) return { kind: "failed", index: record.readInt32LE(indexAt), errno: value };
-      if (kind === constant("REPORT_READY")) return { kind: "ready" };
-      if (kind === constant("REPORT_TERMINAL")) {
+  listen(pid, (kind, index, value) => {
+    if (kind === constant("REPORT_FAILED")) endSetup({ kind: "failed", index, errno: value });
+    else if (kind === constant("REPORT_READY")) endSetup({ kind: "ready" });
+    else if (kind === constant("REPORT_STARTED")) endSetup({ kind: "started" });
+    else if (kind === constant("REPORT_TERMINAL")) {
+      try {
         const master = executor.takeFd(pid, value);
         if (master < 0) throw new SystemError("pidfd_getfd", -master);
         options.onTerminal?.(master, executor);
         letGo();
-        continue;
+      } catch (error) {
+        setupDone = true;
+        fail(error);
       }
-      throw new Error(`unknown report kind ${kind} from the executor`);
+    } else if (kind === constant("REPORT_EXITED")) {
+      endSetup({ kind: "started" });
+      pinned.length = 0; // the child is gone: its plan's memory may be freed now
+      forget(pid);
+      exit(value);
     }
-  };
+  });
 
   return {
     pid,
@@ -106,45 +154,8 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
       released = true;
       letGo();
     },
-    setup: readSetup().finally(() => {
-      records.stop();
-      close(report.readEnd);
-      close(sync.writeEnd); // a child still waiting now sees end of file and fails
-    }),
-    exited:
-      exit === null
-        ? null
-        : recordReader(exit.readEnd, 4)
-            .next()
-            .then((status) => {
-              close(exit.readEnd);
-              pinned.length = 0; // the child is gone: its plan's memory may be freed now
-              if (status === null) throw new Error("the executor's watch thread ended without a status");
-              return status.readInt32LE(0);
-            }),
-  };
-}
-
-/** Fixed-size records from a pipe, read on the event loop; null at end of file. */
-function recordReader(fd: number, size: number): { next(): Promise<Buffer | null>; stop(): void } {
-  const reader = Bun.file(fd).stream().getReader();
-  let buffered = Buffer.alloc(0);
-  let done = false;
-  return {
-    async next() {
-      while (buffered.length < size && !done) {
-        const { done: end, value } = await reader.read();
-        if (end) done = true;
-        else buffered = Buffer.concat([buffered, value]);
-      }
-      if (buffered.length < size) return null;
-      const record = buffered.subarray(0, size);
-      buffered = buffered.subarray(size);
-      return record;
-    },
-    stop() {
-      reader.releaseLock();
-    },
+    setup,
+    exited,
   };
 }
 

@@ -258,11 +258,11 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
 
   test("the record layouts the C static asserts check are the ones the encoder uses", () => {
     expect(sizeOf("op")).toBe(88);
-    expect(sizeOf("job")).toBe(120);
+    expect(sizeOf("job")).toBe(128);
     expect(sizeOf("report", 4)).toBe(12);
     const source = readFileSync(join(import.meta.dir, "../../native/spawn.c"), "utf8");
     expect(source).toContain("sizeof(struct op) == 11 * 8");
-    expect(source).toContain("sizeof(struct job) == 15 * 8");
+    expect(source).toContain("sizeof(struct job) == 16 * 8");
   });
 
   test("encoding writes the header's codes at the header's offsets, strings and blobs pinned", () => {
@@ -287,13 +287,14 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     expect([read.u32(word(1, "data") as Pointer, 0), read.u32(word(1, "data") as Pointer, 4)]).toEqual([100, 27]);
     expect(encoded.pins.some((pin) => ptr(pin) === word(0, "s1"))).toBe(true);
     const job = encodeJob(encoded, {
-      cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, exitFd: -1,
-      stdio: [-1, -1, -1], pidNamespaceFd: -1, closeInChild: [7, 8],
+      cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, watchExit: false,
+      stdio: [-1, -1, -1], pidNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678,
     });
     const jobView = new DataView(job.buffer);
     expect(jobView.getBigInt64(offsetOf("job", "nops"), true)).toBe(3n);
     expect(jobView.getBigInt64(offsetOf("job", "clone_flags"), true)).toBe(0x20000000n | 17n);
     expect(jobView.getBigInt64(offsetOf("job", "start_fd"), true)).toBe(-1n);
+    expect(jobView.getBigInt64(offsetOf("job", "notify"), true)).toBe(0x7f0012345678n);
   });
 
   test("slots are bounded by the header's SLOTS", () => {
