@@ -1,7 +1,7 @@
 // `minic exec`: a new process in a running container. It is born inside the container's PID
 // namespace (the spawner joins it for the clone only), joins every other namespace and the cgroup
 // itself, and gets the container's capabilities and limits, with its own user, env and cwd.
-import { closeSync, constants, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { executorIn } from "../process/executor.ts";
 import { MinicError } from "../errors.ts";
 import { buildExecPlan } from "../plan/plan.ts";
@@ -66,19 +66,12 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
   const terminal = tty ? openTerminalSession({ interactive: options.interactive }) : null;
   const signals = forwardSignals(() => pid, { terminal: terminal !== null });
   const stdin = options.interactive || terminal !== null ? -1 : openSync("/dev/null", "r");
-  let pidNamespace = -1;
   try {
-    try {
-      pidNamespace = openSync(`/proc/${init.pid}/ns/pid`, constants.O_RDONLY);
-    } catch {
-      throw new MinicError(`container ${options.container} is not running`);
-    }
     const child = startChild(plan, root, {
       watch: true,
       shareMemory: true,
       dieWithParent: true,
       stdio: [stdin, -1, -1],
-      pidNamespaceFd: pidNamespace,
       onTerminal: (master, native) => terminal?.attach(master, native),
     });
     pid = child.pid;
@@ -94,7 +87,6 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
     return code;
   } finally {
     if (stdin >= 0) closeSync(stdin);
-    if (pidNamespace >= 0) closeSync(pidNamespace);
     terminal?.restore();
     signals.stop();
   }

@@ -29,6 +29,8 @@ export interface ContainerLayout {
 
 export interface Plan {
   cloneFlags: CloneFlag[];
+  /** A PID namespace to be born into (the spawner joins it for the clone only); null: none. */
+  pidNamespace: string | null;
   ops: Op[];
 }
 
@@ -74,7 +76,8 @@ export function buildPlan(spec: Spec, layout: ContainerLayout): Plan {
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
     ...processOps(spec.process),
   ];
-  return { cloneFlags, ops };
+  const pid = spec.linux.namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
+  return { cloneFlags, pidNamespace: pid?.path ?? null, ops };
 }
 
 /** What `exec` joins: the running container's init and its cgroup. */
@@ -102,7 +105,7 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...processOps(process),
   ];
-  return { cloneFlags: [], ops };
+  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, ops };
 }
 
 /** The process's own settings, last: limits, user and privileges, then the exec itself. */

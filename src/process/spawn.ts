@@ -7,7 +7,10 @@
 import { JSCallback } from "bun:ffi";
 import type { NativeExecutor } from "../../native/executor.ts";
 import { close, pipe, SystemError, writeAll } from "../../native/libc.ts";
-import { encodeJob, encodePlan } from "../plan/encode.ts";
+import { closeSync, constants, openSync } from "node:fs";
+import { MinicError } from "../errors.ts";
+import { encodeJob, encodePlan, type EncodedPlan } from "../plan/encode.ts";
+import { fsReason } from "../state/store.ts";
 import { constant } from "../plan/protocol.ts";
 import type { Plan } from "../plan/plan.ts";
 import { executorIn } from "./executor.ts";
@@ -37,8 +40,6 @@ export interface ChildOptions {
   startFd?: number;
   /** The child's fds 0, 1 and 2; -1 keeps minic's own. */
   stdio?: [number, number, number];
-  /** Born into this PID namespace (exec, linux.namespaces[].path): an fd, or -1. */
-  pidNamespaceFd?: number;
   /** The container's terminal master, handed over during setup (plans with a terminal op). */
   onTerminal?(master: number, executor: NativeExecutor): void;
 }
@@ -78,6 +79,24 @@ function forget(pid: number): void {
 export function startChild(plan: Plan, executorCacheDir: string, options: ChildOptions): Child {
   const executor = executorIn(executorCacheDir);
   const encoded = encodePlan(plan.ops);
+  const pidNamespace = plan.pidNamespace === null ? -1 : openNamespace(plan.pidNamespace);
+  try {
+    return spawnWith(plan, encoded, executor, pidNamespace, options);
+  } finally {
+    if (pidNamespace >= 0) closeSync(pidNamespace);
+  }
+}
+
+/** A namespace file, or a clear error: for exec, its container has stopped. */
+function openNamespace(path: string): number {
+  try {
+    return openSync(path, constants.O_RDONLY);
+  } catch (error) {
+    throw new MinicError(`cannot join the PID namespace ${path}: ${fsReason(error)}`);
+  }
+}
+
+function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, pidNamespaceFd: number, options: ChildOptions): Child {
   const report = pipe();
   const sync = pipe();
   const job = encodeJob(encoded, {
@@ -89,7 +108,7 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
     startFd: options.startFd ?? -1,
     watchExit: options.watch,
     stdio: options.stdio ?? [-1, -1, -1],
-    pidNamespaceFd: options.pidNamespaceFd ?? -1,
+    pidNamespaceFd,
     parentReportFd: report.readEnd,
     parentSyncFd: sync.writeEnd,
     notify: notifyPointer(),

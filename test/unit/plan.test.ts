@@ -119,10 +119,14 @@ describe("buildPlan", () => {
 
   test("a namespace with a path is joined, not made (the PID namespace by the spawner)", () => {
     const custom = spec();
-    custom.linux.namespaces = custom.linux.namespaces.map((ns) => (ns.type === "ipc" ? { type: "ipc", path: "/proc/42/ns/ipc" } : ns));
-    const { ops, cloneFlags } = buildPlan(custom, layout);
+    custom.linux.namespaces = custom.linux.namespaces.map((ns) => (ns.type === "ipc" || ns.type === "pid" ? { type: ns.type, path: `/proc/42/ns/${ns.type}` } : ns));
+    const { ops, cloneFlags, pidNamespace } = buildPlan(custom, layout);
     expect(cloneFlags).not.toContain("CLONE_NEWIPC");
+    expect(cloneFlags).not.toContain("CLONE_NEWPID");
     expect(ops[1]).toEqual({ op: "setns", path: "/proc/42/ns/ipc", type: "ipc" });
+    expect(ops.some((op) => op.op === "setns" && op.type === "pid")).toBe(false);
+    expect(pidNamespace).toBe("/proc/42/ns/pid");
+    expect(buildPlan(spec(), layout).pidNamespace).toBeNull();
   });
 });
 
@@ -224,10 +228,11 @@ describe("exec plan", () => {
   const v1: ContainerCgroup = { version: 1, dirs: [{ path: "/sys/fs/cgroup/pids/minic/id", root: "/sys/fs/cgroup/pids", view: "pids", controllers: ["pids"] }] };
   const container = spec({ network: "none" });
   const processSpec = { ...container.process, args: ["ps"], cwd: "/tmp" };
-  const { ops, cloneFlags } = buildExecPlan(container, processSpec, { pid: 42, cgroup: v1 });
+  const { ops, cloneFlags, pidNamespace } = buildExecPlan(container, processSpec, { pid: 42, cgroup: v1 });
 
   test("opens the cgroup's join file, then joins every namespace but pid, the mount namespace last", () => {
     expect(cloneFlags).toEqual([]);
+    expect(pidNamespace).toBe("/proc/42/ns/pid");
     expect(ops.slice(0, 2)).toEqual([{ op: "wait-parent" }, { op: "open-file", path: "/sys/fs/cgroup/pids/minic/id/tasks", flags: 1, slot: 0 }]);
     const joined = ops.filter((op) => op.op === "setns").map((op) => (op.op === "setns" ? op.path : ""));
     expect(joined).toEqual(["/proc/42/ns/ipc", "/proc/42/ns/uts", "/proc/42/ns/cgroup", "/proc/42/ns/net", "/proc/42/ns/mnt"]);
