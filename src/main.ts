@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // minic's entry point: dispatch to a command, and turn every error into one line and an exit code.
-import { COMMANDS, VERSION, mainDefinition, usageText } from "./cli/commands.ts";
+import { mainDefinition, usageText, VERBS, VERSION } from "./cli/command.ts";
 import { EXIT, MinicError } from "./errors.ts";
 import { enableDebug, log } from "./log.ts";
 
@@ -19,11 +19,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${await usageText(mainDefinition)}\n`);
     return name === undefined ? EXIT.runtimeFailure : 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  // Own keys only: `minic constructor` must not find Object's.
+  const load = Object.hasOwn(VERBS, name) ? VERBS[name] : undefined;
+  if (load === undefined) {
     throw new MinicError(`unknown command "${name}"`, undefined, "see 'minic --help'");
   }
-  return command.handle(rest);
+  return (await load()).handle(rest);
 }
 
 function report(error: unknown): number {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseRunArgs } from "../../src/cli/run-args.ts";
+import { parseRunArgs } from "../../src/cli/run.ts";
 import { MinicError } from "../../src/errors.ts";
 
 const parse = (...argv: string[]) => parseRunArgs(argv).options;

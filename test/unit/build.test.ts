@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseBuildArgs } from "../../src/cli/build-args.ts";
+import { parseBuildArgs } from "../../src/cli/build.ts";
 import { resolveBuildArgs } from "../../src/image/build.ts";
 import { followBuild, parseBuildMessage } from "../../src/image/build-stream.ts";
 import { contextFiles, contextStream } from "../../src/image/context.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseRunArgs } from "../../src/cli/run-args.ts";
+import { parseRunArgs } from "../../src/cli/run.ts";
 import { NO_LIMITS, neededControllers, parseSize, resourcesFromFlags, type LimitFlags } from "../../src/spec/limits.ts";
 
 const limits = (flags: Partial<LimitFlags>, hostCpus = 2) => resourcesFromFlags({ ...NO_LIMITS, ...flags }, hostCpus);

@@ -1,7 +1,10 @@
+// `minic run`: its flags, parsed into RunOptions (shared with `minic create`), and the verb.
+import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
 import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec, type FlagValues } from "./argv.ts";
+import { argsDef, printUsage, type Command } from "./command.ts";
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: "rootfs", kind: "string", valueHint: "DIR", description: `Root filesystem to run on, never modified (default ${DEFAULT_ROOTFS})` },
@@ -76,3 +79,29 @@ function parseMounts(flags: FlagValues): MountRequest[] {
   checkDistinctDestinations(mounts);
   return mounts;
 }
+
+export const runDefinition: CommandDef = {
+  meta: { name: "run", description: "Run a command in a new container" },
+  args: argsDef(RUN_FLAGS, {
+    command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments; options end at the command" },
+  }),
+};
+
+/** --dry-run: the spec and the plan as JSON; nothing is created. */
+export async function printPlan(options: RunOptions): Promise<number> {
+  const { prepareRun } = await import("../container/run.ts");
+  const { spec, plan } = prepareRun(options);
+  process.stdout.write(`${JSON.stringify({ spec, plan }, null, 2)}\n`);
+  return 0;
+}
+
+export const command: Command = {
+  definition: runDefinition,
+  async handle(argv) {
+    const { help, options } = parseRunArgs(argv);
+    if (help) return printUsage(runDefinition);
+    if (options.dryRun) return printPlan(options);
+    const { runContainer } = await import("../container/run.ts");
+    return runContainer(options);
+  },
+};

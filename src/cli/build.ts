@@ -1,6 +1,9 @@
+// `minic build`: its flags and the verb.
+import type { CommandDef } from "citty";
 import { DEFAULT_DOCKERFILE, DEFAULT_OUTPUT, type BuildOptions } from "../image/build.ts";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { argsDef, printUsage, type Command } from "./command.ts";
 
 export const BUILD_FLAGS: FlagSpec[] = [
   { name: "file", short: "f", kind: "string", valueHint: "FILE", description: `The Dockerfile, relative to here (default: ${DEFAULT_DOCKERFILE} in the context)` },
@@ -37,3 +40,21 @@ export function parseBuildArgs(argv: string[]): BuildRequest {
     },
   };
 }
+
+const buildDefinition: CommandDef = {
+  meta: { name: "build", description: "Build a root filesystem from a Dockerfile with a Docker engine" },
+  args: argsDef(BUILD_FLAGS, {
+    context: { type: "positional", required: false, description: "The build context directory (default .)" },
+  }),
+};
+
+export const command: Command = {
+  definition: buildDefinition,
+  async handle(argv) {
+    const { help, options } = parseBuildArgs(argv);
+    if (help) return printUsage(buildDefinition);
+    const { buildRootfs } = await import("../image/build.ts");
+    await buildRootfs(options);
+    return 0;
+  },
+};

@@ -1,6 +1,9 @@
+// `minic exec`: its flags and the verb.
+import type { CommandDef } from "citty";
 import type { ExecOptions } from "../container/exec.ts";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { argsDef, printUsage, type Command } from "./command.ts";
 
 export const EXEC_FLAGS: FlagSpec[] = [
   { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the process" },
@@ -31,3 +34,20 @@ export function parseExecArgs(argv: string[]): { help: boolean; options: ExecOpt
     },
   };
 }
+
+const execDefinition: CommandDef = {
+  meta: { name: "exec", description: "Run a command in a running container" },
+  args: argsDef(EXEC_FLAGS, {
+    container: { type: "positional", required: true, description: "The container's name or id, then the command and its arguments" },
+  }),
+};
+
+export const command: Command = {
+  definition: execDefinition,
+  async handle(argv) {
+    const { help, options } = parseExecArgs(argv);
+    if (help) return printUsage(execDefinition);
+    const { execInContainer } = await import("../container/exec.ts");
+    return execInContainer(options);
+  },
+};

@@ -1,0 +1,26 @@
+// `minic create`: `run`'s flags; the container is set up and parked until `minic start`.
+import type { CommandDef } from "citty";
+import { argsDef, printUsage, type Command } from "./command.ts";
+import { parseRunArgs, printPlan, RUN_FLAGS } from "./run.ts";
+
+const createDefinition: CommandDef = {
+  meta: { name: "create", description: "Create a container, set up and parked before its command runs; `minic start` runs it" },
+  args: argsDef(RUN_FLAGS, {
+    command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments" },
+  }),
+};
+
+export const command: Command = {
+  definition: createDefinition,
+  async handle(argv) {
+    const { help, options } = parseRunArgs(argv, "create");
+    if (help) return printUsage(createDefinition);
+    const { createContainer, refuseAttachedFlags } = await import("../container/create.ts");
+    if (options.dryRun) {
+      refuseAttachedFlags(options);
+      return printPlan(options);
+    }
+    process.stdout.write(`${await createContainer(options)}\n`);
+    return 0;
+  },
+};

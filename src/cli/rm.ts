@@ -1,0 +1,26 @@
+// `minic rm [-f] CONTAINER...`
+import type { CommandDef } from "citty";
+import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
+import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+
+const RM_FLAGS: FlagSpec[] = [
+  { name: "force", short: "f", kind: "boolean", description: "Kill running containers first, and remove damaged records" },
+  HELP_FLAG,
+];
+
+const rmDefinition: CommandDef = {
+  meta: { name: "rm", description: "Remove containers and their writable layers" },
+  args: argsDef(RM_FLAGS, {
+    container: { type: "positional", required: true, description: "One or more container names or ids (a unique id prefix is enough)" },
+  }),
+};
+
+export const command: Command = {
+  definition: rmDefinition,
+  async handle(argv) {
+    const { flags, positionals } = parseCommandLine(argv, RM_FLAGS, "rm");
+    if (booleanFlag(flags, "help")) return printUsage(rmDefinition);
+    const { removeContainers } = await import("../container/list.ts");
+    return printLines(await removeContainers(positionals, booleanFlag(flags, "force")));
+  },
+};

@@ -1,0 +1,28 @@
+// `minic stats [CONTAINER...]`
+import type { CommandDef } from "citty";
+import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
+import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { statsTable } from "./format.ts";
+
+const STATS_FLAGS: FlagSpec[] = [
+  { name: "no-stream", kind: "boolean", description: "Print one sample and exit (what stats always does; accepted as Docker spells it)" },
+  HELP_FLAG,
+];
+
+const statsDefinition: CommandDef = {
+  meta: { name: "stats", description: "Show CPU time, memory and process counts of running containers, read from their cgroups" },
+  args: argsDef(STATS_FLAGS, {
+    container: { type: "positional", required: false, description: "Container names or ids (default: every running container)" },
+  }),
+};
+
+export const command: Command = {
+  definition: statsDefinition,
+  async handle(argv) {
+    const { flags, positionals } = parseCommandLine(argv, STATS_FLAGS, "stats");
+    if (booleanFlag(flags, "help")) return printUsage(statsDefinition);
+    const { containerStats } = await import("../container/stats.ts");
+    process.stdout.write(`${statsTable(containerStats(positionals))}\n`);
+    return 0;
+  },
+};
