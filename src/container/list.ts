@@ -4,7 +4,9 @@ import { hostCgroupLayout } from "../cgroups/layout.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
-import { entryId, findEntry, listRecords, lockContainer, namesOf, readRecord, removeContainer, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
+import { DEFAULT_CGROUP_PARENT } from "../spec/from-run-flags.ts";
+import { validateSpec } from "../spec/validate.ts";
+import { entryId, findEntry, listRecords, lockContainer, namesOf, readRecord, readSpec, removeContainer, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
 import { observed } from "./observed.ts";
 import { requireRoot } from "./privileges.ts";
 
@@ -38,7 +40,7 @@ export async function removeContainers(refs: string[], force: boolean): Promise<
       if (entry === null) continue;
       if (!force) refuseBusy(entry, id.slice(0, 12));
       if (entry.kind === "ok") await stop(entry.record);
-      removeCgroup(entry.kind === "ok" && entry.record.cgroup !== null ? entry.record.cgroup : cgroupOfDamaged(id));
+      removeCgroup(entry.kind === "ok" && entry.record.cgroup !== null ? entry.record.cgroup : cgroupOfDamaged(root, id));
       removeContainer(root, id, entry.kind === "ok" ? entry.record.name : (namesOf(root, id)[0] ?? null));
     } finally {
       lock.release();
@@ -73,7 +75,13 @@ async function stop(record: ContainerRecord): Promise<void> {
   while (isAlive(record.process) && Date.now() < deadline) await Bun.sleep(10);
 }
 
-/** A damaged record does not say where its cgroup is: minic puts every container at minic/<id>. */
-function cgroupOfDamaged(id: string): ContainerCgroup {
-  return placeCgroup(hostCgroupLayout(), `minic/${id}`, {}) ?? { version: 2, dirs: [] };
+/** A damaged record does not say where its cgroup is: its config.json does, else minic's default. */
+function cgroupOfDamaged(root: string, id: string): ContainerCgroup {
+  let path = `${DEFAULT_CGROUP_PARENT}/${id}`;
+  try {
+    path = validateSpec(readSpec(root, id)).linux.cgroupsPath;
+  } catch {
+    // the spec is unreadable too: the default place is all there is to try
+  }
+  return placeCgroup(hostCgroupLayout(), path, {}) ?? { version: 2, dirs: [] };
 }

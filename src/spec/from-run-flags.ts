@@ -27,6 +27,17 @@ export interface SpecContext {
 }
 
 const HOST_NAME_MAX = 64;
+export const DEFAULT_CGROUP_PARENT = "minic";
+
+/** Docker's --cgroup-parent, relative to each hierarchy's root whether written with a / or not. */
+export function cgroupParent(flag: string | null): string {
+  if (flag === null) return DEFAULT_CGROUP_PARENT;
+  const parent = flag.replace(/^\/+|\/+$/g, "");
+  if (parent === "" || parent.split("/").some((part) => part === "" || part === "." || part === "..") || parent.includes("\0")) {
+    throw new MinicError(`invalid --cgroup-parent "${flag}": expected a path of cgroup names such as minic or services/web`);
+  }
+  return parent;
+}
 
 function depth(path: string): number {
   return path.split("/").filter((part) => part !== "").length;
@@ -108,7 +119,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       readonlyPaths: [...READONLY_PATHS],
       rootfsPropagation: "rprivate",
       resources,
-      cgroupsPath: `minic/${context.id}`,
+      cgroupsPath: `${cgroupParent(options.cgroupParent)}/${context.id}`,
     },
     annotations: {
       "org.minic.id": context.id,

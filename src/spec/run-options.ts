@@ -15,6 +15,8 @@ export interface RunOptions {
   remove: boolean;
   readOnly: boolean;
   network: "host" | "none";
+  /** --cgroup-parent: where the container's cgroup goes in each hierarchy (default "minic"). */
+  cgroupParent: string | null;
   /** -v, --tmpfs and --mount, in the order given. */
   mounts: MountRequest[];
   interactive: boolean;

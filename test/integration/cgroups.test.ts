@@ -1,10 +1,10 @@
 // Resource limits on the real cgroups of this host (v1 here; the file names follow the host), read
 // back from inside the container and enforced on its workload.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "bun";
 import { rmSync } from "node:fs";
 import { hostCgroupLayout } from "../../src/cgroups/layout.ts";
-import { hostMounts, MINIC, minic, minicCgroups, ROOTFS, run, stateDir, tree, waitFor } from "../support/minic.ts";
+import { hostMounts, MINIC, minic, minicCgroups, ownCgroupParent, removeCgroupParent, ROOTFS, run, stateDir, tree, useCgroupParent, waitFor, withCgroupParent } from "../support/minic.ts";
 import { cgroupMounts } from "../../src/cgroups/layout.ts";
 import { readFileSync } from "node:fs";
 
@@ -13,9 +13,14 @@ const v1 = hostCgroupLayout().version === 1;
 const inside = (controller: string, v1File: string, v2File: string) =>
   v1 ? `/sys/fs/cgroup/${controller}/${v1File}` : `/sys/fs/cgroup/${v2File}`;
 
+// This file's containers go under a cgroup parent of its own: its assertions count only them.
+const CGROUP_PARENT = ownCgroupParent("cgroups");
+afterAll(() => removeCgroupParent(CGROUP_PARENT));
+
 let cgroupsBefore: string[] = [];
 let mountsBefore = "";
 beforeEach(() => {
+  useCgroupParent(CGROUP_PARENT);
   cgroupsBefore = minicCgroups();
   mountsBefore = hostMounts();
 });
@@ -23,6 +28,7 @@ afterEach(() => {
   // Every test's containers are gone, and so are their cgroups.
   expect(minicCgroups()).toEqual(cgroupsBefore);
   expect(hostMounts()).toBe(mountsBefore);
+  useCgroupParent(null);
 });
 
 describe("the container's cgroup", () => {
@@ -106,7 +112,7 @@ describe("minic stats and cleanup", () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   test("stats reads a running container's cgroup; an exited one has none left", async () => {
-    const container = spawn([MINIC, "run", "--rootfs", ROOTFS, "--name", "busy", "--memory", "64m", "sh", "-c", "trap 'exit 0' TERM; sleep 30 & sleep 30 & sleep 30 & wait"], {
+    const container = spawn([MINIC, ...withCgroupParent(["run", "--rootfs", ROOTFS, "--name", "busy", "--memory", "64m", "sh", "-c", "trap 'exit 0' TERM; sleep 30 & sleep 30 & sleep 30 & wait"])], {
       env: { ...process.env, MINIC_ROOT: root },
       stdout: "ignore",
       stderr: "ignore",
@@ -135,7 +141,7 @@ describe("minic stats and cleanup", () => {
   }, 20_000);
 
   test("a minic killed with SIGKILL leaves a cgroup that ps never touches and rm removes", async () => {
-    const orphan = spawn([MINIC, "run", "--rm", "--rootfs", ROOTFS, "--memory", "64m", "sleep", "600"], {
+    const orphan = spawn([MINIC, ...withCgroupParent(["run", "--rm", "--rootfs", ROOTFS, "--memory", "64m", "sleep", "600"])], {
       env: { ...process.env, MINIC_ROOT: root },
       stdout: "ignore",
       stderr: "ignore",

@@ -1,15 +1,20 @@
 // Every failure: one line on stderr, Docker's exit code, and nothing left behind
 // (no mount on the host, no state, no process).
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostMounts, MINIC, minic, minicCgroups, ROOTFS, stateDir, tree } from "../support/minic.ts";
+import { hostMounts, MINIC, minic, minicCgroups, ownCgroupParent, removeCgroupParent, ROOTFS, stateDir, tree, useCgroupParent } from "../support/minic.ts";
+
+// This file's containers go under a cgroup parent of its own: its assertions count only them.
+const CGROUP_PARENT = ownCgroupParent("failures");
+afterAll(() => removeCgroupParent(CGROUP_PARENT));
 
 let root = "";
 let mountsBefore = "";
 let cgroupsBefore: string[] = [];
 beforeEach(() => {
+  useCgroupParent(CGROUP_PARENT);
   root = stateDir();
   mountsBefore = hostMounts();
   cgroupsBefore = minicCgroups();
@@ -20,6 +25,7 @@ afterEach(() => {
   // Only the skeleton may remain: the two empty top-level directories and the executor's source.
   expect(tree(root).filter((path) => !/^(containers|names|executor-[0-9a-z]+\.so)$/.test(path))).toEqual([]);
   rmSync(root, { recursive: true, force: true });
+  useCgroupParent(null);
 });
 
 async function fails(args: string[], message: string | RegExp, code = 125): Promise<void> {

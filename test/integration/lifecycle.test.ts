@@ -1,13 +1,18 @@
 // Containers as records: names, ps, rm, --rm, and recovery after minic itself is killed.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { MINIC, minic, minicCgroups, removeAllContainers, ROOTFS, stateDir, tree, waitFor } from "../support/minic.ts";
+import { MINIC, minic, minicCgroups, ownCgroupParent, removeAllContainers, removeCgroupParent, ROOTFS, stateDir, tree, useCgroupParent, waitFor, withCgroupParent } from "../support/minic.ts";
+
+// This file's containers go under a cgroup parent of its own: its assertions count only them.
+const CGROUP_PARENT = ownCgroupParent("lifecycle");
+afterAll(() => removeCgroupParent(CGROUP_PARENT));
 
 let root = "";
 let cgroupsBefore: string[] = [];
 beforeEach(() => {
+  useCgroupParent(CGROUP_PARENT);
   root = stateDir();
   cgroupsBefore = minicCgroups();
 });
@@ -16,6 +21,7 @@ afterEach(async () => {
   await removeAllContainers(root);
   expect(minicCgroups()).toEqual(cgroupsBefore);
   rmSync(root, { recursive: true, force: true });
+  useCgroupParent(null);
 });
 
 const runIn = (args: string[]) => minic(["run", "--rootfs", ROOTFS, ...args], root);
@@ -77,7 +83,7 @@ describe("container lifecycle", () => {
   });
 
   test("rm refuses a running container and an unknown one", async () => {
-    const running = spawn([MINIC, "run", "--rootfs", ROOTFS, "--name", "busy", "sleep", "30"], {
+    const running = spawn([MINIC, ...withCgroupParent(["run", "--rootfs", ROOTFS, "--name", "busy", "sleep", "30"])], {
       env: { ...process.env, MINIC_ROOT: root },
       stdout: "ignore",
       stderr: "ignore",
@@ -95,12 +101,12 @@ describe("container lifecycle", () => {
   });
 
   test("if minic is killed with SIGKILL the container dies too; ps shows it exited and deletes nothing; rm cleans up", async () => {
-    const keep = spawn([MINIC, "run", "--rootfs", ROOTFS, "--name", "orphan", "sleep", "600"], {
+    const keep = spawn([MINIC, ...withCgroupParent(["run", "--rootfs", ROOTFS, "--name", "orphan", "sleep", "600"])], {
       env: { ...process.env, MINIC_ROOT: root },
       stdout: "ignore",
       stderr: "ignore",
     });
-    const removed = spawn([MINIC, "run", "--rm", "--rootfs", ROOTFS, "--name", "orphan-rm", "sleep", "600"], {
+    const removed = spawn([MINIC, ...withCgroupParent(["run", "--rm", "--rootfs", ROOTFS, "--name", "orphan-rm", "sleep", "600"])], {
       env: { ...process.env, MINIC_ROOT: root },
       stdout: "ignore",
       stderr: "ignore",

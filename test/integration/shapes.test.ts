@@ -1,13 +1,18 @@
 // Process shapes beyond run: create/start from separate minic processes, exec into a running
 // container (every namespace, the cgroup, the PID namespace), kill, and -u users.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { minic, minicCgroups, removeAllContainers, ROOTFS, stateDir, waitFor } from "../support/minic.ts";
+import { minic, minicCgroups, ownCgroupParent, removeAllContainers, removeCgroupParent, ROOTFS, stateDir, useCgroupParent, waitFor } from "../support/minic.ts";
+
+// This file's containers go under a cgroup parent of its own: its assertions count only them.
+const CGROUP_PARENT = ownCgroupParent("shapes");
+afterAll(() => removeCgroupParent(CGROUP_PARENT));
 
 let root = "";
 let cgroupsBefore: string[] = [];
 beforeEach(() => {
+  useCgroupParent(CGROUP_PARENT);
   root = stateDir();
   cgroupsBefore = minicCgroups();
 });
@@ -15,6 +20,7 @@ afterEach(async () => {
   await removeAllContainers(root);
   expect(minicCgroups()).toEqual(cgroupsBefore);
   rmSync(root, { recursive: true, force: true });
+  useCgroupParent(null);
 });
 
 function readState(name: string): { id: string; status: string; process: { pid: number } | null } | null {

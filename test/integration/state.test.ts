@@ -1,15 +1,20 @@
 // The state store's guarantees, on real containers: damaged records never break other commands
 // and are never deleted silently, a full disk deletes no container, a damaged executor cache is
 // rewritten, a bad MINIC_ROOT is one line, and `rm` racing `run` is always consistent.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "bun";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MINIC, minic, minicCgroups, removeAllContainers, ROOTFS, stateDir } from "../support/minic.ts";
+import { MINIC, minic, minicCgroups, ownCgroupParent, removeAllContainers, removeCgroupParent, ROOTFS, stateDir, useCgroupParent, withCgroupParent } from "../support/minic.ts";
+
+// This file's containers go under a cgroup parent of its own: its assertions count only them.
+const CGROUP_PARENT = ownCgroupParent("state");
+afterAll(() => removeCgroupParent(CGROUP_PARENT));
 
 let root = "";
 let cgroupsBefore: string[] = [];
 beforeEach(() => {
+  useCgroupParent(CGROUP_PARENT);
   root = stateDir();
   cgroupsBefore = minicCgroups();
 });
@@ -17,6 +22,7 @@ afterEach(async () => {
   await removeAllContainers(root);
   expect(minicCgroups()).toEqual(cgroupsBefore);
   rmSync(root, { recursive: true, force: true });
+  useCgroupParent(null);
 });
 
 const run = (args: string[]) => minic(["run", "--rootfs", ROOTFS, ...args], root);
@@ -70,7 +76,7 @@ describe("damaged records", () => {
   });
 
   test("rm -f kills a running container and removes it, cgroup and all", async () => {
-    const sleeper = spawn([MINIC, "run", "--rootfs", ROOTFS, "--name", "doomed", "--memory", "64m", "sleep", "600"], { env: { ...process.env, MINIC_ROOT: root }, stdout: "ignore", stderr: "pipe" });
+    const sleeper = spawn([MINIC, ...withCgroupParent(["run", "--rootfs", ROOTFS, "--name", "doomed", "--memory", "64m", "sleep", "600"])], { env: { ...process.env, MINIC_ROOT: root }, stdout: "ignore", stderr: "pipe" });
     const deadline = Date.now() + 5000;
     while (!(await minic(["ps"], root)).stdout.includes("doomed") && Date.now() < deadline) await Bun.sleep(20);
     expect((await minic(["rm", "doomed"], root)).code).toBe(125);
@@ -141,7 +147,7 @@ describe("rm racing run", () => {
     let removed = 0;
     let refused = 0;
     for (let i = 0; i < 200; i++) {
-      const runner = spawn([MINIC, "run", "--rootfs", ROOTFS, "--name", "race", "true"], { env: { ...process.env, MINIC_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+      const runner = spawn([MINIC, ...withCgroupParent(["run", "--rootfs", ROOTFS, "--name", "race", "true"])], { env: { ...process.env, MINIC_ROOT: root }, stdout: "pipe", stderr: "pipe" });
       await Bun.sleep(i % 20);
       const rm = await minic(["rm", "race"], root);
       const [code, stderr] = await Promise.all([runner.exited, new Response(runner.stderr).text()]);

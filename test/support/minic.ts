@@ -1,6 +1,6 @@
 // Run the real minic binary (built by `make build`) the way a user does, and read what it did.
 import { spawn } from "bun";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildBusyboxRootfs } from "./rootfs.ts";
@@ -32,9 +32,44 @@ export function requireBinary(): void {
   if (!existsSync(MINIC)) throw new Error(`${MINIC} is missing: run \`make build\` first`);
 }
 
+/** The cgroup parent this test file's containers go under; null: minic's default. */
+let cgroupParent: string | null = null;
+
+/**
+ * A cgroup parent of a test file's own (--cgroup-parent), so that its cgroup assertions count only
+ * its own containers: another minic on the machine cannot fail them. Call useCgroupParent with it
+ * before each test and removeCgroupParent after the file.
+ */
+export function ownCgroupParent(file: string): string {
+  return `minic/test-${file}-${process.pid}`;
+}
+
+/** Every run and create through minic() and withCgroupParent() goes under `parent` (null: minic's default). */
+export function useCgroupParent(parent: string | null): void {
+  cgroupParent = parent;
+}
+
+/** The parent's directories, in every hierarchy, once empty. */
+export function removeCgroupParent(parent: string): void {
+  for (const dir of cgroupRoots()) {
+    try {
+      rmdirSync(join(dir, parent));
+    } catch {
+      // not made in this hierarchy, or (a leak the tests report) not empty
+    }
+  }
+}
+
+/** `minic run|create ...` with this file's --cgroup-parent added; other commands as they are. */
+export function withCgroupParent(args: string[]): string[] {
+  const [verb, ...rest] = args;
+  if (cgroupParent === null || (verb !== "run" && verb !== "create")) return args;
+  return [verb, "--cgroup-parent", cgroupParent, ...rest];
+}
+
 export async function minic(args: string[], root: string, opts: RunOpts = {}): Promise<Result> {
   requireBinary();
-  const child = spawn([MINIC, ...args], {
+  const child = spawn([MINIC, ...withCgroupParent(args)], {
     env: { ...process.env, MINIC_ROOT: root, ...opts.env },
     stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
     stdout: "pipe",
@@ -78,19 +113,23 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<v
   }
 }
 
-/** Every container cgroup directory minic has on this host (v1: in each hierarchy; v2: one tree). */
+/** The cgroup hierarchies' roots here: /sys/fs/cgroup itself (v2) and each v1 hierarchy in it. */
+function cgroupRoots(): string[] {
+  return ["/sys/fs/cgroup", ...readdirSync("/sys/fs/cgroup", { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join("/sys/fs/cgroup", entry.name))];
+}
+
+/**
+ * The container cgroups under this file's parent (or minic's default one) in every hierarchy:
+ * the containers' own directories, not the parent's other children such as another file's.
+ */
 export function minicCgroups(): string[] {
   const found: string[] = [];
-  const look = (dir: string): void => {
-    const minicDir = join(dir, "minic");
-    if (!existsSync(minicDir)) return;
-    for (const entry of readdirSync(minicDir, { withFileTypes: true })) {
-      if (entry.isDirectory()) found.push(join(minicDir, entry.name));
+  for (const dir of cgroupRoots()) {
+    const parent = join(dir, cgroupParent ?? "minic");
+    if (!existsSync(parent)) continue;
+    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+      if (entry.isDirectory() && /^[0-9a-f]{64}$/.test(entry.name)) found.push(join(parent, entry.name));
     }
-  };
-  look("/sys/fs/cgroup");
-  for (const entry of readdirSync("/sys/fs/cgroup", { withFileTypes: true })) {
-    if (entry.isDirectory()) look(join("/sys/fs/cgroup", entry.name));
   }
   return found.sort();
 }

@@ -16,7 +16,7 @@ import type { Spec } from "../../src/spec/types.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work", user: null,
-  remove: false, readOnly: false, network: "host", interactive: false, tty: false, dryRun: false,
+  remove: false, readOnly: false, network: "host", cgroupParent: null, interactive: false, tty: false, dryRun: false,
   mounts: [], limits: NO_LIMITS,
 };
 const overlay = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildSpec, type SpecContext } from "../../src/spec/from-run-flags.ts";
+import { buildSpec, cgroupParent, type SpecContext } from "../../src/spec/from-run-flags.ts";
 import { containerEnv, homeFromPasswd, searchPath } from "../../src/spec/env.ts";
 import { MinicError } from "../../src/errors.ts";
 import { NO_LIMITS } from "../../src/spec/limits.ts";
@@ -16,6 +16,7 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   remove: false,
   readOnly: false,
   network: "host",
+  cgroupParent: null,
   interactive: false,
   tty: false,
   dryRun: false,
@@ -97,5 +98,19 @@ describe("environment", () => {
     expect(homeFromPasswd("daemon:x:1:1::/usr/sbin:/bin/false\n", 0)).toBeNull();
     expect(searchPath(["PATH=/a:/b"])).toBe("/a:/b");
     expect(searchPath([])).toBe("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  });
+});
+
+describe("--cgroup-parent", () => {
+  test("the container's cgroup goes under it, relative to each hierarchy's root", () => {
+    expect(buildSpec(options(), context).linux.cgroupsPath).toBe(`minic/${context.id}`);
+    expect(buildSpec(options({ cgroupParent: "/services/web/" }), context).linux.cgroupsPath).toBe(`services/web/${context.id}`);
+    expect(cgroupParent("batch")).toBe("batch");
+  });
+
+  test("paths that leave the hierarchy or name nothing are refused", () => {
+    for (const bad of ["", "/", "a/../b", "..", "a//b", "./a"]) {
+      expect(() => cgroupParent(bad)).toThrow(`invalid --cgroup-parent "${bad}": expected a path of cgroup names such as minic or services/web`);
+    }
   });
 });

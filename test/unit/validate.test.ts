@@ -10,7 +10,7 @@ import { validateSpec } from "../../src/spec/validate.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: ["A=1"], workdir: "/w", user: null,
-  remove: false, readOnly: false, network: "none", interactive: false, tty: false, dryRun: false,
+  remove: false, readOnly: false, network: "none", cgroupParent: null, interactive: false, tty: false, dryRun: false,
   mounts: [{ type: "bind", source: "/h", destination: "/d", readonly: true, createSource: false }],
   limits: { ...NO_LIMITS, memory: "64m", pidsLimit: "10" },
 };
