@@ -1,27 +1,15 @@
 // Containers as records: names, ps, rm, --rm, and recovery after minic itself is killed.
-import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { MINIC, minic, minicCgroups, ownCgroupParent, removeAllContainers, removeCgroupParent, ROOTFS, stateDir, tree, useCgroupParent, waitFor, withCgroupParent } from "../support/minic.ts";
+import { isolatedContainers, MINIC, minic, ROOTFS, tree, waitFor, withCgroupParent } from "../support/minic.ts";
 
-// This file's containers go under a cgroup parent of its own: its assertions count only them.
-const CGROUP_PARENT = ownCgroupParent("lifecycle");
-afterAll(() => removeCgroupParent(CGROUP_PARENT));
-
+// Each test: a private state directory and this file's own cgroup parent, nothing left after.
+const stateRoot = isolatedContainers("lifecycle");
 let root = "";
-let cgroupsBefore: string[] = [];
 beforeEach(() => {
-  useCgroupParent(CGROUP_PARENT);
-  root = stateDir();
-  cgroupsBefore = minicCgroups();
-});
-afterEach(async () => {
-  // A test that killed minic leaves its container to an explicit rm, as a user's would.
-  await removeAllContainers(root);
-  expect(minicCgroups()).toEqual(cgroupsBefore);
-  rmSync(root, { recursive: true, force: true });
-  useCgroupParent(null);
+  root = stateRoot();
 });
 
 const runIn = (args: string[]) => minic(["run", "--rootfs", ROOTFS, ...args], root);

@@ -1,26 +1,15 @@
 // Process shapes beyond run: create/start from separate minic processes, exec into a running
 // container (every namespace, the cgroup, the PID namespace), kill, and -u users.
-import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { minic, minicCgroups, ownCgroupParent, removeAllContainers, removeCgroupParent, ROOTFS, stateDir, useCgroupParent, waitFor } from "../support/minic.ts";
+import { isolatedContainers, minic, ROOTFS, waitFor } from "../support/minic.ts";
 
-// This file's containers go under a cgroup parent of its own: its assertions count only them.
-const CGROUP_PARENT = ownCgroupParent("shapes");
-afterAll(() => removeCgroupParent(CGROUP_PARENT));
-
+// Each test: a private state directory and this file's own cgroup parent, nothing left after.
+const stateRoot = isolatedContainers("shapes");
 let root = "";
-let cgroupsBefore: string[] = [];
 beforeEach(() => {
-  useCgroupParent(CGROUP_PARENT);
-  root = stateDir();
-  cgroupsBefore = minicCgroups();
-});
-afterEach(async () => {
-  await removeAllContainers(root);
-  expect(minicCgroups()).toEqual(cgroupsBefore);
-  rmSync(root, { recursive: true, force: true });
-  useCgroupParent(null);
+  root = stateRoot();
 });
 
 function readState(name: string): { id: string; status: string; process: { pid: number } | null } | null {

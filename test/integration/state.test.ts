@@ -1,28 +1,17 @@
 // The state store's guarantees, on real containers: damaged records never break other commands
 // and are never deleted silently, a full disk deletes no container, a damaged executor cache is
 // rewritten, a bad MINIC_ROOT is one line, and `rm` racing `run` is always consistent.
-import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "bun";
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MINIC, minic, minicCgroups, ownCgroupParent, removeAllContainers, removeCgroupParent, ROOTFS, stateDir, useCgroupParent, withCgroupParent } from "../support/minic.ts";
+import { isolatedContainers, MINIC, minic, ROOTFS, withCgroupParent } from "../support/minic.ts";
 
-// This file's containers go under a cgroup parent of its own: its assertions count only them.
-const CGROUP_PARENT = ownCgroupParent("state");
-afterAll(() => removeCgroupParent(CGROUP_PARENT));
-
+// Each test: a private state directory and this file's own cgroup parent, nothing left after.
+const stateRoot = isolatedContainers("state");
 let root = "";
-let cgroupsBefore: string[] = [];
 beforeEach(() => {
-  useCgroupParent(CGROUP_PARENT);
-  root = stateDir();
-  cgroupsBefore = minicCgroups();
-});
-afterEach(async () => {
-  await removeAllContainers(root);
-  expect(minicCgroups()).toEqual(cgroupsBefore);
-  rmSync(root, { recursive: true, force: true });
-  useCgroupParent(null);
+  root = stateRoot();
 });
 
 const run = (args: string[]) => minic(["run", "--rootfs", ROOTFS, ...args], root);

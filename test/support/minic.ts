@@ -1,4 +1,5 @@
 // Run the real minic binary (built by `make build`) the way a user does, and read what it did.
+import { afterAll, afterEach, beforeEach, expect } from "bun:test";
 import { spawn } from "bun";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -146,4 +147,31 @@ export async function removeAllContainers(root: string): Promise<void> {
   while ((await running()).length > 0 && Date.now() < deadline) await Bun.sleep(20);
   const all = (await minic(["ps", "-aq"], root)).stdout.split("\n").filter(Boolean);
   if (all.length > 0) await minic(["rm", ...all], root);
+}
+
+/**
+ * The hooks of a test file whose tests make containers: each test gets a private state directory
+ * and this file's own cgroup parent; after it, its containers are removed through minic and no
+ * cgroup of theirs may remain. Returns the current test's state directory.
+ */
+export function isolatedContainers(file: string): () => string {
+  const parent = ownCgroupParent(file);
+  let root = "";
+  let cgroupsBefore: string[] = [];
+  beforeEach(() => {
+    useCgroupParent(parent);
+    root = stateDir();
+    cgroupsBefore = minicCgroups();
+  });
+  afterEach(async () => {
+    try {
+      await removeAllContainers(root);
+      expect(minicCgroups()).toEqual(cgroupsBefore);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      useCgroupParent(null);
+    }
+  });
+  afterAll(() => removeCgroupParent(parent));
+  return () => root;
 }
