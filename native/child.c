@@ -25,11 +25,6 @@
 #define SOCK_CLOEXEC 02000000
 #define RESOLVE_NO_MAGICLINKS 0x02
 #define RESOLVE_IN_ROOT 0x10
-#define AT_RECURSIVE 0x8000
-#define MOUNT_ATTR_RDONLY 1
-#define OPEN_TREE_CLONE 1
-#define MOVE_MOUNT_F_EMPTY_PATH 4
-#define MOVE_MOUNT_T_EMPTY_PATH 0x40
 #define TIOCSPTLCK 0x40045431
 #define TIOCGPTN 0x80045430
 #define TIOCSCTTY 0x540E
@@ -304,7 +299,6 @@ static long mount_in_root(long root_fd, struct op *op) {
   return rc;
 }
 
-struct mount_attr { unsigned long attr_set, attr_clr, propagation, userns_fd; };
 
 /* Read-only for the mount at `path` and every mount below it, in one call. */
 static long readonly_in_root(long root_fd, const char *path) {
@@ -530,6 +524,14 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     return put_slot(state, op->n1, clone_tree(op->s1, (unsigned long)op->n2));
   case OP_ATTACH_TREE:
     return attach_tree_in_root(state, op->n1, op->s1);
+  case OP_ATTACH_TREE_AT:
+    fd = take_slot(state, op->n1);
+    if (fd < 0) return fd;
+    rc = sys5(SYS_move_mount, fd, "", AT_FDCWD, op->s1, MOVE_MOUNT_F_EMPTY_PATH);
+    sys1(SYS_close, fd);
+    return rc;
+  case OP_ENTER_ROOT:
+    return sys1(SYS_fchdir, state->root_fd);
   case OP_SYMLINK_IN_ROOT:
     fd = open_in_root(state->root_fd, op->s2, O_PATH | O_DIRECTORY);
     if (fd < 0) return fd;
@@ -562,6 +564,7 @@ int run_plan(struct job *job) {
   struct child_state state;
   state.root_fd = -1;
   for (i = 0; i < SLOTS; i++) state.slots[i] = -1;
+  if (job->inherited_fd >= 0 && put_slot(&state, job->inherited_slot, job->inherited_fd) < 0) fail(job, 0, EINVAL);
   for (i = 0; i < job->nops; i++) {
     struct op *op = &job->ops[i];
     rc = run_op(job, op, &state);

@@ -19,6 +19,10 @@ export interface NativeExecutor {
   relayStart(master: number, input: number, out: number): number;
   /** Wait for a relay to copy the last byte. */
   relayJoin(handle: number): void;
+  /** A detached recursive copy of `path` seen through these uid_map/gid_map texts, or -errno. */
+  idmappedTree(path: string, uidMap: string, gidMap: string): number;
+  /** A detached mount of a new `fstype` file system with these fsconfig options, or -errno. */
+  detachedMount(fstype: string, options: [string, string][]): number;
 }
 
 let loaded: NativeExecutor | null = null;
@@ -79,8 +83,9 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     minic_reap: { args: ["i64"], returns: "i64" },
     minic_open_in_root: { args: ["i64", "ptr", "i64"], returns: "i64" },
     minic_terminal_entry_points: { args: ["ptr"], returns: "void" },
+    minic_idmap_entry_points: { args: ["ptr"], returns: "void" },
   });
-  const { minic_spawn, minic_reap, minic_open_in_root, minic_terminal_entry_points } = library.symbols;
+  const { minic_spawn, minic_reap, minic_open_in_root, minic_terminal_entry_points, minic_idmap_entry_points } = library.symbols;
   // Every symbol bun:ffi wraps costs start-up time (about 0.5 ms each), so the terminal's entry
   // points are wrapped only when a process has a terminal.
   let terminal: TerminalEntryPoints | null = null;
@@ -97,6 +102,22 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     terminal = symbols as unknown as TerminalEntryPoints;
     return terminal;
   };
+  // Likewise for a container in a user namespace of its own.
+  let idmap: IdmapEntryPoints | null = null;
+  const idmapEntryPoints = (): IdmapEntryPoints => {
+    if (idmap) return idmap;
+    const addresses = new BigUint64Array(2);
+    minic_idmap_entry_points(ptr(addresses));
+    const [idmappedTree = 0n, detachedMount = 0n] = addresses;
+    const { symbols } = linkSymbols({
+      idmapped_tree: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i64, ptr: Number(idmappedTree) as Pointer },
+      detached_mount: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i64, ptr: Number(detachedMount) as Pointer },
+    });
+    idmap = symbols as unknown as IdmapEntryPoints;
+    return idmap;
+  };
+  /** C strings, kept referenced by the caller until the call returns. */
+  const texts = (...values: string[]): Buffer[] => values.map((value) => Buffer.from(`${value}\0`));
   loaded = {
     spawn: (job) => Number(minic_spawn(ptr(job))),
     reap: (pid) => Number(minic_reap(pid)),
@@ -104,8 +125,22 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     takeFd: (pid, fd) => Number(terminalEntryPoints().take_fd(pid, fd)),
     relayStart: (master, input, out) => Number(terminalEntryPoints().relay_start(master, input, out)),
     relayJoin: (handle) => terminalEntryPoints().relay_join(handle),
+    idmappedTree: (path, uidMap, gidMap) => {
+      const [p, u, g] = texts(path, uidMap, gidMap);
+      return Number(idmapEntryPoints().idmapped_tree(ptr(p!), ptr(u!), ptr(g!)));
+    },
+    detachedMount: (fstype, options) => {
+      // Key, value, key, value, ..., then an empty key.
+      const [type, pairs] = texts(fstype, options.map(([key, value]) => `${key}\0${value}\0`).join(""));
+      return Number(idmapEntryPoints().detached_mount(ptr(type!), ptr(pairs!)));
+    },
   };
   return loaded;
+}
+
+interface IdmapEntryPoints {
+  idmapped_tree(path: Pointer, uidMap: Pointer, gidMap: Pointer): number | bigint;
+  detached_mount(fstype: Pointer, options: Pointer): number | bigint;
 }
 
 interface TerminalEntryPoints {

@@ -45,6 +45,8 @@ enum op_code {
   OP_WAIT_START = 34,
   OP_UNBLOCK_SIGNALS = 35,
   OP_SYMLINK_IN_ROOT = 36,
+  OP_ATTACH_TREE_AT = 37,
+  OP_ENTER_ROOT = 38,
 };
 
 /* Bits of op.flags. */
@@ -85,6 +87,8 @@ struct job {
   long parent_report_fd; /* the parent's read end of the report pipe: read by the watch thread */
   long parent_sync_fd; /* the parent's write end of the sync pipe, closed in the child */
   long notify;         /* void notify(int pid, int kind, int index, int value), callable from any thread */
+  long inherited_fd;   /* -1, or a detached mount the parent made before clone (an idmapped root) */
+  long inherited_slot; /* the slot the child finds inherited_fd in */
 };
 
 /* What the child tells the parent on the report pipe before it execs or fails. */
@@ -105,6 +109,6 @@ struct report {
 /* Not an errno: a mount destination resolved to the container's root directory itself. */
 #define MINIC_EROOT 10001
 
-#define SLOTS 16
+#define SLOTS 32
 
 #endif

@@ -21,7 +21,7 @@ int pthread_detach(unsigned long thread);
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
-_Static_assert(sizeof(struct job) == 16 * 8, "struct job: sixteen 8-byte members");
+_Static_assert(sizeof(struct job) == 18 * 8, "struct job: eighteen 8-byte members");
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
@@ -29,15 +29,15 @@ _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
  * long after its creator exited, and must not hold its creator's pipes (Bun keeps duplicates of
  * its stdout and stderr) open for whoever reads them to the end.
  */
-static void close_all_but(long a, long b, long c) {
-  long keep[3], t;
+static void close_all_but(long a, long b, long c, long d) {
+  long keep[4], t;
   long from = 3;
   int i, j;
-  keep[0] = a; keep[1] = b; keep[2] = c;
-  for (i = 0; i < 3; i++)
-    for (j = i + 1; j < 3; j++)
+  keep[0] = a; keep[1] = b; keep[2] = c; keep[3] = d;
+  for (i = 0; i < 4; i++)
+    for (j = i + 1; j < 4; j++)
       if (keep[j] < keep[i]) { t = keep[i]; keep[i] = keep[j]; keep[j] = t; }
-  for (i = 0; i < 3; i++) {
+  for (i = 0; i < 4; i++) {
     if (keep[i] < from) continue;
     if (keep[i] > from) sys3(SYS_close_range, from, keep[i] - 1, 0);
     from = keep[i] + 1;
@@ -62,7 +62,7 @@ static int child_entry(void *arg) {
   for (i = 0; i < 3; i++) {
     if (fds[i] >= 0 && fds[i] != i) sys_dup2(fds[i], i);
   }
-  close_all_but(job->report_fd, job->sync_fd, job->start_fd);
+  close_all_but(job->report_fd, job->sync_fd, job->start_fd, job->inherited_fd);
   return run_plan(job);
 }
 

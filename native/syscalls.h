@@ -32,7 +32,8 @@ enum {
   SYS_exit_group = 231, SYS_openat = 257, SYS_mkdirat = 258, SYS_fchownat = 260, SYS_symlinkat = 266,
   SYS_newfstatat = 262, SYS_faccessat = 269, SYS_unshare = 272, SYS_setns = 308,
   SYS_prlimit64 = 302, SYS_open_tree = 428, SYS_move_mount = 429, SYS_pidfd_open = 434,
-  SYS_close_range = 436, SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442
+  SYS_close_range = 436, SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442,
+  SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 81, SYS_pipe2 = 293
 };
 #elif defined(__aarch64__)
 #define CLONE_VM_SUPPORTED 0
@@ -46,7 +47,8 @@ enum {
   SYS_sethostname = 161, SYS_exit_group = 94, SYS_fchownat = 54, SYS_newfstatat = 79,
   SYS_faccessat = 48, SYS_unshare = 97, SYS_setns = 268, SYS_prlimit64 = 261,
   SYS_open_tree = 428, SYS_move_mount = 429, SYS_pidfd_open = 434, SYS_close_range = 436,
-  SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442
+  SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442, SYS_fsopen = 430,
+  SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 50, SYS_pipe2 = 59
 };
 #else
 #error "minic's executor knows the system call numbers of x86_64 and aarch64 only"
@@ -110,6 +112,19 @@ enum {
 
 struct pollfd { int fd; short events; short revents; };
 #define POLLIN 1
+
+/* The new mount API (open_tree, mount_setattr, move_mount, fsopen/fsconfig/fsmount). */
+#define AT_RECURSIVE 0x8000
+#define MOUNT_ATTR_RDONLY 0x1
+#define MOUNT_ATTR_IDMAP 0x100000
+#define OPEN_TREE_CLONE 1
+#define MOVE_MOUNT_F_EMPTY_PATH 4
+#define MOVE_MOUNT_T_EMPTY_PATH 0x40
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#define FSOPEN_CLOEXEC 1
+#define FSMOUNT_CLOEXEC 1
+struct mount_attr { unsigned long attr_set, attr_clr, propagation, userns_fd; };
 
 /* The parts of struct stat both layouts (x86_64's and the generic one) agree on. */
 static inline unsigned long stat_dev(const unsigned long *st) { return st[0]; }

@@ -7,12 +7,23 @@ import type { ProcessIdentity } from "../state/store.ts";
 import { claimName, createContainerDirs, removeContainer, stateRoot, writeSpec, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, removeBindSources } from "./bind-sources.ts";
 import type { PreparedRun } from "./run.ts";
+import { hostIdOf } from "../spec/id-maps.ts";
+import type { Spec } from "../spec/types.ts";
 
 export interface Provisioned {
   root: string;
   record: ContainerRecord;
   /** Remove everything made for a container that never ran its workload. */
   undo(): void;
+}
+
+/** The host ids of the container's root when it has a user namespace of its own. */
+function upperOwner(spec: Spec): { uid: number; gid: number } | null {
+  const { uidMappings, gidMappings } = spec.linux;
+  if (uidMappings === undefined || gidMappings === undefined) return null;
+  const uid = hostIdOf(uidMappings, 0);
+  const gid = hostIdOf(gidMappings, 0);
+  return uid === null || gid === null ? null : { uid, gid };
 }
 
 export function provisionContainer(prepared: PreparedRun, settings: { owner: ProcessIdentity | null; autoRemove: boolean }): Provisioned {
@@ -46,7 +57,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
   };
   try {
     createdSources = createBindSources(prepared.missingSources);
-    createContainerDirs(root, record);
+    createContainerDirs(root, record, upperOwner(spec));
     claimName(root, name, id);
     nameClaimed = true;
     writeSpec(root, id, spec);

@@ -101,7 +101,12 @@ export async function runContainer(options: RunOptions): Promise<number> {
       } catch (error) {
         await killed(error);
       }
-      child.release();
+      try {
+        child.release();
+      } catch (error) {
+        await exitOf(child); // release killed it
+        throw error;
+      }
       signals.flush();
       const setup = await child.setup.catch(killed);
       if (setup.kind === "failed") {

@@ -65,6 +65,10 @@ export function describeOp(op: Op): string {
       return `copy the mount of ${op.path}`;
     case "attach-tree":
       return `mount the container's cgroup on ${op.target}`;
+    case "attach-tree-at":
+      return `mount the container's root on ${op.target}`;
+    case "enter-root":
+      return "enter the container's root";
     case "unshare":
       return `create namespaces (${op.flags.join(", ")})`;
     case "setns":

@@ -205,6 +205,7 @@ function fieldsOf(op: Op): Fields {
     case "clone-tree":
       return { s1: op.path, n1: slot(op.slot), n2: op.readonly ? MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC : 0 };
     case "attach-tree":
+    case "attach-tree-at":
       return { s1: op.target, n1: slot(op.slot) };
     case "symlink-in-root":
       return { s1: op.target, s2: op.dir, s3: op.name };
@@ -217,6 +218,7 @@ function fieldsOf(op: Op): Fields {
     case "execve":
       return { s1: op.file, s2: op.searchPath, s3: op.argv, s4: op.env };
     case "wait-parent":
+    case "enter-root":
     case "terminal":
     case "no-new-privs":
     case "wait-start":
@@ -274,6 +276,8 @@ export interface JobSettings {
   parentSyncFd: number;
   /** The thread-safe callback the watch thread reports through (a bun:ffi JSCallback). */
   notify: number;
+  /** A detached mount made before clone, found by the child in `slot`; null: none. */
+  inherited: { fd: number; slot: number } | null;
 }
 
 export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array {
@@ -297,5 +301,7 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
   set("parent_report_fd", settings.parentReportFd);
   set("parent_sync_fd", settings.parentSyncFd);
   set("notify", settings.notify);
+  set("inherited_fd", settings.inherited?.fd ?? -1);
+  set("inherited_slot", settings.inherited === null ? -1 : slot(settings.inherited.slot));
   return job;
 }

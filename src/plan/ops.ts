@@ -41,6 +41,10 @@ export type Op =
   | { op: "clone-tree"; path: string; slot: number; readonly: boolean }
   /** Attach the detached tree in `slot` at `target`, resolved inside the root. */
   | { op: "attach-tree"; slot: number; target: string }
+  /** Attach the tree in `slot` at the path `target` (before the root is entered). */
+  | { op: "attach-tree-at"; slot: number; target: string }
+  /** Make the root opened by open-root the working directory (no host path looked up again). */
+  | { op: "enter-root" }
   /** A symlink `name` -> `target` in the directory `dir`, resolved inside the root. */
   | { op: "symlink-in-root"; target: string; dir: string; name: string }
   | { op: "unshare"; flags: CloneFlag[] }

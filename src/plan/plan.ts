@@ -7,7 +7,7 @@ import { DEV_SYMLINKS } from "../spec/defaults.ts";
 import { searchPath } from "../spec/env.ts";
 import { parseMountOptions } from "../spec/mount-options.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
-import type { Spec, SpecMount, SpecProcess } from "../spec/types.ts";
+import type { IdMapping, Spec, SpecDevice, SpecMount, SpecProcess } from "../spec/types.ts";
 import { O_WRONLY, type CloneFlag, type MountFlag, type RlimitName } from "./linux.ts";
 import { NAMESPACE_CLONE_FLAGS, NAMESPACE_FILES } from "./namespaces.ts";
 import type { Op } from "./ops.ts";
@@ -27,40 +27,89 @@ export interface ContainerLayout {
   cgroup: ContainerCgroup | null;
 }
 
+/** A new user namespace's maps. */
+export interface IdMappings {
+  uidMappings: IdMapping[];
+  gidMappings: IdMapping[];
+}
+
+/**
+ * minic's overlay for a container in a user namespace of its own, made by the spawner on the host
+ * before clone and found by the child in ROOT_TREE_SLOT: its lower layer is idmapped, so the
+ * rootfs's files appear owned by the container's ids without being copied, and an idmapped mount
+ * needs privileges on the host that the child, root only in its own namespace, no longer has.
+ */
+export interface IdmappedOverlay {
+  lowerdir: string;
+  upperdir: string;
+  workdir: string;
+  idMappings: IdMappings;
+}
+
 export interface Plan {
   cloneFlags: CloneFlag[];
   /** A PID namespace to be born into (the spawner joins it for the clone only); null: none. */
   pidNamespace: string | null;
+  /** Written by the spawner to /proc/PID/{uid,gid}_map between clone and wait-parent. */
+  idMappings: IdMappings | null;
+  idmappedRoot: IdmappedOverlay | null;
   ops: Op[];
 }
 
+/** The executor slot the spawner's idmapped root arrives in: the last of native/protocol.h's
+ *  SLOTS (the encoder refuses any beyond), clear of the cgroup's, which count from 0. */
+export const ROOT_TREE_SLOT = 31;
+
 /** The container's init: new namespaces, its root and mounts, then its process. */
 export function buildPlan(spec: Spec, layout: ContainerLayout): Plan {
-  const made = spec.linux.namespaces.filter((ns) => ns.path === undefined).map((ns) => ns.type);
+  const namespaces = spec.linux.namespaces;
+  const made = namespaces.filter((ns) => ns.path === undefined).map((ns) => ns.type);
+  const user = namespaces.find((ns) => ns.type === "user");
+  const joinedUser = user?.path;
   // The cgroup namespace is made last, after the workload joins its cgroup, so that cgroup is
   // the namespace's root: /proc/self/cgroup then reads "/" inside.
   const cloneFlags = made.filter((type) => type !== "cgroup").map((type) => NAMESPACE_CLONE_FLAGS[type]);
-  const joined = spec.linux.namespaces.filter((ns) => ns.path !== undefined && ns.type !== "pid");
+  const joined = namespaces.filter((ns) => ns.path !== undefined && ns.type !== "pid" && ns.type !== "user");
+  const idMappings = user !== undefined && joinedUser === undefined
+    ? { uidMappings: spec.linux.uidMappings ?? [], gidMappings: spec.linux.gidMappings ?? [] }
+    : null;
+  const idmappedRoot = idMappings !== null && layout.overlay !== null
+    ? { lowerdir: spec.root.path, upperdir: layout.overlay.upperdir, workdir: layout.overlay.workdir, idMappings }
+    : null;
+  const context: MountContext = { cgroup: layout.cgroup, inUserNamespace: user !== undefined, ownNetwork: made.includes("network") };
   const cgroup = layout.cgroup;
   const root = layout.overlay?.merged ?? spec.root.path;
   const ops: Op[] = [
-    // The parent records the pid (and later writes uid maps) before anything runs.
+    // The parent records the pid and writes the user namespace's maps before anything runs.
     { op: "wait-parent" },
+    // What a joined user namespace must own is made after joining it, by unshare (the validator
+    // refuses the one kind unshare cannot make for this process, PID).
+    ...(joinedUser === undefined ? [] : [
+      { op: "setns", path: joinedUser, type: "user" } satisfies Op,
+      ...(cloneFlags.length > 0 ? [{ op: "unshare", flags: cloneFlags } satisfies Op] : []),
+    ]),
     ...joined.map((ns): Op => ({ op: "setns", path: ns.path ?? "", type: ns.type })),
     { op: "umask", mask: "0000" },
     // Nothing mounted from here on may propagate back to the host.
     { op: "mount", source: null, target: "/", fstype: null, flags: propagationFlags(spec.linux.rootfsPropagation), data: null },
-    ...rootMount(spec, layout),
+    // Still as the host's root (in a user namespace, root there only from the next op on): the
+    // cgroup's files and the container's directory are root's on the host.
     ...holdCgroup(cgroup),
+    ...rootMount(spec, layout, idmappedRoot !== null),
     { op: "open-root", path: root },
-    ...spec.mounts.flatMap((mount) => specMount(mount, cgroup)),
-    { op: "chdir", path: root },
+    // Root of the user namespace: what setup creates is owned by the container's root.
+    ...(user !== undefined ? [{ op: "user", uid: 0, gid: 0, additionalGids: [] } satisfies Op] : []),
+    ...spec.mounts.flatMap((mount) => specMount(mount, context)),
+    // mknod is refused in a user namespace: the host's nodes are bound instead, as runc does.
+    ...(user !== undefined ? spec.linux.devices.flatMap(deviceBind) : []),
+    { op: "enter-root" },
     // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it.
     { op: "pivot_root", newRoot: ".", putOld: "." },
     { op: "umount2", target: ".", detach: true },
     { op: "chdir", path: "/" },
     ...(made.includes("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
-    ...devices(spec),
+    ...(user !== undefined ? [] : spec.linux.devices.map(deviceNode)),
+    ...DEV_SYMLINKS.map((link): Op => ({ op: "symlink", target: link.target, path: link.path })),
     ...spec.linux.maskedPaths.map((path): Op => ({ op: "mask", path, fileSource: "/dev/null", dirFstype: "tmpfs", dirFlags: ["MS_RDONLY"] })),
     ...Object.entries(spec.linux.sysctl ?? {}).map(([key, value]): Op => ({ op: "write-file", path: `/proc/sys/${key.replace(/\./g, "/")}`, content: value })),
     ...spec.linux.readonlyPaths.flatMap(readonlyPath),
@@ -76,8 +125,13 @@ export function buildPlan(spec: Spec, layout: ContainerLayout): Plan {
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
     ...processOps(spec.process),
   ];
-  const pid = spec.linux.namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
-  return { cloneFlags, pidNamespace: pid?.path ?? null, ops };
+  const pid = namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
+  return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pid?.path ?? null, idMappings, idmappedRoot, ops };
+}
+
+/** Whether a plan's child joins a user namespace: setns refuses a process that shares memory. */
+export function joinsUserNamespace(plan: Plan): boolean {
+  return plan.ops.some((op) => op.op === "setns" && op.type === "user");
 }
 
 /** What `exec` joins: the running container's init and its cgroup. */
@@ -93,9 +147,14 @@ export interface ExecTarget {
  */
 export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarget): Plan {
   const cgroup = target.cgroup;
-  const joined = spec.linux.namespaces.map((ns) => ns.type).filter((type) => type !== "pid" && type !== "user");
-  // The mount namespace last: once in it, the host's paths (/proc/PID/ns/*) are out of reach.
-  const ordered = [...joined.filter((type) => type !== "mount"), ...joined.filter((type) => type === "mount")];
+  const joined = spec.linux.namespaces.map((ns) => ns.type).filter((type) => type !== "pid");
+  // The user namespace first: it owns the others, and joining them takes privileges in it. The
+  // mount namespace last: once in it, the host's paths (/proc/PID/ns/*) are out of reach.
+  const ordered = [
+    ...joined.filter((type) => type === "user"),
+    ...joined.filter((type) => type !== "mount" && type !== "user"),
+    ...joined.filter((type) => type === "mount"),
+  ];
   const ops: Op[] = [
     { op: "wait-parent" },
     ...(cgroup === null ? [] : cgroup.dirs.map((dir, index): Op => ({ op: "open-file", path: `${dir.path}/${joinFile(cgroup)}`, flags: O_WRONLY, slot: joinSlot(index) }))),
@@ -105,7 +164,7 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...processOps(process),
   ];
-  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, ops };
+  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, idMappings: null, idmappedRoot: null, ops };
 }
 
 /** The process's own settings, last: limits, user and privileges, then the exec itself. */
@@ -140,8 +199,12 @@ function propagationFlags(propagation: Spec["linux"]["rootfsPropagation"]): Moun
   return recursive ? ["MS_REC", flag] : [flag];
 }
 
-/** minic's overlay over the rootfs, or the root itself bound onto itself (pivot_root needs a mount). */
-function rootMount(spec: Spec, layout: ContainerLayout): Op[] {
+/**
+ * minic's overlay over the rootfs (mounted here, or made idmapped by the spawner and attached
+ * here), or the root itself bound onto itself (pivot_root needs a mount).
+ */
+function rootMount(spec: Spec, layout: ContainerLayout, idmapped: boolean): Op[] {
+  if (layout.overlay !== null && idmapped) return [{ op: "attach-tree-at", slot: ROOT_TREE_SLOT, target: layout.overlay.merged }];
   if (layout.overlay === null) {
     return [{ op: "mount", source: spec.root.path, target: spec.root.path, fstype: null, flags: ["MS_BIND", "MS_REC"], data: null }];
   }
@@ -154,8 +217,20 @@ function rootMount(spec: Spec, layout: ContainerLayout): Op[] {
  * RESOLVE_IN_ROOT) while the host's paths are still reachable: missing directories (or, for a
  * file bind, an empty file) are made in the root, and the mount goes on the resolved inode.
  */
-function specMount(mount: SpecMount, cgroup: ContainerCgroup | null): Op[] {
-  if (mount.type === "cgroup") return cgroupView(mount, cgroup);
+interface MountContext {
+  cgroup: ContainerCgroup | null;
+  inUserNamespace: boolean;
+  /** Whether the container has a network namespace of its own. */
+  ownNetwork: boolean;
+}
+
+function specMount(spec: SpecMount, context: MountContext): Op[] {
+  if (spec.type === "cgroup") return cgroupView(spec, context.cgroup);
+  // sysfs can be mounted only by the owner of the network namespace: without one of its own, a
+  // user-namespaced container gets the host's /sys bound instead, as runc does.
+  const mount = spec.type === "sysfs" && context.inUserNamespace && !context.ownNetwork
+    ? { ...spec, type: "none", source: "/sys", options: ["rbind", ...(spec.options ?? [])] }
+    : spec;
   const { flags, data, propagation } = parseMountOptions(mount.options);
   const bind = flags.includes("MS_BIND");
   const create: Op = { op: "mkpath-in-root", path: mount.destination, dirMode: "0755", fileMode: "0644", kindOf: bind ? mount.source : null };
@@ -230,22 +305,25 @@ function cgroupView(mount: SpecMount, cgroup: ContainerCgroup | null): Op[] {
   ];
 }
 
-/** Device nodes and /dev's symlinks, inside the new root (after pivot_root: no way out of it). */
-function devices(spec: Spec): Op[] {
+/** A device node, made inside the new root (after pivot_root: no way out of it). */
+function deviceNode(device: SpecDevice): Op {
+  return {
+    op: "mknod",
+    path: device.path,
+    type: device.type,
+    mode: device.fileMode.toString(8).padStart(4, "0"),
+    major: device.major,
+    minor: device.minor,
+    uid: device.uid,
+    gid: device.gid,
+  };
+}
+
+/** The host's node at the device's path, bound on an empty file inside the root. */
+function deviceBind(device: SpecDevice): Op[] {
   return [
-    ...spec.linux.devices.map(
-      (device): Op => ({
-        op: "mknod",
-        path: device.path,
-        type: device.type,
-        mode: device.fileMode.toString(8).padStart(4, "0"),
-        major: device.major,
-        minor: device.minor,
-        uid: device.uid,
-        gid: device.gid,
-      }),
-    ),
-    ...DEV_SYMLINKS.map((link): Op => ({ op: "symlink", target: link.target, path: link.path })),
+    { op: "mkpath-in-root", path: device.path, dirMode: "0755", fileMode: "0644", kindOf: device.path },
+    { op: "mount-in-root", source: device.path, target: device.path, fstype: null, flags: ["MS_BIND"], data: null },
   ];
 }
 

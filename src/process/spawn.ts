@@ -12,8 +12,9 @@ import { MinicError } from "../errors.ts";
 import { encodeJob, encodePlan, type EncodedPlan } from "../plan/encode.ts";
 import { fsReason } from "../state/store.ts";
 import { constant } from "../plan/protocol.ts";
-import type { Plan } from "../plan/plan.ts";
+import { joinsUserNamespace, ROOT_TREE_SLOT, type Plan } from "../plan/plan.ts";
 import { executorIn } from "./executor.ts";
+import { makeIdmappedRoot, writeIdMaps } from "./user-namespace.ts";
 
 /** How setup ended: exec'd (run, exec), parked at wait-start (create), or an op failed. */
 export type SetupOutcome = { kind: "started" } | { kind: "ready" } | { kind: "failed"; index: number; errno: number };
@@ -21,7 +22,8 @@ export type SetupOutcome = { kind: "started" } | { kind: "ready" } | { kind: "fa
 export interface Child {
   pid: number;
   executor: NativeExecutor;
-  /** Let the child past its wait-parent op. */
+  /** Write its user namespace's maps (if it has one), then let it past its wait-parent op. A
+   *  failure kills the child (reaped as it would have been) and throws. */
   release(): void;
   readonly setup: Promise<SetupOutcome>;
   /** The raw wait status once the child has exited and been reaped; null when not watched. */
@@ -80,10 +82,15 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
   const executor = executorIn(executorCacheDir);
   const encoded = encodePlan(plan.ops);
   const pidNamespace = plan.pidNamespace === null ? -1 : openNamespace(plan.pidNamespace);
+  let rootTree = -1;
   try {
-    return spawnWith(plan, encoded, executor, pidNamespace, options);
+    if (plan.idmappedRoot !== null) rootTree = makeIdmappedRoot(executor, plan.idmappedRoot);
+    // setns into a user namespace refuses a process whose memory is shared (CLONE_VM).
+    const shareMemory = options.shareMemory && !joinsUserNamespace(plan);
+    return spawnWith(plan, encoded, executor, pidNamespace, rootTree, { ...options, shareMemory });
   } finally {
     if (pidNamespace >= 0) closeSync(pidNamespace);
+    if (rootTree >= 0) closeSync(rootTree);
   }
 }
 
@@ -96,7 +103,7 @@ function openNamespace(path: string): number {
   }
 }
 
-function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, pidNamespaceFd: number, options: ChildOptions): Child {
+function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, pidNamespaceFd: number, rootTree: number, options: ChildOptions): Child {
   const report = pipe();
   const sync = pipe();
   const job = encodeJob(encoded, {
@@ -112,6 +119,7 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, p
     parentReportFd: report.readEnd,
     parentSyncFd: sync.writeEnd,
     notify: notifyPointer(),
+    inherited: rootTree < 0 ? null : { fd: rootTree, slot: ROOT_TREE_SLOT },
   });
   const pid = executor.spawn(job);
   close(report.writeEnd);
@@ -171,6 +179,15 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, p
     release() {
       if (released) return;
       released = true;
+      if (plan.idMappings !== null) {
+        try {
+          writeIdMaps(pid, plan.idMappings);
+        } catch (error) {
+          process.kill(pid, SIGKILL);
+          if (!options.watch) executor.reap(pid);
+          throw error;
+        }
+      }
       letGo();
     },
     setup,

@@ -5,6 +5,7 @@ import {
   MASKED_PATHS,
   READONLY_PATHS,
 } from "./defaults.ts";
+import { idMapsFromFlags } from "./id-maps.ts";
 import { containerEnv } from "./env.ts";
 import { MinicError } from "../errors.ts";
 import { resourcesFromFlags } from "./limits.ts";
@@ -81,6 +82,8 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     { type: "cgroup" },
   ];
   if (options.network === "none") namespaces.push({ type: "network" });
+  const idMaps = idMapsFromFlags(options.uidMap, options.gidMap);
+  if (idMaps !== null) namespaces.push({ type: "user" });
 
   return {
     ociVersion: OCI_VERSION,
@@ -114,6 +117,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     ],
     linux: {
       namespaces,
+      ...idMaps,
       devices: DEFAULT_DEVICES.map((device) => ({ ...device })),
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],

@@ -1,5 +1,6 @@
 import type { LimitFlags } from "./limits.ts";
 import type { MountRequest } from "./mount-flags.ts";
+import type { IdMapping } from "./types.ts";
 
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
 export interface RunOptions {
@@ -17,6 +18,9 @@ export interface RunOptions {
   network: "host" | "none";
   /** --cgroup-parent: where the container's cgroup goes in each hierarchy (default "minic"). */
   cgroupParent: string | null;
+  /** --uidmap and --gidmap: with either, the container gets a user namespace of its own. */
+  uidMap: IdMapping[];
+  gidMap: IdMapping[];
   /** -v, --tmpfs and --mount, in the order given. */
   mounts: MountRequest[];
   interactive: boolean;

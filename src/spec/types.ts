@@ -35,6 +35,14 @@ export interface SpecNamespace {
   path?: string;
 }
 
+/** One line of a user namespace's uid_map or gid_map: `size` ids from `containerID` inside are
+ *  `hostID`... outside. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface Capabilities {
   bounding: Capability[];
   effective: Capability[];
@@ -79,6 +87,9 @@ export interface Spec {
   mounts: SpecMount[];
   linux: {
     namespaces: SpecNamespace[];
+    /** With a new user namespace: how its ids map to the host's (both required). */
+    uidMappings?: IdMapping[];
+    gidMappings?: IdMapping[];
     devices: SpecDevice[];
     maskedPaths: string[];
     readonlyPaths: string[];

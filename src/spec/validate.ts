@@ -19,12 +19,61 @@ const KNOWN: Record<string, string[]> = {
   "process.user": ["uid", "gid", "umask", "additionalGids"],
   "process.capabilities": ["bounding", "effective", "permitted", "inheritable", "ambient"],
   root: ["path", "readonly"],
-  linux: ["namespaces", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl"],
+  linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl"],
   "linux.resources": ["memory", "cpu", "pids"],
   "linux.resources.memory": ["limit", "swap"],
   "linux.resources.cpu": ["shares", "quota", "period"],
   "linux.resources.pids": ["limit"],
 };
+
+/** The kernel takes at most this many lines in a uid_map or gid_map. */
+const MAX_ID_MAPPINGS = 340;
+
+/**
+ * A new user namespace needs both maps (the parent writes them between clone and the first op);
+ * a joined one brings its own. The namespaces a joined user namespace would own must be made
+ * after joining it, which unshare can do for every kind but PID (that takes another fork).
+ */
+function idMappings(linux: Record<string, Json>, namespaces: Record<string, Json>[]): void {
+  const user = namespaces.find((ns) => ns.type === "user");
+  for (const field of ["uidMappings", "gidMappings"]) {
+    const value = linux[field];
+    if (value === undefined) {
+      if (user !== undefined && user.path === undefined) fail(`linux.${field}`, "is required with a new user namespace");
+      continue;
+    }
+    if (user === undefined) fail(`linux.${field}`, "needs a user namespace in linux.namespaces");
+    if (user.path !== undefined) fail(`linux.${field}`, "cannot be set when the user namespace is joined by path");
+    if (!Array.isArray(value) || value.length === 0) fail(`linux.${field}`, "must be a non-empty array");
+    if (value.length > MAX_ID_MAPPINGS) fail(`linux.${field}`, `has more than ${MAX_ID_MAPPINGS} lines`);
+    const ranges = value.map((item, i) => {
+      const mapping = object(item, `linux.${field}[${i}]`);
+      for (const key of Object.keys(mapping)) {
+        if (!["containerID", "hostID", "size"].includes(key)) fail(`linux.${field}[${i}].${key}`, "is not supported by minic");
+      }
+      const containerID = integer(mapping.containerID, `linux.${field}[${i}].containerID`, 0, MAX_ID);
+      const hostID = integer(mapping.hostID, `linux.${field}[${i}].hostID`, 0, MAX_ID);
+      const size = integer(mapping.size, `linux.${field}[${i}].size`, 1, MAX_ID + 1);
+      if (containerID + size > MAX_ID + 1 || hostID + size > MAX_ID + 1) fail(`linux.${field}[${i}]`, "runs past the last id (4294967294)");
+      return { containerID, hostID, size };
+    });
+    // Setup runs as the namespace's root (what it creates must be the container's own).
+    if (user?.path === undefined && !ranges.some((r) => r.containerID === 0)) fail(`linux.${field}`, "must map container id 0");
+    for (const side of ["containerID", "hostID"] as const) {
+      const sorted = [...ranges].sort((a, b) => a[side] - b[side]);
+      for (let i = 1; i < sorted.length; i++) {
+        const before = sorted[i - 1];
+        const after = sorted[i];
+        if (before !== undefined && after !== undefined && before[side] + before.size > after[side]) {
+          fail(`linux.${field}`, `has overlapping ${side === "hostID" ? "host" : "container"} ranges at ${after[side]}`);
+        }
+      }
+    }
+  }
+  if (user?.path !== undefined && namespaces.some((ns) => ns.type === "pid" && ns.path === undefined)) {
+    fail("linux.namespaces", "cannot make a new PID namespace inside a user namespace joined by path");
+  }
+}
 
 function fail(path: string, problem: string): never {
   throw new MinicError(`invalid spec: ${path} ${problem}`);
@@ -167,11 +216,10 @@ export function validateSpec(input: Json): Spec {
     if (!NAMESPACE_TYPES.includes(type)) fail(`linux.namespaces[${i}].type`, `names an unknown namespace "${type}"`);
     if (seen.has(type)) fail("linux.namespaces", `lists ${type} twice`);
     seen.add(type);
-    // Rootless and user-namespaced containers come with their own issue; until then, refused.
-    if (type === "user") fail(`linux.namespaces[${i}]`, "asks for a user namespace, which minic does not support yet");
     if (type === "mount" && namespace.path !== undefined) fail(`linux.namespaces[${i}].path`, "joining a mount namespace is not supported by minic");
     optional(namespace.path, (v) => absolute(v, `linux.namespaces[${i}].path`));
   });
+  idMappings(linux, linux.namespaces as Record<string, Json>[]);
   if (!Array.isArray(linux.devices ?? [])) fail("linux.devices", "must be an array");
   ((linux.devices ?? []) as Json[]).forEach((item, i) => {
     const device = object(item, `linux.devices[${i}]`);

@@ -2,7 +2,7 @@
 // work, merged} and <root>/names/<name> -> <id>, a symlink whose creation is the claim on a name.
 // A container's directory appears whole: it is made as containers/.new-<id> with its record and
 // renamed into place, so a directory without a record is one a crash or a disk damaged.
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -45,9 +45,11 @@ export function stateError(action: string, path: string, error: unknown): MinicE
 
 /**
  * Make a container's directory with its first record, upper, work and merged, all or nothing:
- * staged under a hidden name and renamed into place.
+ * staged under a hidden name and renamed into place. `upperOwner`: the host ids of a
+ * user-namespaced container's root, who must own its writable layer's top directory (the
+ * overlay's root takes that directory's owner).
  */
-export function createContainerDirs(root: string, record: ContainerRecord): void {
+export function createContainerDirs(root: string, record: ContainerRecord, upperOwner: { uid: number; gid: number } | null = null): void {
   const dirs = containersDir(root);
   try {
     mkdirSync(dirs, { recursive: true, mode: 0o700 });
@@ -59,6 +61,7 @@ export function createContainerDirs(root: string, record: ContainerRecord): void
     mkdirSync(staging, { mode: 0o700 });
     createRecordFiles(staging, recordText(record));
     for (const sub of ["upper", "work", "merged"]) mkdirSync(join(staging, sub), { mode: 0o755 });
+    if (upperOwner !== null) chownSync(join(staging, "upper"), upperOwner.uid, upperOwner.gid);
     renameSync(staging, containerDir(root, record.id));
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });

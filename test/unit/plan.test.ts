@@ -6,7 +6,7 @@ import type { ContainerCgroup } from "../../src/cgroups/types.ts";
 import { describeOp } from "../../src/plan/describe.ts";
 import { encodeJob, encodePlan } from "../../src/plan/encode.ts";
 import type { Op } from "../../src/plan/ops.ts";
-import { buildExecPlan, buildPlan, type ContainerLayout } from "../../src/plan/plan.ts";
+import { buildExecPlan, buildPlan, joinsUserNamespace, ROOT_TREE_SLOT, type ContainerLayout } from "../../src/plan/plan.ts";
 import { constant, offsetOf, opConstantName, parseProtocol, sizeOf } from "../../src/plan/protocol.ts";
 import { buildSpec } from "../../src/spec/from-run-flags.ts";
 import { NO_LIMITS } from "../../src/spec/limits.ts";
@@ -16,7 +16,7 @@ import type { Spec } from "../../src/spec/types.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work", user: null,
-  remove: false, readOnly: false, network: "host", cgroupParent: null, interactive: false, tty: false, dryRun: false,
+  remove: false, readOnly: false, network: "host", cgroupParent: null, uidMap: [], gidMap: [], interactive: false, tty: false, dryRun: false,
   mounts: [], limits: NO_LIMITS,
 };
 const overlay = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
@@ -252,7 +252,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "umount2", "sethostname", "wait-parent", "umask",
     "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
     "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
-    "clone-tree", "attach-tree", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
+    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
   ];
 
   test("every op of the vocabulary has a code, and every code an op", () => {
@@ -263,11 +263,11 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
 
   test("the record layouts the C static asserts check are the ones the encoder uses", () => {
     expect(sizeOf("op")).toBe(88);
-    expect(sizeOf("job")).toBe(128);
+    expect(sizeOf("job")).toBe(144);
     expect(sizeOf("report", 4)).toBe(12);
     const source = readFileSync(join(import.meta.dir, "../../native/spawn.c"), "utf8");
     expect(source).toContain("sizeof(struct op) == 11 * 8");
-    expect(source).toContain("sizeof(struct job) == 16 * 8");
+    expect(source).toContain("sizeof(struct job) == 18 * 8");
   });
 
   test("encoding writes the header's codes at the header's offsets, strings and blobs pinned", () => {
@@ -293,13 +293,15 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     expect(encoded.pins.some((pin) => ptr(pin) === word(0, "s1"))).toBe(true);
     const job = encodeJob(encoded, {
       cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, watchExit: false,
-      stdio: [-1, -1, -1], pidNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678,
+      stdio: [-1, -1, -1], pidNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678, inherited: { fd: 9, slot: 0 },
     });
     const jobView = new DataView(job.buffer);
     expect(jobView.getBigInt64(offsetOf("job", "nops"), true)).toBe(3n);
     expect(jobView.getBigInt64(offsetOf("job", "clone_flags"), true)).toBe(0x20000000n | 17n);
     expect(jobView.getBigInt64(offsetOf("job", "start_fd"), true)).toBe(-1n);
     expect(jobView.getBigInt64(offsetOf("job", "notify"), true)).toBe(0x7f0012345678n);
+    expect(jobView.getBigInt64(offsetOf("job", "inherited_fd"), true)).toBe(9n);
+    expect(jobView.getBigInt64(offsetOf("job", "inherited_slot"), true)).toBe(0n);
   });
 
   test("slots are bounded by the header's SLOTS", () => {
@@ -318,5 +320,72 @@ describe("mount options and descriptions", () => {
     expect(describeOp({ op: "mount-in-root", source: "/h", target: "/d", fstype: null, flags: ["MS_BIND"], data: null })).toBe("bind mount /h on /d");
     expect(describeOp({ op: "user", uid: 1000, gid: 100, additionalGids: [100] })).toBe("switch to user 1000:100 (groups 100)");
     expect(describeOp({ op: "setns", path: "/proc/1/ns/net", type: "network" })).toBe("join the network namespace /proc/1/ns/net");
+  });
+});
+
+describe("a user namespace in the plan", () => {
+  const v1: ContainerCgroup = { version: 1, dirs: [{ path: "/sys/fs/cgroup/pids/minic/id", root: "/sys/fs/cgroup/pids", view: "pids", controllers: ["pids"] }] };
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const userSpec = (edit: (s: Spec) => void = () => {}): Spec => {
+    const s = spec();
+    s.linux.namespaces.push({ type: "user" });
+    s.linux.uidMappings = map;
+    s.linux.gidMappings = map;
+    edit(s);
+    return s;
+  };
+
+  test("the maps go to the spawner; minic's overlay is made idmapped on the host and attached in the child", () => {
+    const plan = buildPlan(userSpec(), { overlay, cgroup: v1 });
+    expect(plan.cloneFlags).toContain("CLONE_NEWUSER");
+    expect(plan.idMappings).toEqual({ uidMappings: map, gidMappings: map });
+    expect(plan.idmappedRoot).toEqual({ lowerdir: "/rootfs", upperdir: overlay.upperdir, workdir: overlay.workdir, idMappings: { uidMappings: map, gidMappings: map } });
+    expect(plan.ops).toContainEqual({ op: "attach-tree-at", slot: ROOT_TREE_SLOT, target: overlay.merged });
+    expect(plan.ops.some((op) => op.op === "mount" && op.fstype === "overlay")).toBe(false);
+    expect(ROOT_TREE_SLOT).toBe(constant("SLOTS") - 1);
+  });
+
+  test("the host's root opens the cgroup and the root; then the namespace's root does the rest", () => {
+    const { ops } = buildPlan(userSpec(), { overlay, cgroup: v1 });
+    const becomeRoot = indexOf(ops, (op) => op.op === "user" && op.uid === 0 && op.additionalGids.length === 0);
+    expect(becomeRoot).toBeGreaterThan(indexOf(ops, (op) => op.op === "open-root"));
+    expect(becomeRoot).toBeGreaterThan(indexOf(ops, (op) => op.op === "open-file"));
+    expect(becomeRoot).toBeLessThan(indexOf(ops, (op) => op.op === "mount-in-root"));
+    expect(ops).toContainEqual({ op: "enter-root" });
+  });
+
+  test("devices are the host's nodes bound inside the root, not mknod", () => {
+    const { ops } = buildPlan(userSpec(), { overlay, cgroup: null });
+    expect(ops.some((op) => op.op === "mknod")).toBe(false);
+    expect(ops).toContainEqual({ op: "mount-in-root", source: "/dev/null", target: "/dev/null", fstype: null, flags: ["MS_BIND"], data: null });
+    expect(indexOf(ops, (op) => op.op === "mount-in-root" && op.source === "/dev/null")).toBeLessThan(indexOf(ops, (op) => op.op === "pivot_root"));
+  });
+
+  test("without a network namespace of its own, /sys is the host's, bound", () => {
+    const { ops } = buildPlan(userSpec((s) => (s.linux.namespaces = s.linux.namespaces.filter((ns) => ns.type !== "network"))), { overlay, cgroup: null });
+    expect(ops.some((op) => op.op === "mount-in-root" && op.fstype === "sysfs")).toBe(false);
+    expect(ops).toContainEqual({ op: "mount-in-root", source: "/sys", target: "/sys", fstype: null, flags: ["MS_BIND", "MS_REC"], data: null });
+  });
+
+  test("a joined user namespace comes first and owns what is made after it", () => {
+    const joined = spec();
+    joined.linux.namespaces = [{ type: "user", path: "/proc/9/ns/user" }, { type: "mount" }, { type: "uts" }];
+    const plan = buildPlan(joined, { overlay, cgroup: null });
+    expect(plan.cloneFlags).toEqual([]);
+    expect(plan.idMappings).toBeNull();
+    expect(joinsUserNamespace(plan)).toBe(true);
+    expect(plan.ops.slice(0, 3)).toEqual([
+      { op: "wait-parent" },
+      { op: "setns", path: "/proc/9/ns/user", type: "user" },
+      { op: "unshare", flags: ["CLONE_NEWNS", "CLONE_NEWUTS"] },
+    ]);
+  });
+
+  test("exec joins the user namespace before every other", () => {
+    const plan = buildExecPlan(userSpec(), { ...userSpec().process, args: ["true"] }, { pid: 42, cgroup: null });
+    const joined = plan.ops.filter((op) => op.op === "setns").map((op) => op.type);
+    expect(joined[0]).toBe("user");
+    expect(joined.at(-1)).toBe("mount");
+    expect(joinsUserNamespace(plan)).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   remove: false,
   readOnly: false,
   network: "host",
-  cgroupParent: null,
+  cgroupParent: null, uidMap: [], gidMap: [],
   interactive: false,
   tty: false,
   dryRun: false,

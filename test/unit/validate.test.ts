@@ -10,7 +10,7 @@ import { validateSpec } from "../../src/spec/validate.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: ["A=1"], workdir: "/w", user: null,
-  remove: false, readOnly: false, network: "none", cgroupParent: null, interactive: false, tty: false, dryRun: false,
+  remove: false, readOnly: false, network: "none", cgroupParent: null, uidMap: [], gidMap: [], interactive: false, tty: false, dryRun: false,
   mounts: [{ type: "bind", source: "/h", destination: "/d", readonly: true, createSource: false }],
   limits: { ...NO_LIMITS, memory: "64m", pidsLimit: "10" },
 };
@@ -63,8 +63,37 @@ describe("validateSpec", () => {
     expect(refusal(changed((s) => set(s.process, "apparmorProfile", "x")))).toBe("invalid spec: process.apparmorProfile is not supported by minic");
     expect(refusal(changed((s) => set(s.linux.resources, "devices", [])))).toBe("invalid spec: linux.resources.devices is not supported by minic");
     expect(refusal(changed((s) => set(s.mounts[0] ?? {}, "uidMappings", [])))).toBe("invalid spec: mounts[0].uidMappings is not supported by minic");
-    expect(refusal(changed((s) => void s.linux.namespaces.push({ type: "user" })))).toMatch(/^invalid spec: linux\.namespaces\[\d\] asks for a user namespace, which minic does not support yet$/);
     expect(refusal(changed((s) => (s.linux.namespaces = [{ type: "mount", path: "/proc/1/ns/mnt" }])))).toBe("invalid spec: linux.namespaces[0].path joining a mount namespace is not supported by minic");
+  });
+
+  test("user namespaces: a new one needs both maps, mapping root, without overlaps", () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const withUser = (edit: (s: Spec) => void) =>
+      changed((s) => {
+        s.linux.namespaces.push({ type: "user" });
+        s.linux.uidMappings = [...map];
+        s.linux.gidMappings = [...map];
+        edit(s);
+      });
+    expect(() => validateSpec(withUser(() => {}))).not.toThrow();
+    expect(refusal(withUser((s) => delete s.linux.gidMappings))).toBe("invalid spec: linux.gidMappings is required with a new user namespace");
+    expect(refusal(withUser((s) => (s.linux.uidMappings = [])))).toBe("invalid spec: linux.uidMappings must be a non-empty array");
+    expect(refusal(withUser((s) => (s.linux.uidMappings = [{ containerID: 1, hostID: 100000, size: 10 }])))).toBe("invalid spec: linux.uidMappings must map container id 0");
+    expect(refusal(withUser((s) => (s.linux.uidMappings = [...map, { containerID: 70000, hostID: 165535, size: 10 }])))).toBe("invalid spec: linux.uidMappings has overlapping host ranges at 165535");
+    expect(refusal(withUser((s) => (s.linux.gidMappings = [...map, { containerID: 65535, hostID: 200000, size: 1 }])))).toBe("invalid spec: linux.gidMappings has overlapping container ranges at 65535");
+    expect(refusal(withUser((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 4294967290, size: 10 }])))).toBe("invalid spec: linux.uidMappings[0] runs past the last id (4294967294)");
+    expect(refusal(withUser((s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1, size: 0 }])))).toBe("invalid spec: linux.uidMappings[0].size must be a whole number from 1 to 4294967295");
+    expect(refusal(withUser((s) => set(s.linux.uidMappings?.[0] ?? {}, "type", "x")))).toBe("invalid spec: linux.uidMappings[0].type is not supported by minic");
+    expect(refusal(changed((s) => (s.linux.uidMappings = [...map])))).toBe("invalid spec: linux.uidMappings needs a user namespace in linux.namespaces");
+    const joined = (edit: (s: Spec) => void) =>
+      changed((s) => {
+        s.linux.namespaces = s.linux.namespaces.filter((ns) => ns.type !== "pid");
+        s.linux.namespaces.push({ type: "user", path: "/proc/1/ns/user" });
+        edit(s);
+      });
+    expect(() => validateSpec(joined(() => {}))).not.toThrow();
+    expect(refusal(joined((s) => (s.linux.uidMappings = [...map])))).toBe("invalid spec: linux.uidMappings cannot be set when the user namespace is joined by path");
+    expect(refusal(joined((s) => s.linux.namespaces.push({ type: "pid" })))).toBe("invalid spec: linux.namespaces cannot make a new PID namespace inside a user namespace joined by path");
   });
 
   test("paths: absolute, no NUL, no .. in destinations", () => {
