@@ -4,6 +4,7 @@ import { containerEnv, homeFromPasswd, searchPath } from "../../src/spec/env.ts"
 import { MinicError } from "../../src/errors.ts";
 import { NO_LIMITS } from "../../src/spec/limits.ts";
 import type { RunOptions } from "../../src/spec/run-options.ts";
+import { hostIdOf, idMapsFromFlags, parseIdMapFlag } from "../../src/spec/id-maps.ts";
 
 const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   rootfs: "./rootfs",
@@ -112,5 +113,33 @@ describe("--cgroup-parent", () => {
     for (const bad of ["", "/", "a/../b", "..", "a//b", "./a"]) {
       expect(() => cgroupParent(bad)).toThrow(`invalid --cgroup-parent "${bad}": expected a path of cgroup names such as minic or services/web`);
     }
+  });
+});
+
+describe("--uidmap and --gidmap", () => {
+  test("CONTAINER:HOST:COUNT, as podman spells it", () => {
+    expect(parseIdMapFlag("uidmap", "0:100000:65536")).toEqual({ containerID: 0, hostID: 100000, size: 65536 });
+    for (const bad of ["0:100000", "0:1:0", "a:1:1", "0:-1:5", "0:1:1:1", "", "0:4294967295:1"]) {
+      expect(() => parseIdMapFlag("uidmap", bad)).toThrow(`invalid --uidmap "${bad}"`);
+    }
+  });
+
+  test("either flag makes a user namespace; one alone serves for both", () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 10 }];
+    expect(idMapsFromFlags([], [])).toBeNull();
+    expect(idMapsFromFlags(map, [])).toEqual({ uidMappings: map, gidMappings: map });
+    expect(idMapsFromFlags([], map)).toEqual({ uidMappings: map, gidMappings: map });
+    const built = buildSpec(options({ uidMap: map }), context);
+    expect(built.linux.namespaces).toContainEqual({ type: "user" });
+    expect(built.linux.uidMappings).toEqual(map);
+    expect(buildSpec(options(), context).linux.namespaces.some((ns) => ns.type === "user")).toBe(false);
+  });
+
+  test("hostIdOf finds the host id an id inside maps to", () => {
+    const maps = [{ containerID: 0, hostID: 100000, size: 10 }, { containerID: 1000, hostID: 5000, size: 1 }];
+    expect(hostIdOf(maps, 0)).toBe(100000);
+    expect(hostIdOf(maps, 9)).toBe(100009);
+    expect(hostIdOf(maps, 1000)).toBe(5000);
+    expect(hostIdOf(maps, 10)).toBeNull();
   });
 });
