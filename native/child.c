@@ -482,6 +482,9 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
                             op->data_len == 8 ? *(const unsigned long *)op->data : 0);
   case OP_USER:
     return set_user(op->n1, op->n2, (const unsigned int *)op->data, op->data_len);
+  case OP_SESSION_KEYRING:
+    rc = sys2(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, op->s1);
+    return rc < 0 ? rc : 0;
   case OP_NO_NEW_PRIVS:
     return sys5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   case OP_RLIMIT: {

@@ -47,6 +47,7 @@ enum op_code {
   OP_SYMLINK_IN_ROOT = 36,
   OP_ATTACH_TREE_AT = 37,
   OP_ENTER_ROOT = 38,
+  OP_SESSION_KEYRING = 39,
 };
 
 /* Bits of op.flags. */

@@ -33,7 +33,8 @@ enum {
   SYS_newfstatat = 262, SYS_faccessat = 269, SYS_unshare = 272, SYS_setns = 308,
   SYS_prlimit64 = 302, SYS_open_tree = 428, SYS_move_mount = 429, SYS_pidfd_open = 434,
   SYS_close_range = 436, SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442,
-  SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 81, SYS_pipe2 = 293
+  SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 81, SYS_pipe2 = 293,
+  SYS_keyctl = 250, SYS_seccomp = 317
 };
 #elif defined(__aarch64__)
 #define CLONE_VM_SUPPORTED 0
@@ -48,7 +49,8 @@ enum {
   SYS_faccessat = 48, SYS_unshare = 97, SYS_setns = 268, SYS_prlimit64 = 261,
   SYS_open_tree = 428, SYS_move_mount = 429, SYS_pidfd_open = 434, SYS_close_range = 436,
   SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442, SYS_fsopen = 430,
-  SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 50, SYS_pipe2 = 59
+  SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 50, SYS_pipe2 = 59, SYS_keyctl = 219,
+  SYS_seccomp = 277
 };
 #else
 #error "minic's executor knows the system call numbers of x86_64 and aarch64 only"

@@ -3,6 +3,7 @@
 import { rmdirSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
+import { neededControllers } from "../spec/limits.ts";
 import type { Resources } from "../spec/types.ts";
 import { errorCode } from "./files.ts";
 import type { CgroupLayout } from "./layout.ts";
@@ -22,7 +23,8 @@ export function driverFor(cgroup: ContainerCgroup): CgroupDriver {
 export function placeCgroup(layout: CgroupLayout, relativePath: string, resources: Resources): ContainerCgroup | null {
   if (layout.version === 1) return placeV1(layout, relativePath, resources);
   if (layout.version === 2) return placeV2(layout, relativePath, resources);
-  if (Object.keys(resources).length > 0) throw new MinicError("resource limits need cgroups, and this host has no cgroup file system mounted");
+  // Device rules alone do not refuse such a host (there is no device cgroup to hold them); limits do.
+  if (neededControllers(resources).length > 0) throw new MinicError("resource limits need cgroups, and this host has no cgroup file system mounted");
   return null;
 }
 

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 
 export interface V1Hierarchy {
   mountpoint: string;
-  /** The controllers bound to this hierarchy: ["memory"], or ["cpu", "cpuacct"] when co-mounted. */
+  /** The controllers bound to this hierarchy: ["memory"], or ["cpu", "cpuacct"] when co-mounted;
+   *  a named one without controllers is ["name=systemd"]. */
   controllers: string[];
 }
 
@@ -54,12 +55,15 @@ export function detectCgroupLayout(mountinfo: string, readText: (path: string) =
   for (const mount of mounts) {
     if (mount.fstype !== "cgroup") continue;
     const controllers = mount.superOptions.filter((option) => !V1_OPTIONS.has(option) && !option.startsWith("name=") && !option.startsWith("release_agent="));
-    const key = [...controllers].sort().join(",");
-    if (controllers.length === 0 || seen.has(key)) continue; // named (systemd) or a second mount of one hierarchy
+    const name = mount.superOptions.find((option) => option.startsWith("name="));
+    const identity = controllers.length > 0 ? controllers : name !== undefined ? [name] : [];
+    const key = [...identity].sort().join(",");
+    if (identity.length === 0 || seen.has(key)) continue; // a second mount of one hierarchy
     seen.add(key);
-    hierarchies.push({ mountpoint: mount.mountpoint, controllers });
+    hierarchies.push({ mountpoint: mount.mountpoint, controllers: identity });
   }
-  if (hierarchies.length > 0) return { version: 1, hierarchies };
+  // A named hierarchy alone (systemd's on a v2 host in hybrid mode) does not make a v1 host.
+  if (hierarchies.some((hierarchy) => !hierarchy.controllers[0]?.startsWith("name="))) return { version: 1, hierarchies };
 
   const unified = mounts.filter((mount) => mount.fstype === "cgroup2");
   const chosen = unified.find((mount) => mount.mountpoint === "/sys/fs/cgroup") ?? unified[0];

@@ -1,28 +1,23 @@
 // cgroup v1: one hierarchy per controller (or per group of co-mounted controllers), each with
 // its own directory for the container and its own files.
-import { basename, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { rmdirSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { neededControllers } from "../spec/limits.ts";
 import type { Resources } from "../spec/types.ts";
-import { cgroupFileExists, dirWith, makeCgroupDir, missingController, readKeyedFile, readNumber, writeCgroupFile } from "./files.ts";
+import { v1DeviceWrites } from "./devices.ts";
+import { cgroupFileExists, dirWith, makeCgroupDir, missingController, readCgroupFile, readKeyedFile, readNumber, writeCgroupFile } from "./files.ts";
 import type { CgroupLayout } from "./layout.ts";
 import type { CgroupDir, CgroupDriver, ContainerCgroup } from "./types.ts";
-
-/**
- * The hierarchies minic puts every container in: the limits' controllers, and cpuacct for CPU
- * time. Not cpuset (a new cpuset cgroup is unusable until cpus and mems are copied into it).
- */
-const WANTED = ["pids", "memory", "cpu", "cpuacct"];
 
 export function placeV1(layout: Extract<CgroupLayout, { version: 1 }>, relativePath: string, resources: Resources): ContainerCgroup {
   const offered = new Set(layout.hierarchies.flatMap((hierarchy) => hierarchy.controllers));
   for (const controller of neededControllers(resources)) {
     if (!offered.has(controller)) throw missingController(controller, "no cgroup v1 hierarchy has it mounted");
   }
-  const dirs: CgroupDir[] = layout.hierarchies
-    .filter((hierarchy) => hierarchy.controllers.some((controller) => WANTED.includes(controller)))
-    .map((hierarchy) => ({
+  // Every hierarchy the host mounts, not only those with limits: a hierarchy left shared with
+  // the host is one a nested namespace could mount and write (freeze host processes, say).
+  const dirs: CgroupDir[] = layout.hierarchies.map((hierarchy) => ({
       path: join(hierarchy.mountpoint, relativePath),
       root: hierarchy.mountpoint,
       view: basename(hierarchy.mountpoint),
@@ -55,6 +50,21 @@ export function v1LimitFiles(resources: Resources, hasMemsw: boolean): [controll
   return files;
 }
 
+/**
+ * A new cpuset cgroup starts with no CPUs and no memory nodes, and nothing can join it until
+ * both are set: each level below the hierarchy's root that has none takes its parent's.
+ */
+function inheritCpuset(root: string, path: string): void {
+  const levels = relative(root, path).split("/");
+  for (let depth = 1; depth <= levels.length; depth++) {
+    const dir = join(root, ...levels.slice(0, depth));
+    const parent = dirname(dir);
+    for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+      if ((readCgroupFile(dir, file) ?? "") === "") writeCgroupFile(dir, file, readCgroupFile(parent, file) ?? "");
+    }
+  }
+}
+
 export const v1Driver: CgroupDriver = {
   create(cgroup, resources) {
     const made: string[] = [];
@@ -65,6 +75,13 @@ export const v1Driver: CgroupDriver = {
       }
       const memory = dirWith(cgroup, "memory");
       const hasMemsw = memory !== undefined && cgroupFileExists(memory.path, "memory.memsw.limit_in_bytes");
+      const cpuset = dirWith(cgroup, "cpuset");
+      if (cpuset !== undefined) inheritCpuset(cpuset.root, cpuset.path);
+      if (resources.devices !== undefined) {
+        const devices = dirWith(cgroup, "devices");
+        if (devices === undefined) throw missingController("devices", "no cgroup v1 hierarchy has it mounted");
+        for (const [file, line] of v1DeviceWrites(resources.devices)) writeCgroupFile(devices.path, file, line);
+      }
       for (const [controller, file, value] of v1LimitFiles(resources, hasMemsw)) {
         const dir = dirWith(cgroup, controller);
         if (dir === undefined) throw missingController(controller, "no cgroup v1 hierarchy has it mounted");

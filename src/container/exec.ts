@@ -60,7 +60,7 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
     user: { uid: user.uid, gid: user.gid, umask: spec.process.user.umask ?? 0o022, additionalGids: [user.gid, ...user.additionalGids] },
     env: containerEnv([...inherited, ...options.env], { hostname, home: user.home, terminal: tty }, process.env),
   };
-  const plan = buildExecPlan(spec, execProcess, { pid: init.pid, cgroup: record.cgroup });
+  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup });
 
   let pid: number | null = null;
   const terminal = tty ? openTerminalSession({ interactive: options.interactive }) : null;

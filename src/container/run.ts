@@ -60,7 +60,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
   );
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
-  const plan = buildPlan(spec, { overlay: overlayLayout(root, id), cgroup });
+  const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup });
   return { id, name, spec, plan, missingSources, cgroup };
 }
 

@@ -173,6 +173,8 @@ function fieldsOf(op: Op): Fields {
       return { s1: op.target, n1: op.detach ? MNT_DETACH : 0 };
     case "sethostname":
       return { s1: op.hostname };
+    case "session-keyring":
+      return { s1: op.name };
     case "umask":
       return { n1: octal(op.mask) };
     case "redirect":

@@ -20,8 +20,10 @@ export interface OverlayLayout {
   merged: string;
 }
 
-/** The container on the host: its overlay (null: spec.root.path is used as it is) and cgroup. */
+/** The container on the host: its id, overlay (null: spec.root.path is used as it is) and cgroup. */
 export interface ContainerLayout {
+  /** Names its processes' session keyring, `_ses.<id>` as runc names it. */
+  id: string;
   overlay: OverlayLayout | null;
   /** The container's cgroup, made on the host before the child; null on a host without cgroups. */
   cgroup: ContainerCgroup | null;
@@ -123,7 +125,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout): Plan {
     // Only now, so that nothing of the setup counts against the limits.
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
-    ...processOps(spec.process),
+    ...processOps(spec.process, layout.id),
   ];
   const pid = namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
   return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pid?.path ?? null, idMappings, idmappedRoot, ops };
@@ -136,6 +138,7 @@ export function joinsUserNamespace(plan: Plan): boolean {
 
 /** What `exec` joins: the running container's init and its cgroup. */
 export interface ExecTarget {
+  id: string;
   /** The container's init as the host sees it. */
   pid: number;
   cgroup: ContainerCgroup | null;
@@ -162,17 +165,21 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     { op: "chdir", path: process.cwd },
     ...(process.terminal ? [{ op: "terminal" } satisfies Op] : []),
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
-    ...processOps(process),
+    ...processOps(process, target.id),
   ];
   return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, idMappings: null, idmappedRoot: null, ops };
 }
 
-/** The process's own settings, last: limits, user and privileges, then the exec itself. */
-function processOps(process: SpecProcess): Op[] {
+/**
+ * The process's own settings, last: a session keyring of the container's own (the caller's
+ * would reach its keys), limits, user and privileges, then the exec itself.
+ */
+function processOps(process: SpecProcess, id: string): Op[] {
   const { user, capabilities } = process;
   const file = process.args[0] ?? "/bin/sh";
   const path = searchPath(process.env);
   return [
+    { op: "session-keyring", name: `_ses.${id}` },
     { op: "umask", mask: (user.umask ?? 0o022).toString(8).padStart(4, "0") },
     ...(process.oomScoreAdj !== undefined ? [{ op: "write-file", path: "/proc/self/oom_score_adj", content: String(process.oomScoreAdj) } satisfies Op] : []),
     ...(process.rlimits ?? []).map((limit): Op => ({ op: "rlimit", resource: limit.type as RlimitName, soft: limit.soft, hard: limit.hard })),

@@ -1,6 +1,6 @@
 // Docker's and runc's defaults (moby daemon/pkg/oci/defaults.go), as REFERENCE.md lists them.
 import type { Capability } from "../plan/linux.ts";
-import type { SpecDevice, SpecMount } from "./types.ts";
+import type { DeviceRule, SpecDevice, SpecMount } from "./types.ts";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -54,6 +54,18 @@ export const DEFAULT_DEVICES: SpecDevice[] = [
   charDevice("/dev/random", 1, 8),
   charDevice("/dev/urandom", 1, 9),
   charDevice("/dev/tty", 5, 0),
+];
+
+/**
+ * Docker's device cgroup: nothing, then mknod of any node (making one is harmless, opening it is
+ * not), then the default nodes, /dev/console, /dev/ptmx and every /dev/pts/N.
+ */
+export const DEFAULT_DEVICE_RULES: DeviceRule[] = [
+  { allow: false, type: "a", access: "rwm" },
+  { allow: true, type: "c", access: "m" },
+  { allow: true, type: "b", access: "m" },
+  ...[[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 1], [5, 2]].map(([major, minor]): DeviceRule => ({ allow: true, type: "c", major, minor, access: "rwm" })),
+  { allow: true, type: "c", major: 136, access: "rwm" },
 ];
 
 /** Symlinks every runtime adds to /dev (runc's defaultSymlinks plus /dev/ptmx). */

@@ -1,6 +1,7 @@
 import {
   DEFAULT_CAPABILITIES,
   DEFAULT_DEVICES,
+  DEFAULT_DEVICE_RULES,
   DEFAULT_MOUNTS,
   MASKED_PATHS,
   READONLY_PATHS,
@@ -73,7 +74,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     if (arg.includes("\0")) throw new MinicError("arguments cannot contain NUL bytes");
   }
 
-  const resources = resourcesFromFlags(options.limits, context.hostCpus);
+  const resources = { ...resourcesFromFlags(options.limits, context.hostCpus), devices: DEFAULT_DEVICE_RULES.map((rule) => ({ ...rule })) };
   const namespaces: { type: NamespaceType }[] = [
     { type: "pid" },
     { type: "ipc" },

@@ -20,11 +20,25 @@ export interface SpecDevice {
   gid: number;
 }
 
+/**
+ * One rule of the device cgroup, in order, the last match deciding (OCI
+ * linux.resources.devices): type "a" is every device, an absent major or minor is any.
+ */
+export interface DeviceRule {
+  allow: boolean;
+  type?: "a" | "c" | "b";
+  major?: number;
+  minor?: number;
+  /** Some of r (read), w (write), m (mknod). */
+  access?: string;
+}
+
 /** OCI linux.resources, the parts minic sets. Sizes in bytes; swap is memory and swap together. */
 export interface Resources {
   memory?: { limit: number; swap?: number };
   cpu?: { shares?: number; quota?: number; period?: number };
   pids?: { limit: number };
+  devices?: DeviceRule[];
 }
 
 export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup";

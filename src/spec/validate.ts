@@ -20,7 +20,7 @@ const KNOWN: Record<string, string[]> = {
   "process.capabilities": ["bounding", "effective", "permitted", "inheritable", "ambient"],
   root: ["path", "readonly"],
   linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl"],
-  "linux.resources": ["memory", "cpu", "pids"],
+  "linux.resources": ["memory", "cpu", "pids", "devices"],
   "linux.resources.memory": ["limit", "swap"],
   "linux.resources.cpu": ["shares", "quota", "period"],
   "linux.resources.pids": ["limit"],
@@ -255,6 +255,27 @@ export function validateSpec(input: Json): Spec {
     optional(cpu.shares, (s) => integer(s, "linux.resources.cpu.shares", 2, 262144));
     optional(cpu.quota, (s) => integer(s, "linux.resources.cpu.quota", 1000, Number.MAX_SAFE_INTEGER));
     optional(cpu.period, (s) => integer(s, "linux.resources.cpu.period", 1000, 1000000));
+  });
+  optional(resources.devices, (v) => {
+    if (!Array.isArray(v)) fail("linux.resources.devices", "must be an array");
+    v.forEach((item, i) => {
+      const at = `linux.resources.devices[${i}]`;
+      const rule = object(item, at);
+      for (const key of Object.keys(rule)) {
+        if (!["allow", "type", "major", "minor", "access"].includes(key)) fail(`${at}.${key}`, "is not supported by minic");
+      }
+      boolean(rule.allow, `${at}.allow`);
+      optional(rule.type, (t) => {
+        if (!["a", "c", "b"].includes(string(t, `${at}.type`))) fail(`${at}.type`, `must be a, c or b, not "${String(t)}"`);
+      });
+      // -1 is how some engines spell "any", as runc accepts.
+      optional(rule.major, (n) => integer(n, `${at}.major`, -1, 4095));
+      optional(rule.minor, (n) => integer(n, `${at}.minor`, -1, 1048575));
+      optional(rule.access, (a) => {
+        const access = string(a, `${at}.access`);
+        if (!/^[rwm]{0,3}$/.test(access) || new Set(access).size !== access.length) fail(`${at}.access`, `must be made of r, w and m, not "${access}"`);
+      });
+    });
   });
   optional(resources.pids, (v) => integer(object(v, "linux.resources.pids").limit, "linux.resources.pids.limit", 1, Number.MAX_SAFE_INTEGER));
   const cgroupsPath = string(linux.cgroupsPath, "linux.cgroupsPath");

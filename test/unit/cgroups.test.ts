@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { placeCgroup, removeCgroup } from "../../src/cgroups/cgroup.ts";
 import { detectCgroupLayout } from "../../src/cgroups/layout.ts";
+import { v1DeviceWrites } from "../../src/cgroups/devices.ts";
+import { DEFAULT_DEVICE_RULES } from "../../src/spec/defaults.ts";
 import { v1LimitFiles } from "../../src/cgroups/v1.ts";
 import { placeV2, sharesToWeight, v2Driver, v2LimitFiles } from "../../src/cgroups/v2.ts";
 import { MinicError } from "../../src/errors.ts";
@@ -31,7 +33,7 @@ const noFile = (): string => {
 };
 
 describe("cgroup detection", () => {
-  test("a hybrid host is v1: controllers from super options, named hierarchies left out", () => {
+  test("a hybrid host is v1: controllers from super options, named hierarchies by their name", () => {
     expect(detectCgroupLayout(HYBRID, noFile)).toEqual({
       version: 1,
       hierarchies: [
@@ -39,8 +41,16 @@ describe("cgroup detection", () => {
         { mountpoint: "/sys/fs/cgroup/cpuacct", controllers: ["cpuacct"] },
         { mountpoint: "/sys/fs/cgroup/memory", controllers: ["memory"] },
         { mountpoint: "/sys/fs/cgroup/pids", controllers: ["pids"] },
+        { mountpoint: "/sys/fs/cgroup/systemd", controllers: ["name=systemd"] },
       ],
     });
+  });
+
+  test("a named hierarchy alone does not make a v1 host", () => {
+    const hybridSystemd = `40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+28 25 0:25 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+`;
+    expect(detectCgroupLayout(hybridSystemd, () => "memory pids\n")).toEqual({ version: 2, mountpoint: "/sys/fs/cgroup/unified", controllers: ["memory", "pids"] });
   });
 
   test("a unified host is v2, with what its root offers", () => {
@@ -70,11 +80,12 @@ describe("cgroup detection", () => {
     expect(none).toEqual({ version: 0 });
     expect(placeCgroup(none, "minic/x", {})).toBeNull();
     expect(() => placeCgroup(none, "minic/x", { pids: { limit: 5 } })).toThrow(/no cgroup file system/);
+    expect(placeCgroup(none, "minic/x", { devices: [{ allow: false, access: "rwm" }] })).toBeNull();
   });
 });
 
 describe("cgroup placement", () => {
-  test("v1: minic/<id> in each hierarchy minic uses, named as the container sees it", () => {
+  test("v1: minic/<id> in every hierarchy the host mounts, named as the container sees it", () => {
     const cgroup = placeCgroup(detectCgroupLayout(HYBRID + CO_MOUNTED, noFile), "minic/abc", {});
     expect(cgroup?.version).toBe(1);
     expect(cgroup?.dirs.map((dir) => [dir.path, dir.view])).toEqual([
@@ -82,6 +93,7 @@ describe("cgroup placement", () => {
       ["/sys/fs/cgroup/cpuacct/minic/abc", "cpuacct"],
       ["/sys/fs/cgroup/memory/minic/abc", "memory"],
       ["/sys/fs/cgroup/pids/minic/abc", "pids"],
+      ["/sys/fs/cgroup/systemd/minic/abc", "systemd"],
       ["/sys/fs/cgroup/cpu,cpuacct/minic/abc", "cpu,cpuacct"],
     ]);
   });
@@ -209,5 +221,25 @@ describe("the v2 driver, on a directory laid out like a cgroup2 mount", () => {
     expect(removeCgroup(cgroup)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
     expect(removeCgroup(cgroup)).toEqual([]);
+  });
+});
+
+describe("device rules", () => {
+  test("v1: one write per rule, in order; every device is \"a\"", () => {
+    expect(v1DeviceWrites(DEFAULT_DEVICE_RULES)).toEqual([
+      ["devices.deny", "a"],
+      ["devices.allow", "c *:* m"],
+      ["devices.allow", "b *:* m"],
+      ["devices.allow", "c 1:3 rwm"],
+      ["devices.allow", "c 1:5 rwm"],
+      ["devices.allow", "c 1:7 rwm"],
+      ["devices.allow", "c 1:8 rwm"],
+      ["devices.allow", "c 1:9 rwm"],
+      ["devices.allow", "c 5:0 rwm"],
+      ["devices.allow", "c 5:1 rwm"],
+      ["devices.allow", "c 5:2 rwm"],
+      ["devices.allow", "c 136:* rwm"],
+    ]);
+    expect(v1DeviceWrites([{ allow: true, type: "b", major: 7, minor: -1, access: "r" }])).toEqual([["devices.allow", "b 7:* r"]]);
   });
 });

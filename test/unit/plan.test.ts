@@ -20,7 +20,7 @@ const options: RunOptions = {
   mounts: [], limits: NO_LIMITS,
 };
 const overlay = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
-const layout: ContainerLayout = { overlay, cgroup: null };
+const layout: ContainerLayout = { id: "id", overlay, cgroup: null };
 const root = { uid: 0, gid: 0, additionalGids: [], home: "/root" };
 const spec = (overrides: Partial<RunOptions> = {}): Spec =>
   buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", user: root, callerEnv: {}, hostCpus: 2 });
@@ -68,14 +68,15 @@ describe("buildPlan", () => {
     expect(plan.ops.find((op) => op.op === "mask")).toEqual({ op: "mask", path: "/proc/acpi", fileSource: "/dev/null", dirFstype: "tmpfs", dirFlags: ["MS_RDONLY"] });
   });
 
-  test("ends with the process: umask, limits, user, capabilities, the command checked, start, fds, signals, execve", () => {
+  test("ends with the process: keyring, umask, limits, user, capabilities, the command checked, start, fds, signals, execve", () => {
     expect(plan.ops.at(-1)).toEqual({
       op: "execve", file: "echo", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       argv: ["echo", "hi"], env: spec().process.env,
     });
-    expect(kinds(plan.ops).slice(-9)).toEqual([
-      "umask", "bounding", "user", "capabilities", "check-command", "wait-start", "close-fds", "unblock-signals", "execve",
+    expect(kinds(plan.ops).slice(-10)).toEqual([
+      "session-keyring", "umask", "bounding", "user", "capabilities", "check-command", "wait-start", "close-fds", "unblock-signals", "execve",
     ]);
+    expect(plan.ops).toContainEqual({ op: "session-keyring", name: "_ses.id" });
     expect(plan.ops.find((op) => op.op === "user")).toEqual({ op: "user", uid: 0, gid: 0, additionalGids: [0] });
     expect(plan.ops.find((op) => op.op === "capabilities")).toMatchObject({ inheritable: [], ambient: [] });
   });
@@ -93,7 +94,7 @@ describe("buildPlan", () => {
   });
 
   test("a root used as it is (a bundle's rootfs) is bound onto itself for pivot_root", () => {
-    const ops = buildPlan(spec(), { overlay: null, cgroup: null }).ops;
+    const ops = buildPlan(spec(), { id: "id", overlay: null, cgroup: null }).ops;
     expect(ops).toContainEqual({ op: "mount", source: "/rootfs", target: "/rootfs", fstype: null, flags: ["MS_BIND", "MS_REC"], data: null });
     expect(ops).toContainEqual({ op: "open-root", path: "/rootfs" });
     expect(kinds(ops)).not.toContain("mkpath-in-root overlay");
@@ -187,7 +188,7 @@ describe("cgroups in the plan", () => {
   const v2: ContainerCgroup = { version: 2, dirs: [{ path: "/sys/fs/cgroup/minic/id", root: "/sys/fs/cgroup", view: "", controllers: ["cpu", "memory", "pids"] }] };
 
   test("v1: join files and detached copies are held first; the view is built in spec order inside the root", () => {
-    const { ops } = buildPlan(spec(), { overlay, cgroup: v1 });
+    const { ops } = buildPlan(spec(), { id: "id", overlay, cgroup: v1 });
     expect(ops.filter((op) => op.op === "open-file" || op.op === "clone-tree")).toEqual([
       { op: "open-file", path: "/sys/fs/cgroup/memory/minic/id/tasks", flags: 1, slot: 0 },
       { op: "open-file", path: "/sys/fs/cgroup/cpu,cpuacct/minic/id/tasks", flags: 1, slot: 1 },
@@ -210,7 +211,7 @@ describe("cgroups in the plan", () => {
   });
 
   test("the workload joins last, then gets its cgroup namespace, then its user and capabilities", () => {
-    const { ops } = buildPlan(spec(), { overlay, cgroup: v1 });
+    const { ops } = buildPlan(spec(), { id: "id", overlay, cgroup: v1 });
     const joins = ops.filter((op) => op.op === "write-slot");
     expect(joins).toEqual([{ op: "write-slot", slot: 0, content: "0" }, { op: "write-slot", slot: 1, content: "0" }]);
     expect(indexOf(ops, (op) => op.op === "unshare")).toBeGreaterThan(ops.indexOf(joins[1] as Op));
@@ -218,7 +219,7 @@ describe("cgroups in the plan", () => {
   });
 
   test("v2: cgroup.procs, and the container's directory is its whole /sys/fs/cgroup", () => {
-    const { ops } = buildPlan(spec(), { overlay, cgroup: v2 });
+    const { ops } = buildPlan(spec(), { id: "id", overlay, cgroup: v2 });
     expect(ops.filter((op) => op.op === "open-file")).toEqual([{ op: "open-file", path: "/sys/fs/cgroup/minic/id/cgroup.procs", flags: 1, slot: 0 }]);
     expect(ops.filter((op) => op.op === "attach-tree")).toEqual([{ op: "attach-tree", slot: 1, target: "/sys/fs/cgroup" }]);
   });
@@ -228,7 +229,7 @@ describe("exec plan", () => {
   const v1: ContainerCgroup = { version: 1, dirs: [{ path: "/sys/fs/cgroup/pids/minic/id", root: "/sys/fs/cgroup/pids", view: "pids", controllers: ["pids"] }] };
   const container = spec({ network: "none" });
   const processSpec = { ...container.process, args: ["ps"], cwd: "/tmp" };
-  const { ops, cloneFlags, pidNamespace } = buildExecPlan(container, processSpec, { pid: 42, cgroup: v1 });
+  const { ops, cloneFlags, pidNamespace } = buildExecPlan(container, processSpec, { id: "id", pid: 42, cgroup: v1 });
 
   test("opens the cgroup's join file, then joins every namespace but pid, the mount namespace last", () => {
     expect(cloneFlags).toEqual([]);
@@ -252,7 +253,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "umount2", "sethostname", "wait-parent", "umask",
     "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
     "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
-    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
+    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
   ];
 
   test("every op of the vocabulary has a code, and every code an op", () => {
@@ -336,7 +337,7 @@ describe("a user namespace in the plan", () => {
   };
 
   test("the maps go to the spawner; minic's overlay is made idmapped on the host and attached in the child", () => {
-    const plan = buildPlan(userSpec(), { overlay, cgroup: v1 });
+    const plan = buildPlan(userSpec(), { id: "id", overlay, cgroup: v1 });
     expect(plan.cloneFlags).toContain("CLONE_NEWUSER");
     expect(plan.idMappings).toEqual({ uidMappings: map, gidMappings: map });
     expect(plan.idmappedRoot).toEqual({ lowerdir: "/rootfs", upperdir: overlay.upperdir, workdir: overlay.workdir, idMappings: { uidMappings: map, gidMappings: map } });
@@ -346,7 +347,7 @@ describe("a user namespace in the plan", () => {
   });
 
   test("the host's root opens the cgroup and the root; then the namespace's root does the rest", () => {
-    const { ops } = buildPlan(userSpec(), { overlay, cgroup: v1 });
+    const { ops } = buildPlan(userSpec(), { id: "id", overlay, cgroup: v1 });
     const becomeRoot = indexOf(ops, (op) => op.op === "user" && op.uid === 0 && op.additionalGids.length === 0);
     expect(becomeRoot).toBeGreaterThan(indexOf(ops, (op) => op.op === "open-root"));
     expect(becomeRoot).toBeGreaterThan(indexOf(ops, (op) => op.op === "open-file"));
@@ -355,14 +356,14 @@ describe("a user namespace in the plan", () => {
   });
 
   test("devices are the host's nodes bound inside the root, not mknod", () => {
-    const { ops } = buildPlan(userSpec(), { overlay, cgroup: null });
+    const { ops } = buildPlan(userSpec(), { id: "id", overlay, cgroup: null });
     expect(ops.some((op) => op.op === "mknod")).toBe(false);
     expect(ops).toContainEqual({ op: "mount-in-root", source: "/dev/null", target: "/dev/null", fstype: null, flags: ["MS_BIND"], data: null });
     expect(indexOf(ops, (op) => op.op === "mount-in-root" && op.source === "/dev/null")).toBeLessThan(indexOf(ops, (op) => op.op === "pivot_root"));
   });
 
   test("without a network namespace of its own, /sys is the host's, bound", () => {
-    const { ops } = buildPlan(userSpec((s) => (s.linux.namespaces = s.linux.namespaces.filter((ns) => ns.type !== "network"))), { overlay, cgroup: null });
+    const { ops } = buildPlan(userSpec((s) => (s.linux.namespaces = s.linux.namespaces.filter((ns) => ns.type !== "network"))), { id: "id", overlay, cgroup: null });
     expect(ops.some((op) => op.op === "mount-in-root" && op.fstype === "sysfs")).toBe(false);
     expect(ops).toContainEqual({ op: "mount-in-root", source: "/sys", target: "/sys", fstype: null, flags: ["MS_BIND", "MS_REC"], data: null });
   });
@@ -370,7 +371,7 @@ describe("a user namespace in the plan", () => {
   test("a joined user namespace comes first and owns what is made after it", () => {
     const joined = spec();
     joined.linux.namespaces = [{ type: "user", path: "/proc/9/ns/user" }, { type: "mount" }, { type: "uts" }];
-    const plan = buildPlan(joined, { overlay, cgroup: null });
+    const plan = buildPlan(joined, { id: "id", overlay, cgroup: null });
     expect(plan.cloneFlags).toEqual([]);
     expect(plan.idMappings).toBeNull();
     expect(joinsUserNamespace(plan)).toBe(true);
@@ -382,7 +383,7 @@ describe("a user namespace in the plan", () => {
   });
 
   test("exec joins the user namespace before every other", () => {
-    const plan = buildExecPlan(userSpec(), { ...userSpec().process, args: ["true"] }, { pid: 42, cgroup: null });
+    const plan = buildExecPlan(userSpec(), { ...userSpec().process, args: ["true"] }, { id: "id", pid: 42, cgroup: null });
     const joined = plan.ops.filter((op) => op.op === "setns").map((op) => op.type);
     expect(joined[0]).toBe("user");
     expect(joined.at(-1)).toBe("mount");

@@ -4,6 +4,7 @@ import { containerEnv, homeFromPasswd, searchPath } from "../../src/spec/env.ts"
 import { MinicError } from "../../src/errors.ts";
 import { NO_LIMITS } from "../../src/spec/limits.ts";
 import type { RunOptions } from "../../src/spec/run-options.ts";
+import { DEFAULT_DEVICE_RULES } from "../../src/spec/defaults.ts";
 import { hostIdOf, idMapsFromFlags, parseIdMapFlag } from "../../src/spec/id-maps.ts";
 
 const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
@@ -40,7 +41,7 @@ describe("buildSpec", () => {
     expect(spec.mounts.map((m) => m.destination)).toEqual(["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm"]);
     expect(spec.mounts.find((m) => m.destination === "/sys/fs/cgroup")?.options).toContain("ro");
     expect(spec.linux.cgroupsPath).toBe(`minic/${"a".repeat(64)}`);
-    expect(spec.linux.resources).toEqual({});
+    expect(spec.linux.resources).toEqual({ devices: DEFAULT_DEVICE_RULES });
     expect(spec.mounts.find((m) => m.destination === "/sys")?.options).toContain("ro");
     expect(spec.linux.devices.map((d) => `${d.path} ${d.major}:${d.minor}`)).toEqual([
       "/dev/null 1:3", "/dev/zero 1:5", "/dev/full 1:7", "/dev/random 1:8", "/dev/urandom 1:9", "/dev/tty 5:0",
