@@ -485,6 +485,13 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
   case OP_SESSION_KEYRING:
     rc = sys2(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, op->s1);
     return rc < 0 ? rc : 0;
+  case OP_SECCOMP: {
+    /* struct sock_fprog: the instruction count, then a pointer to them. */
+    struct { unsigned short len; const void *filter; } program;
+    program.len = (unsigned short)(op->data_len / 8);
+    program.filter = op->data;
+    return sys3(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, &program);
+  }
   case OP_NO_NEW_PRIVS:
     return sys5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   case OP_RLIMIT: {

@@ -48,6 +48,7 @@ enum op_code {
   OP_ATTACH_TREE_AT = 37,
   OP_ENTER_ROOT = 38,
   OP_SESSION_KEYRING = 39,
+  OP_SECCOMP = 40,
 };
 
 /* Bits of op.flags. */

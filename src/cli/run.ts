@@ -3,6 +3,7 @@ import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
 import { parseIdMapFlag } from "../spec/id-maps.ts";
+import { parseSecurityOpts } from "../spec/security-opts.ts";
 import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec, type FlagValues } from "./argv.ts";
 import { argsDef, printUsage, type Command } from "./command.ts";
@@ -27,6 +28,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "cpu-shares", short: "c", kind: "string", valueHint: "N", description: "Relative CPU weight against other cgroups (default 1024)" },
   { name: "pids-limit", kind: "string", valueHint: "N", description: "Most processes and threads the container may have at once" },
   { name: "cgroup-parent", kind: "string", valueHint: "PATH", description: "Parent of the container's cgroup in each hierarchy (default minic)" },
+  { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
   { name: "network", kind: "string", valueHint: "host|none", description: "host: share the host's network (default); none: only a loopback interface" },
@@ -59,6 +61,7 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       readOnly: booleanFlag(flags, "read-only"),
       network,
       cgroupParent: stringFlag(flags, "cgroup-parent"),
+      security: parseSecurityOpts(listFlag(flags, "security-opt")),
       uidMap: listFlag(flags, "uidmap").map((value) => parseIdMapFlag("uidmap", value)),
       gidMap: listFlag(flags, "gidmap").map((value) => parseIdMapFlag("gidmap", value)),
       mounts: parseMounts(flags),

@@ -15,6 +15,7 @@ import { validateSpec } from "../spec/validate.ts";
 import { findContainer, readSpec, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { userInRoot } from "./rootfs.ts";
+import { compiledFilters } from "./seccomp.ts";
 import { setupError } from "./setup-error.ts";
 import { log } from "../log.ts";
 
@@ -60,7 +61,7 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
     user: { uid: user.uid, gid: user.gid, umask: spec.process.user.umask ?? 0o022, additionalGids: [user.gid, ...user.additionalGids] },
     env: containerEnv([...inherited, ...options.env], { hostname, home: user.home, terminal: tty }, process.env),
   };
-  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup });
+  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup }, compiledFilters(spec, root));
 
   let pid: number | null = null;
   const terminal = tty ? openTerminalSession({ interactive: options.interactive }) : null;

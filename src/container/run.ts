@@ -1,6 +1,6 @@
 // `minic run`: create the container and start it in this process (no exec fifo: the child goes
 // straight from setup to execve), wait for it, and clean up on every way out.
-import { availableParallelism } from "node:os";
+import { availableParallelism, release } from "node:os";
 import { closeSync, existsSync, openSync, statfsSync } from "node:fs";
 import { executorIn } from "../process/executor.ts";
 import { driverFor, placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
@@ -22,6 +22,7 @@ import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import { requireRoot } from "./privileges.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
+import { compiledFilters, seccompProfileFor } from "./seccomp.ts";
 import { setupError } from "./setup-error.ts";
 
 export interface PreparedRun {
@@ -56,11 +57,14 @@ export function prepareRun(options: RunOptions): PreparedRun {
       user: userInRoot(executorIn(root), rootfs, options.user),
       callerEnv: process.env,
       hostCpus: availableParallelism(),
+      seccompProfile: seccompProfileFor(options.security.seccomp),
+      arch: process.arch,
+      kernel: release(),
     }),
   );
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
-  const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup });
+  const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
   return { id, name, spec, plan, missingSources, cgroup };
 }
 

@@ -39,6 +39,8 @@ export function describeOp(op: Op): string {
       return "set capabilities";
     case "user":
       return `switch to user ${op.uid}:${op.gid}${op.additionalGids.length > 0 ? ` (groups ${op.additionalGids.join(",")})` : ""}`;
+    case "seccomp":
+      return "install the seccomp filter";
     case "session-keyring":
       return `join a new session keyring ${op.name}`;
     case "no-new-privs":

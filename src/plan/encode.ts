@@ -175,6 +175,8 @@ function fieldsOf(op: Op): Fields {
       return { s1: op.hostname };
     case "session-keyring":
       return { s1: op.name };
+    case "seccomp":
+      return { data: Buffer.from(op.program, "base64") };
     case "umask":
       return { n1: octal(op.mask) };
     case "redirect":

@@ -24,6 +24,8 @@ export type Op =
   /** setgroups, setresgid, setresuid, keeping permitted capabilities for the capabilities op. */
   | { op: "user"; uid: number; gid: number; additionalGids: number[] }
   | { op: "no-new-privs" }
+  /** Install a seccomp filter: `program` is its struct sock_filter array, in base64. */
+  | { op: "seccomp"; program: string }
   /** Join a new session keyring of this name (keyctl KEYCTL_JOIN_SESSION_KEYRING). */
   | { op: "session-keyring"; name: string }
   | { op: "rlimit"; resource: RlimitName; soft: number; hard: number }

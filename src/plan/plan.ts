@@ -58,12 +58,20 @@ export interface Plan {
   ops: Op[];
 }
 
+/** Programs compiled from the spec before the plan is made (the plan itself stays pure). */
+export interface CompiledFilters {
+  /** The seccomp filter, a struct sock_filter array in base64; null: unconfined. */
+  seccomp: string | null;
+}
+
+export const NO_FILTERS: CompiledFilters = { seccomp: null };
+
 /** The executor slot the spawner's idmapped root arrives in: the last of native/protocol.h's
  *  SLOTS (the encoder refuses any beyond), clear of the cgroup's, which count from 0. */
 export const ROOT_TREE_SLOT = 31;
 
 /** The container's init: new namespaces, its root and mounts, then its process. */
-export function buildPlan(spec: Spec, layout: ContainerLayout): Plan {
+export function buildPlan(spec: Spec, layout: ContainerLayout, filters: CompiledFilters = NO_FILTERS): Plan {
   const namespaces = spec.linux.namespaces;
   const made = namespaces.filter((ns) => ns.path === undefined).map((ns) => ns.type);
   const user = namespaces.find((ns) => ns.type === "user");
@@ -125,7 +133,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout): Plan {
     // Only now, so that nothing of the setup counts against the limits.
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
-    ...processOps(spec.process, layout.id),
+    ...processOps(spec.process, layout.id, filters),
   ];
   const pid = namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
   return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pid?.path ?? null, idMappings, idmappedRoot, ops };
@@ -148,7 +156,7 @@ export interface ExecTarget {
  * A process joining a running container: every namespace of its init (the PID namespace by the
  * spawner, so the process is born inside it), its cgroup, and `process`'s user and privileges.
  */
-export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarget): Plan {
+export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarget, filters: CompiledFilters = NO_FILTERS): Plan {
   const cgroup = target.cgroup;
   const joined = spec.linux.namespaces.map((ns) => ns.type).filter((type) => type !== "pid");
   // The user namespace first: it owns the others, and joining them takes privileges in it. The
@@ -165,7 +173,7 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     { op: "chdir", path: process.cwd },
     ...(process.terminal ? [{ op: "terminal" } satisfies Op] : []),
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
-    ...processOps(process, target.id),
+    ...processOps(process, target.id, filters),
   ];
   return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, idMappings: null, idmappedRoot: null, ops };
 }
@@ -174,10 +182,16 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
  * The process's own settings, last: a session keyring of the container's own (the caller's
  * would reach its keys), limits, user and privileges, then the exec itself.
  */
-function processOps(process: SpecProcess, id: string): Op[] {
+function processOps(process: SpecProcess, id: string, filters: CompiledFilters): Op[] {
   const { user, capabilities } = process;
   const file = process.args[0] ?? "/bin/sh";
   const path = searchPath(process.env);
+  // Installing a filter takes CAP_SYS_ADMIN or no_new_privs: with no_new_privs, as late as
+  // possible; without, while the capabilities are still whole, before the user changes. Every
+  // call made after it (setresuid, capset, poll, close_range, execve) is one the profile allows.
+  const seccomp: Op[] = filters.seccomp === null ? [] : [{ op: "seccomp", program: filters.seccomp }];
+  const early = process.noNewPrivileges ? [] : seccomp;
+  const late = process.noNewPrivileges ? seccomp : [];
   return [
     { op: "session-keyring", name: `_ses.${id}` },
     { op: "umask", mask: (user.umask ?? 0o022).toString(8).padStart(4, "0") },
@@ -186,6 +200,7 @@ function processOps(process: SpecProcess, id: string): Op[] {
     // The bounding set needs CAP_SETPCAP, so it is cut while still root; the user op keeps the
     // permitted set across setresuid for the capabilities op to set exactly.
     { op: "bounding", keep: capabilities.bounding },
+    ...early,
     { op: "user", uid: user.uid, gid: user.gid, additionalGids: user.additionalGids ?? [] },
     { op: "capabilities", effective: capabilities.effective, permitted: capabilities.permitted, inheritable: capabilities.inheritable, ambient: capabilities.ambient },
     ...(process.noNewPrivileges ? [{ op: "no-new-privs" } satisfies Op] : []),
@@ -195,6 +210,7 @@ function processOps(process: SpecProcess, id: string): Op[] {
     // CVE-2024-21626: no fd of minic's may reach the workload.
     { op: "close-fds", from: 3 },
     { op: "unblock-signals" },
+    ...late,
     { op: "execve", file, searchPath: path, argv: process.args, env: process.env },
   ];
 }

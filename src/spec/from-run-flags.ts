@@ -7,6 +7,7 @@ import {
   READONLY_PATHS,
 } from "./defaults.ts";
 import { idMapsFromFlags } from "./id-maps.ts";
+import { seccompFromProfile } from "../seccomp/profile.ts";
 import { containerEnv } from "./env.ts";
 import { MinicError } from "../errors.ts";
 import { resourcesFromFlags } from "./limits.ts";
@@ -26,6 +27,12 @@ export interface SpecContext {
   callerEnv: Record<string, string | undefined>;
   /** CPUs this host gives minic: --cpus may not ask for more. */
   hostCpus: number;
+  /** The seccomp profile in Docker's format (minic's default or --security-opt's file), with
+   *  where it came from for errors; null: unconfined. */
+  seccompProfile: { profile: unknown; source: string } | null;
+  /** process.arch and os.release(): which of a profile's rules apply here. */
+  arch: string;
+  kernel: string;
 }
 
 const HOST_NAME_MAX = 64;
@@ -107,6 +114,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
         inheritable: [],
         ambient: [],
       },
+      ...(options.security.noNewPrivileges ? { noNewPrivileges: true } : {}),
     },
     root: { path: context.rootfs, readonly: options.readOnly },
     hostname,
@@ -125,6 +133,15 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       rootfsPropagation: "rprivate",
       resources,
       cgroupsPath: `${cgroupParent(options.cgroupParent)}/${context.id}`,
+      ...(context.seccompProfile === null
+        ? {}
+        : {
+            seccomp: seccompFromProfile(context.seccompProfile.profile, {
+              capabilities: [...DEFAULT_CAPABILITIES],
+              arch: context.arch,
+              kernel: context.kernel,
+            }, context.seccompProfile.source),
+          }),
     },
     annotations: {
       "org.minic.id": context.id,

@@ -1,6 +1,7 @@
 import type { LimitFlags } from "./limits.ts";
 import type { MountRequest } from "./mount-flags.ts";
 import type { IdMapping } from "./types.ts";
+import type { SecurityOptions } from "./security-opts.ts";
 
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
 export interface RunOptions {
@@ -21,6 +22,8 @@ export interface RunOptions {
   /** --uidmap and --gidmap: with either, the container gets a user namespace of its own. */
   uidMap: IdMapping[];
   gidMap: IdMapping[];
+  /** --security-opt: the seccomp profile and no-new-privileges. */
+  security: SecurityOptions;
   /** -v, --tmpfs and --mount, in the order given. */
   mounts: MountRequest[];
   interactive: boolean;

@@ -2,6 +2,7 @@
 // for the fields minic honours. `minic run` flags and a bundle's config.json both become this,
 // pass the same validator (validate.ts) and lead to the same plan.
 import type { Capability } from "../plan/linux.ts";
+import type { Seccomp } from "../seccomp/types.ts";
 
 export interface SpecMount {
   destination: string;
@@ -112,6 +113,8 @@ export interface Spec {
     /** Relative to each cgroup hierarchy's root: `minic/<id>`. */
     cgroupsPath: string;
     sysctl?: Record<string, string>;
+    /** The filter every process of the container runs under; absent: none (unconfined). */
+    seccomp?: Seccomp;
   };
   annotations: Record<string, string>;
 }

@@ -3,6 +3,7 @@
 // with one line naming it, never silently ignored.
 import { MinicError } from "../errors.ts";
 import { CAPABILITIES, RLIMITS } from "../plan/linux.ts";
+import { SECCOMP_ACTIONS, SECCOMP_ARCHITECTURES, SECCOMP_COMPARISONS } from "../seccomp/names.ts";
 import type { Spec } from "./types.ts";
 
 type Json = unknown;
@@ -19,7 +20,8 @@ const KNOWN: Record<string, string[]> = {
   "process.user": ["uid", "gid", "umask", "additionalGids"],
   "process.capabilities": ["bounding", "effective", "permitted", "inheritable", "ambient"],
   root: ["path", "readonly"],
-  linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl"],
+  linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl", "seccomp"],
+  "linux.seccomp": ["defaultAction", "defaultErrnoRet", "architectures", "syscalls"],
   "linux.resources": ["memory", "cpu", "pids", "devices"],
   "linux.resources.memory": ["limit", "swap"],
   "linux.resources.cpu": ["shares", "quota", "period"],
@@ -73,6 +75,43 @@ function idMappings(linux: Record<string, Json>, namespaces: Record<string, Json
   if (user?.path !== undefined && namespaces.some((ns) => ns.type === "pid" && ns.path === undefined)) {
     fail("linux.namespaces", "cannot make a new PID namespace inside a user namespace joined by path");
   }
+}
+
+function seccompAction(value: Json, path: string): void {
+  if (typeof value !== "string" || !Object.hasOwn(SECCOMP_ACTIONS, value)) fail(path, `names an unknown action ${JSON.stringify(value)}`);
+}
+
+function seccomp(filter: Record<string, Json>): void {
+  seccompAction(filter.defaultAction, "linux.seccomp.defaultAction");
+  optional(filter.defaultErrnoRet, (v) => integer(v, "linux.seccomp.defaultErrnoRet", 0, 4095));
+  strings(filter.architectures ?? [], "linux.seccomp.architectures").forEach((name, i) => {
+    if (!Object.hasOwn(SECCOMP_ARCHITECTURES, name)) fail(`linux.seccomp.architectures[${i}]`, `names an unknown architecture "${name}"`);
+  });
+  const rules = filter.syscalls ?? [];
+  if (!Array.isArray(rules)) fail("linux.seccomp.syscalls", "must be an array");
+  rules.forEach((item, i) => {
+    const at = `linux.seccomp.syscalls[${i}]`;
+    const rule = object(item, at);
+    for (const key of Object.keys(rule)) {
+      if (!["names", "action", "errnoRet", "args"].includes(key)) fail(`${at}.${key}`, "is not supported by minic");
+    }
+    if (strings(rule.names, `${at}.names`).length === 0) fail(`${at}.names`, "must name at least one system call");
+    seccompAction(rule.action, `${at}.action`);
+    optional(rule.errnoRet, (v) => integer(v, `${at}.errnoRet`, 0, 4095));
+    optional(rule.args, (v) => {
+      if (!Array.isArray(v)) fail(`${at}.args`, "must be an array");
+      v.forEach((argItem, j) => {
+        const arg = object(argItem, `${at}.args[${j}]`);
+        for (const key of Object.keys(arg)) {
+          if (!["index", "value", "valueTwo", "op"].includes(key)) fail(`${at}.args[${j}].${key}`, "is not supported by minic");
+        }
+        integer(arg.index, `${at}.args[${j}].index`, 0, 5);
+        integer(arg.value, `${at}.args[${j}].value`, 0, Number.MAX_SAFE_INTEGER);
+        optional(arg.valueTwo, (n) => integer(n, `${at}.args[${j}].valueTwo`, 0, Number.MAX_SAFE_INTEGER));
+        if (typeof arg.op !== "string" || !Object.hasOwn(SECCOMP_COMPARISONS, arg.op)) fail(`${at}.args[${j}].op`, `names an unknown comparison ${JSON.stringify(arg.op)}`);
+      });
+    });
+  });
 }
 
 function fail(path: string, problem: string): never {
@@ -287,6 +326,7 @@ export function validateSpec(input: Json): Spec {
       string(value, `linux.sysctl.${key}`);
     }
   });
+  optional(linux.seccomp, (v) => seccomp(object(v, "linux.seccomp")));
   optional(spec.annotations, (v) => {
     for (const [key, value] of Object.entries(object(v, "annotations"))) string(value, `annotations.${key}`);
   });

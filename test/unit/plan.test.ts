@@ -16,14 +16,14 @@ import type { Spec } from "../../src/spec/types.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work", user: null,
-  remove: false, readOnly: false, network: "host", cgroupParent: null, uidMap: [], gidMap: [], interactive: false, tty: false, dryRun: false,
+  remove: false, readOnly: false, network: "host", cgroupParent: null, uidMap: [], gidMap: [], security: { seccomp: null, noNewPrivileges: false }, interactive: false, tty: false, dryRun: false,
   mounts: [], limits: NO_LIMITS,
 };
 const overlay = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
 const layout: ContainerLayout = { id: "id", overlay, cgroup: null };
 const root = { uid: 0, gid: 0, additionalGids: [], home: "/root" };
 const spec = (overrides: Partial<RunOptions> = {}): Spec =>
-  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", user: root, callerEnv: {}, hostCpus: 2 });
+  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", user: root, callerEnv: {}, hostCpus: 2, seccompProfile: null, arch: "x64", kernel: "6.18.0" });
 const kinds = (ops: Op[]) => ops.map((op) => op.op);
 const indexOf = (ops: Op[], match: (op: Op) => boolean) => {
   const index = ops.findIndex(match);
@@ -253,7 +253,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "umount2", "sethostname", "wait-parent", "umask",
     "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
     "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
-    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
+    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
   ];
 
   test("every op of the vocabulary has a code, and every code an op", () => {

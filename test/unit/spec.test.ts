@@ -18,7 +18,7 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   remove: false,
   readOnly: false,
   network: "host",
-  cgroupParent: null, uidMap: [], gidMap: [],
+  cgroupParent: null, uidMap: [], gidMap: [], security: { seccomp: null, noNewPrivileges: false },
   interactive: false,
   tty: false,
   dryRun: false,
@@ -27,7 +27,7 @@ const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   ...overrides,
 });
 
-const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: { USER_VAR: "u" }, hostCpus: 2 };
+const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: { USER_VAR: "u" }, hostCpus: 2, seccompProfile: null, arch: "x64", kernel: "6.18.0" };
 
 describe("buildSpec", () => {
   test("is shaped like an OCI config.json with Docker's defaults", () => {

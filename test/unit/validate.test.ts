@@ -10,11 +10,11 @@ import { validateSpec } from "../../src/spec/validate.ts";
 
 const options: RunOptions = {
   rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: ["A=1"], workdir: "/w", user: null,
-  remove: false, readOnly: false, network: "none", cgroupParent: null, uidMap: [], gidMap: [], interactive: false, tty: false, dryRun: false,
+  remove: false, readOnly: false, network: "none", cgroupParent: null, uidMap: [], gidMap: [], security: { seccomp: null, noNewPrivileges: false }, interactive: false, tty: false, dryRun: false,
   mounts: [{ type: "bind", source: "/h", destination: "/d", readonly: true, createSource: false }],
   limits: { ...NO_LIMITS, memory: "64m", pidsLimit: "10" },
 };
-const built = () => buildSpec(options, { id: "a".repeat(64), name: "n", rootfs: "/r", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: {}, hostCpus: 2 });
+const built = () => buildSpec(options, { id: "a".repeat(64), name: "n", rootfs: "/r", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: {}, hostCpus: 2, seccompProfile: null, arch: "x64", kernel: "6.18.0" });
 /** A spec as JSON (a config.json would arrive so) with one change. */
 function changed(change: (spec: Spec) => void): unknown {
   const spec = JSON.parse(JSON.stringify(built())) as Spec;
@@ -59,7 +59,9 @@ describe("validateSpec", () => {
 
   test("unknown or unsupported fields are refused by name, never ignored", () => {
     expect(refusal(changed((s) => set(s, "hooks", { prestart: [] })))).toBe("invalid spec: hooks is not supported by minic");
-    expect(refusal(changed((s) => set(s.linux, "seccomp", {})))).toBe("invalid spec: linux.seccomp is not supported by minic");
+    expect(refusal(changed((s) => set(s.linux, "intelRdt", {})))).toBe("invalid spec: linux.intelRdt is not supported by minic");
+    expect(refusal(changed((s) => set(s.linux, "seccomp", { defaultAction: "SCMP_ACT_ERRNO", listenerPath: "/x" })))).toBe("invalid spec: linux.seccomp.listenerPath is not supported by minic");
+    expect(refusal(changed((s) => set(s.linux, "seccomp", { defaultAction: "SCMP_ACT_NOPE" })))).toBe("invalid spec: linux.seccomp.defaultAction names an unknown action \"SCMP_ACT_NOPE\"");
     expect(refusal(changed((s) => set(s.process, "apparmorProfile", "x")))).toBe("invalid spec: process.apparmorProfile is not supported by minic");
     expect(refusal(changed((s) => set(s.linux.resources, "blockIO", {})))).toBe("invalid spec: linux.resources.blockIO is not supported by minic");
     expect(refusal(changed((s) => set(s.linux.resources, "devices", [{ allow: true, access: "rwx" }])))).toBe('invalid spec: linux.resources.devices[0].access must be made of r, w and m, not "rwx"');
