@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:tes
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostMounts, MINIC, minic, minicCgroups, ownCgroupParent, removeCgroupParent, ROOTFS, stateDir, tree, useCgroupParent } from "../support/minic.ts";
+import { hostMounts, leftovers, MINIC, minic, minicCgroups, ownCgroupParent, removeCgroupParent, ROOTFS, stateDir, useCgroupParent } from "../support/minic.ts";
 
 // This file's containers go under a cgroup parent of its own: its assertions count only them.
 const CGROUP_PARENT = ownCgroupParent("failures");
@@ -23,7 +23,7 @@ afterEach(() => {
   expect(hostMounts()).toBe(mountsBefore);
   expect(minicCgroups()).toEqual(cgroupsBefore);
   // Only the skeleton may remain: the two empty top-level directories and the executor's source.
-  expect(tree(root).filter((path) => !/^(containers|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.bpf)$/.test(path))).toEqual([]);
+  expect(leftovers(root)).toEqual([]);
   rmSync(root, { recursive: true, force: true });
   useCgroupParent(null);
 });

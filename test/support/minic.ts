@@ -100,6 +100,14 @@ export function hostMounts(): string {
   return readFileSync("/proc/self/mountinfo", "utf8");
 }
 
+/**
+ * What a state directory holds beyond its skeleton (containers/, names/) and minic's caches (the
+ * executor library, compiled seccomp programs): what a failed or dry run must not leave.
+ */
+export function leftovers(root: string): string[] {
+  return tree(root).filter((path) => !/^(containers|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.bpf)$/.test(path));
+}
+
 /** Everything under a state directory, as a sorted list of relative paths. */
 export function tree(dir: string): string[] {
   if (!existsSync(dir)) return [];
