@@ -11,6 +11,7 @@ export const EXEC_FLAGS: FlagSpec[] = [
   { name: "env", short: "e", kind: "list", valueHint: "K=V", description: "Set an environment variable; -e K copies K from your environment (repeatable)" },
   { name: "workdir", short: "w", kind: "string", valueHint: "DIR", description: "Working directory inside the container (default: the container's)" },
   { name: "user", short: "u", kind: "string", valueHint: "USER[:GROUP]", description: "Run as this user and group (names from the container's /etc/passwd and /etc/group, or ids)" },
+  { name: "privileged", kind: "boolean", description: "Give the process every capability and no seccomp filter" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
 
@@ -31,6 +32,7 @@ export function parseExecArgs(argv: string[]): { help: boolean; options: ExecOpt
       env: listFlag(flags, "env"),
       workdir: stringFlag(flags, "workdir"),
       user: stringFlag(flags, "user"),
+      privileged: booleanFlag(flags, "privileged"),
     },
   };
 }

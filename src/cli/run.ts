@@ -4,6 +4,9 @@ import { MinicError } from "../errors.ts";
 import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
 import { parseIdMapFlag } from "../spec/id-maps.ts";
 import { parseSecurityOpts } from "../spec/security-opts.ts";
+import { parseCapability } from "../spec/capabilities.ts";
+import { parseDeviceCgroupRule, parseDeviceFlag } from "../spec/device-flags.ts";
+import { parseOomScoreAdj, parseSysctl, parseUlimit } from "../spec/process-flags.ts";
 import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec, type FlagValues } from "./argv.ts";
 import { argsDef, printUsage, type Command } from "./command.ts";
@@ -28,6 +31,14 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "cpu-shares", short: "c", kind: "string", valueHint: "N", description: "Relative CPU weight against other cgroups (default 1024)" },
   { name: "pids-limit", kind: "string", valueHint: "N", description: "Most processes and threads the container may have at once" },
   { name: "cgroup-parent", kind: "string", valueHint: "PATH", description: "Parent of the container's cgroup in each hierarchy (default minic)" },
+  { name: "cap-add", kind: "list", valueHint: "CAP", description: "Add a Linux capability (NET_ADMIN or CAP_NET_ADMIN, ALL) (repeatable)" },
+  { name: "cap-drop", kind: "list", valueHint: "CAP", description: "Drop a Linux capability (ALL drops every one) (repeatable)" },
+  { name: "privileged", kind: "boolean", description: "Every capability and host device, no seccomp filter, no masked paths, /sys writable" },
+  { name: "device", kind: "list", valueHint: "HOST[:CTR][:rwm]", description: "Give the container a host device node, allowed in its device cgroup (repeatable)" },
+  { name: "device-cgroup-rule", kind: "list", valueHint: "RULE", description: "Also allow devices by rule, e.g. 'c 1:3 rwm' or 'b 7:* r' (repeatable)" },
+  { name: "ulimit", kind: "list", valueHint: "NAME=SOFT[:HARD]", description: "Set a resource limit, e.g. nofile=1024:2048 (repeatable)" },
+  { name: "sysctl", kind: "list", valueHint: "K=V", description: "Set a namespaced kernel parameter (net.* with --network none, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) (repeatable)" },
+  { name: "oom-score-adj", kind: "string", valueHint: "N", description: "The workload's OOM score adjustment, -1000 to 1000" },
   { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
@@ -47,6 +58,12 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
   if (network !== "host" && network !== "none") {
     throw new MinicError(`invalid --network "${network}": expected host or none`);
   }
+  const security = parseSecurityOpts(listFlag(flags, "security-opt"));
+  const privileged = booleanFlag(flags, "privileged");
+  if (privileged && security.seccomp !== null && security.seccomp !== "unconfined") {
+    throw new MinicError("--privileged runs without a seccomp filter: it cannot be combined with --security-opt seccomp=PROFILE");
+  }
+  const oomScoreAdj = stringFlag(flags, "oom-score-adj");
   return {
     help: booleanFlag(flags, "help"),
     options: {
@@ -61,7 +78,15 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       readOnly: booleanFlag(flags, "read-only"),
       network,
       cgroupParent: stringFlag(flags, "cgroup-parent"),
-      security: parseSecurityOpts(listFlag(flags, "security-opt")),
+      security,
+      capAdd: listFlag(flags, "cap-add").map((value) => parseCapability("cap-add", value)),
+      capDrop: listFlag(flags, "cap-drop").map((value) => parseCapability("cap-drop", value)),
+      privileged,
+      devices: listFlag(flags, "device").map(parseDeviceFlag),
+      deviceCgroupRules: listFlag(flags, "device-cgroup-rule").map(parseDeviceCgroupRule),
+      ulimits: listFlag(flags, "ulimit").map(parseUlimit),
+      sysctls: Object.fromEntries(listFlag(flags, "sysctl").map((value) => parseSysctl(value, network === "none"))),
+      oomScoreAdj: oomScoreAdj === null ? null : parseOomScoreAdj(oomScoreAdj),
       uidMap: listFlag(flags, "uidmap").map((value) => parseIdMapFlag("uidmap", value)),
       gidMap: listFlag(flags, "gidmap").map((value) => parseIdMapFlag("gidmap", value)),
       mounts: parseMounts(flags),

@@ -4,7 +4,8 @@
 import { closeSync, openSync } from "node:fs";
 import { executorIn } from "../process/executor.ts";
 import { MinicError } from "../errors.ts";
-import { buildExecPlan } from "../plan/plan.ts";
+import { buildExecPlan, NO_FILTERS } from "../plan/plan.ts";
+import type { Capability } from "../plan/linux.ts";
 import { isAlive } from "../process/identity.ts";
 import { forwardSignals } from "../process/signals.ts";
 import { exitCodeOf, exitOf, startChild } from "../process/spawn.ts";
@@ -13,7 +14,7 @@ import { containerEnv } from "../spec/env.ts";
 import type { SpecProcess } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { findContainer, readSpec, stateRoot } from "../state/store.ts";
-import { requireRoot } from "./privileges.ts";
+import { ownCapabilities, requireRoot } from "./privileges.ts";
 import { userInRoot } from "./rootfs.ts";
 import { compiledFilters } from "./seccomp.ts";
 import { setupError } from "./setup-error.ts";
@@ -27,6 +28,12 @@ export interface ExecOptions {
   env: string[];
   workdir: string | null;
   user: string | null;
+  /** docker exec --privileged: every capability minic has, no seccomp filter. */
+  privileged: boolean;
+}
+
+function allOf(capabilities: Capability[]): SpecProcess["capabilities"] {
+  return { bounding: capabilities, effective: capabilities, permitted: capabilities, inheritable: [], ambient: [] };
 }
 
 /** Run the command in the container; resolves to its exit code (docker exec's). */
@@ -60,8 +67,10 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
     cwd: options.workdir ?? spec.process.cwd,
     user: { uid: user.uid, gid: user.gid, umask: spec.process.user.umask ?? 0o022, additionalGids: [user.gid, ...user.additionalGids] },
     env: containerEnv([...inherited, ...options.env], { hostname, home: user.home, terminal: tty }, process.env),
+    ...(options.privileged ? { capabilities: allOf(ownCapabilities()) } : {}),
   };
-  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup }, compiledFilters(spec, root));
+  const filters = options.privileged ? NO_FILTERS : compiledFilters(spec, root);
+  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup }, filters);
 
   let pid: number | null = null;
   const terminal = tty ? openTerminalSession({ interactive: options.interactive }) : null;

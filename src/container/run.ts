@@ -20,9 +20,11 @@ import { generateId, generateName, validateName } from "../state/names.ts";
 import { containerDir, overlayLayout, removeContainer, stateRoot, writeRecord } from "../state/store.ts";
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
-import { requireRoot } from "./privileges.ts";
+import { ownCapabilities, requireRoot } from "./privileges.ts";
+import { ALL_CAPABILITIES } from "../spec/capabilities.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
 import { compiledFilters, seccompProfileFor } from "./seccomp.ts";
+import { allHostDevices, hostDevice } from "./devices.ts";
 import { setupError } from "./setup-error.ts";
 
 export interface PreparedRun {
@@ -60,6 +62,9 @@ export function prepareRun(options: RunOptions): PreparedRun {
       seccompProfile: seccompProfileFor(options.security.seccomp),
       arch: process.arch,
       kernel: release(),
+      devices: options.privileged ? allHostDevices() : options.devices.map(hostDevice),
+      // Read only when asked for more than Docker's defaults, which every root has.
+      hostCapabilities: options.privileged || options.capAdd.length > 0 ? ownCapabilities() : ALL_CAPABILITIES,
     }),
   );
   const missingSources = inspectBindSources(options.mounts);

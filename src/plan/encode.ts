@@ -193,7 +193,7 @@ function fieldsOf(op: Op): Fields {
     case "user":
       return { n1: op.uid, n2: op.gid, data: new Uint8Array(new Uint32Array(op.additionalGids).buffer) };
     case "rlimit":
-      return { n1: RLIMITS[op.resource], n2: BigInt(op.soft), n3: BigInt(op.hard) };
+      return { n1: RLIMITS[op.resource], n2: rlimitWord(op.soft), n3: rlimitWord(op.hard) };
     case "write-file":
       return { s1: op.path, s2: op.content };
     case "close-fds":
@@ -229,6 +229,11 @@ function fieldsOf(op: Op): Fields {
     case "unblock-signals":
       return {};
   }
+}
+
+/** RLIM_INFINITY arrives as 2^64 (18446744073709551615 has no exact double). */
+function rlimitWord(value: number): bigint {
+  return value >= 2 ** 64 ? 2n ** 64n - 1n : BigInt(value);
 }
 
 function octal(mode: string): number {

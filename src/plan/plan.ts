@@ -104,7 +104,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     { op: "mount", source: null, target: "/", fstype: null, flags: propagationFlags(spec.linux.rootfsPropagation), data: null },
     // Still as the host's root (in a user namespace, root there only from the next op on): the
     // cgroup's files and the container's directory are root's on the host.
-    ...holdCgroup(cgroup),
+    ...holdCgroup(cgroup, spec.mounts.find((mount) => mount.type === "cgroup")?.options.includes("ro") ?? true),
     ...rootMount(spec, layout, idmappedRoot !== null),
     { op: "open-root", path: root },
     // Root of the user namespace: what setup creates is owned by the container's root.
@@ -118,7 +118,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     { op: "umount2", target: ".", detach: true },
     { op: "chdir", path: "/" },
     ...(made.includes("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
-    ...(user !== undefined ? [] : spec.linux.devices.map(deviceNode)),
+    ...(user !== undefined ? [] : spec.linux.devices.flatMap(deviceNode)),
     ...DEV_SYMLINKS.map((link): Op => ({ op: "symlink", target: link.target, path: link.path })),
     ...spec.linux.maskedPaths.map((path): Op => ({ op: "mask", path, fileSource: "/dev/null", dirFstype: "tmpfs", dirFlags: ["MS_RDONLY"] })),
     ...Object.entries(spec.linux.sysctl ?? {}).map(([key, value]): Op => ({ op: "write-file", path: `/proc/sys/${key.replace(/\./g, "/")}`, content: value })),
@@ -296,11 +296,11 @@ function joinFile(cgroup: ContainerCgroup): string {
  * While the host's cgroup file system is reachable: open each join file (written just before
  * exec) and take a detached read-only copy of each directory (attached under /sys/fs/cgroup).
  */
-function holdCgroup(cgroup: ContainerCgroup | null): Op[] {
+function holdCgroup(cgroup: ContainerCgroup | null, readonly: boolean): Op[] {
   if (cgroup === null) return [];
   return [
     ...cgroup.dirs.map((dir, index): Op => ({ op: "open-file", path: `${dir.path}/${joinFile(cgroup)}`, flags: O_WRONLY, slot: joinSlot(index) })),
-    ...cgroup.dirs.map((dir, index): Op => ({ op: "clone-tree", path: dir.path, slot: treeSlot(cgroup, index), readonly: true })),
+    ...cgroup.dirs.map((dir, index): Op => ({ op: "clone-tree", path: dir.path, slot: treeSlot(cgroup, index), readonly })),
   ];
 }
 
@@ -324,13 +324,15 @@ function cgroupView(mount: SpecMount, cgroup: ContainerCgroup | null): Op[] {
         ? dir.view.split(",").map((name): Op => ({ op: "symlink-in-root", target: dir.view, dir: target, name }))
         : []),
     ]),
-    { op: "mount-in-root", source: null, target, fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY", ...flags], data: null },
+    { op: "mount-in-root", source: null, target, fstype: null, flags: ["MS_REMOUNT", "MS_BIND", ...(mount.options.includes("ro") ? ["MS_RDONLY" as const] : []), ...flags], data: null },
   ];
 }
 
-/** A device node, made inside the new root (after pivot_root: no way out of it). */
-function deviceNode(device: SpecDevice): Op {
-  return {
+/** A device node (and its directory, /dev/net for /dev/net/tun), made inside the new root
+ *  (after pivot_root: no way out of it). */
+function deviceNode(device: SpecDevice): Op[] {
+  const parent = device.path.slice(0, device.path.lastIndexOf("/"));
+  const node: Op = {
     op: "mknod",
     path: device.path,
     type: device.type,
@@ -340,6 +342,7 @@ function deviceNode(device: SpecDevice): Op {
     uid: device.uid,
     gid: device.gid,
   };
+  return parent === "/dev" ? [node] : [{ op: "mkdir", path: parent, mode: "0755" }, node];
 }
 
 /** The host's node at the device's path, bound on an empty file inside the root. */

@@ -1,5 +1,4 @@
 import {
-  DEFAULT_CAPABILITIES,
   DEFAULT_DEVICES,
   DEFAULT_DEVICE_RULES,
   DEFAULT_MOUNTS,
@@ -12,7 +11,9 @@ import { containerEnv } from "./env.ts";
 import { MinicError } from "../errors.ts";
 import { resourcesFromFlags } from "./limits.ts";
 import type { RunOptions } from "./run-options.ts";
-import { OCI_VERSION, type NamespaceType, type Spec, type SpecMount } from "./types.ts";
+import { OCI_VERSION, type DeviceRule, type NamespaceType, type Spec, type SpecDevice, type SpecMount } from "./types.ts";
+import { capabilitySet } from "./capabilities.ts";
+import type { Capability } from "../plan/linux.ts";
 import type { MountRequest } from "./mount-flags.ts";
 import type { ResolvedUser } from "./user.ts";
 
@@ -33,6 +34,11 @@ export interface SpecContext {
   /** process.arch and os.release(): which of a profile's rules apply here. */
   arch: string;
   kernel: string;
+  /** The host's nodes behind --device (or every host device with --privileged), with the
+   *  access each is allowed. */
+  devices: { device: SpecDevice; access: string }[];
+  /** The capabilities minic may give (its own bounding set). */
+  hostCapabilities: Capability[];
 }
 
 const HOST_NAME_MAX = 64;
@@ -64,6 +70,23 @@ function specMount(request: MountRequest): SpecMount {
   return { destination: request.destination, type: "tmpfs", source: "tmpfs", options: [...request.options] };
 }
 
+/** The default nodes, then --device's (one at a path it names replaces a default). */
+function specDevices(context: SpecContext): SpecDevice[] {
+  const added = context.devices.map(({ device }) => ({ ...device }));
+  const paths = new Set(added.map((device) => device.path));
+  return [...DEFAULT_DEVICES.filter((device) => !paths.has(device.path)).map((device) => ({ ...device })), ...added];
+}
+
+/** Docker's rules, then each --device's node with its access, then --device-cgroup-rule's. */
+function deviceRules(options: RunOptions, context: SpecContext): DeviceRule[] {
+  if (options.privileged) return [{ allow: true, type: "a", access: "rwm" }];
+  return [
+    ...DEFAULT_DEVICE_RULES.map((rule) => ({ ...rule })),
+    ...context.devices.map(({ device, access }): DeviceRule => ({ allow: true, type: device.type === "b" ? "b" : "c", major: device.major, minor: device.minor, access })),
+    ...options.deviceCgroupRules.map((rule) => ({ ...rule })),
+  ];
+}
+
 /** `minic run` flags to an OCI-shaped spec. Pure: no file system, no clock. */
 export function buildSpec(options: RunOptions, context: SpecContext): Spec {
   const hostname = options.hostname ?? context.name.slice(0, HOST_NAME_MAX);
@@ -81,7 +104,8 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     if (arg.includes("\0")) throw new MinicError("arguments cannot contain NUL bytes");
   }
 
-  const resources = { ...resourcesFromFlags(options.limits, context.hostCpus), devices: DEFAULT_DEVICE_RULES.map((rule) => ({ ...rule })) };
+  const capabilities = capabilitySet(options.capAdd, options.capDrop, options.privileged, context.hostCapabilities);
+  const resources = { ...resourcesFromFlags(options.limits, context.hostCpus), devices: deviceRules(options, context) };
   const namespaces: { type: NamespaceType }[] = [
     { type: "pid" },
     { type: "ipc" },
@@ -108,18 +132,24 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       env: containerEnv(options.env, { hostname, home: context.user.home, terminal: options.tty }, context.callerEnv),
       cwd,
       capabilities: {
-        bounding: [...DEFAULT_CAPABILITIES],
-        effective: [...DEFAULT_CAPABILITIES],
-        permitted: [...DEFAULT_CAPABILITIES],
+        bounding: [...capabilities],
+        effective: [...capabilities],
+        permitted: [...capabilities],
         inheritable: [],
         ambient: [],
       },
       ...(options.security.noNewPrivileges ? { noNewPrivileges: true } : {}),
+      ...(options.ulimits.length > 0 ? { rlimits: options.ulimits.map((limit) => ({ ...limit })) } : {}),
+      ...(options.oomScoreAdj !== null ? { oomScoreAdj: options.oomScoreAdj } : {}),
     },
     root: { path: context.rootfs, readonly: options.readOnly },
     hostname,
     mounts: [
-      ...DEFAULT_MOUNTS.map((mount) => ({ ...mount, options: [...mount.options] })),
+      // Privileged: /sys and the container's cgroup writable, as Docker has them.
+      ...DEFAULT_MOUNTS.map((mount) => ({
+        ...mount,
+        options: options.privileged && (mount.type === "sysfs" || mount.type === "cgroup") ? mount.options.filter((o) => o !== "ro") : [...mount.options],
+      })),
       // As Docker's daemon does: parents before children, whatever order the flags came in, so
       // the plan (which follows spec order) never hides a volume under another.
       ...[...options.mounts].sort((a, b) => depth(a.destination) - depth(b.destination)).map(specMount),
@@ -127,17 +157,18 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     linux: {
       namespaces,
       ...idMaps,
-      devices: DEFAULT_DEVICES.map((device) => ({ ...device })),
-      maskedPaths: [...MASKED_PATHS],
-      readonlyPaths: [...READONLY_PATHS],
+      devices: specDevices(context),
+      maskedPaths: options.privileged ? [] : [...MASKED_PATHS],
+      readonlyPaths: options.privileged ? [] : [...READONLY_PATHS],
       rootfsPropagation: "rprivate",
       resources,
       cgroupsPath: `${cgroupParent(options.cgroupParent)}/${context.id}`,
-      ...(context.seccompProfile === null
+      ...(Object.keys(options.sysctls).length > 0 ? { sysctl: { ...options.sysctls } } : {}),
+      ...(context.seccompProfile === null || options.privileged
         ? {}
         : {
             seccomp: seccompFromProfile(context.seccompProfile.profile, {
-              capabilities: [...DEFAULT_CAPABILITIES],
+              capabilities,
               arch: context.arch,
               kernel: context.kernel,
             }, context.seccompProfile.source),

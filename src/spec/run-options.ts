@@ -1,6 +1,8 @@
 import type { LimitFlags } from "./limits.ts";
 import type { MountRequest } from "./mount-flags.ts";
-import type { IdMapping } from "./types.ts";
+import type { Capability } from "../plan/linux.ts";
+import type { DeviceRequest } from "./device-flags.ts";
+import type { DeviceRule, IdMapping, Rlimit } from "./types.ts";
 import type { SecurityOptions } from "./security-opts.ts";
 
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
@@ -24,6 +26,19 @@ export interface RunOptions {
   gidMap: IdMapping[];
   /** --security-opt: the seccomp profile and no-new-privileges. */
   security: SecurityOptions;
+  capAdd: (Capability | "ALL")[];
+  capDrop: (Capability | "ALL")[];
+  /** --privileged: every capability and host device, no seccomp, no masked paths, /sys writable. */
+  privileged: boolean;
+  /** --device, in order: the host node and where it goes. */
+  devices: DeviceRequest[];
+  /** --device-cgroup-rule, added after the defaults. */
+  deviceCgroupRules: DeviceRule[];
+  /** --ulimit, as OCI process.rlimits. */
+  ulimits: Rlimit[];
+  /** --sysctl, namespaced keys only (checked when parsed). */
+  sysctls: Record<string, string>;
+  oomScoreAdj: number | null;
   /** -v, --tmpfs and --mount, in the order given. */
   mounts: MountRequest[];
   interactive: boolean;

@@ -216,8 +216,9 @@ export function validateSpec(input: Json): Spec {
       const limit = object(item, `process.rlimits[${i}]`);
       const type = string(limit.type, `process.rlimits[${i}].type`);
       if (!(type in RLIMITS)) fail(`process.rlimits[${i}].type`, `names an unknown limit "${type}"`);
-      const soft = integer(limit.soft, `process.rlimits[${i}].soft`, 0, Number.MAX_SAFE_INTEGER);
-      const hard = integer(limit.hard, `process.rlimits[${i}].hard`, 0, Number.MAX_SAFE_INTEGER);
+      // 18446744073709551615 (RLIM_INFINITY) reads as 2^64 in JavaScript.
+      const soft = integer(limit.soft, `process.rlimits[${i}].soft`, 0, 2 ** 64);
+      const hard = integer(limit.hard, `process.rlimits[${i}].hard`, 0, 2 ** 64);
       if (soft > hard) fail(`process.rlimits[${i}]`, "has soft above hard");
     });
   });

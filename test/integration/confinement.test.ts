@@ -123,3 +123,72 @@ describe("seccomp", () => {
     }
   });
 });
+
+describe("the flags that tune confinement", () => {
+  test("--cap-drop ALL leaves nothing; --cap-add SYS_ADMIN brings mount, in the kernel and in seccomp", async () => {
+    const none = await runIn(["--cap-drop", "ALL", "grep", "CapEff", "/proc/self/status"]);
+    expect(none.stdout).toBe("CapEff:\t0000000000000000\n");
+    const admin = await runIn(["--cap-add", "sys_admin", "--cap-drop", "NET_RAW", "sh", "-c", "grep CapEff /proc/self/status; /probe mount setns"]);
+    // Docker's 0xa80425fb, plus CAP_SYS_ADMIN (bit 21), less CAP_NET_RAW (bit 13).
+    expect(admin.stdout).toBe("CapEff:\t00000000a82405fb\nmount ok\nsetns ok\n");
+  });
+
+  test("--device gives one host node with its permissions; --device-cgroup-rule allows by number", async () => {
+    const reader = await runIn(["--device", `${disk.device}:/dev/disk:r`, "sh", "-c", "ls -l /dev/disk; head -c 16 /dev/disk; echo; echo x > /dev/disk"]);
+    expect(reader.stdout).toMatch(new RegExp(`^b.* ${disk.major}, +${disk.minor} .* /dev/disk\\nHOST-DISK-SECRET\\n$`));
+    expect(reader.stderr).toContain("can't create /dev/disk: Operation not permitted");
+    const byRule = await runIn(["--device-cgroup-rule", `b ${disk.major}:* r`, "sh", "-c", `mknod /tmp/d b ${disk.major} ${disk.minor} && head -c 16 /tmp/d`]);
+    expect(byRule.stdout).toBe("HOST-DISK-SECRET");
+  });
+
+  test("--privileged: every capability minic has, the host's devices, no seccomp, /sys writable", async () => {
+    const result = await runIn(["--privileged", "sh", "-c", `grep -E '^(CapEff|Seccomp):' /proc/self/status; head -c 16 ${disk.device}; echo; grep ' /sys ' /proc/self/mounts; ls /sys/firmware | wc -l; ls /proc/sys/kernel | wc -l`]);
+    const own = /^CapBnd:\s*(\w+)$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    expect(result.stdout).toStartWith(`CapEff:\t${own}\nSeccomp:\t0\nHOST-DISK-SECRET\nsysfs /sys sysfs rw,`);
+    // No masked paths: the host's /sys/firmware is there, not an empty tmpfs.
+    const [firmware = "", kernel = ""] = result.stdout.trim().split("\n").slice(-2);
+    expect(Number(firmware)).toBeGreaterThan(0);
+    expect(Number(kernel)).toBeGreaterThan(10);
+    expect((await runIn(["sh", "-c", "ls /sys/firmware | wc -l"])).stdout).toBe("0\n");
+  });
+
+  test("--ulimit, --sysctl (its own network namespace only) and --oom-score-adj", async () => {
+    const hostForward = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
+    const result = await runIn([
+      "--ulimit", "nofile=100:200", "--network", "none", "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmax=1000000", "--oom-score-adj", "500",
+      "sh", "-c", "ulimit -n; ulimit -Hn; cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/self/oom_score_adj",
+    ]);
+    expect(result.stdout).toBe("100\n200\n1\n1000000\n500\n");
+    expect(readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8")).toBe(hostForward);
+  });
+
+  test("exec --privileged: every capability and no filter for that process only", async () => {
+    expect((await minic(["create", "--name", "p", "--rootfs", ROOTFS, "sleep", "30"], root)).code).toBe(0);
+    await minic(["start", "p"], root);
+    const privileged = await minic(["exec", "--privileged", "p", "grep", "-E", "^(CapEff|Seccomp):", "/proc/self/status"], root);
+    const own = /^CapBnd:\s*(\w+)$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    expect(privileged.stdout).toBe(`CapEff:\t${own}\nSeccomp:\t0\n`);
+    const plain = await minic(["exec", "p", "grep", "-E", "^(CapEff|Seccomp):", "/proc/self/status"], root);
+    expect(plain.stdout).toBe("CapEff:\t00000000a80425fb\nSeccomp:\t2\n");
+  });
+
+  test("bad input: one line, exit 125, nothing left behind", async () => {
+    const cases: [string[], string][] = [
+      [["--cap-add", "FLY"], 'minic: invalid --cap-add "FLY": unknown capability CAP_FLY'],
+      [["--ulimit", "files=1"], 'minic: invalid --ulimit "files=1": unknown limit "files" (known: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack, as)'],
+      [["--ulimit", "nofile=10:5"], 'minic: invalid --ulimit "nofile=10:5": the soft limit 10 is above the hard limit 5'],
+      [["--sysctl", "kernel.panic=1"], 'minic: invalid --sysctl "kernel.panic=1": kernel.panic is not namespaced: it would change the host (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)'],
+      [["--sysctl", "net.ipv4.ip_forward=1"], 'minic: invalid --sysctl "net.ipv4.ip_forward=1": net.* settings need the container\'s own network namespace (--network none), not the host\'s'],
+      [["--device", "/etc/passwd:/dev/passwd"], "minic: --device /etc/passwd: not a device node (a character or block device)"],
+      [["--device", "/dev/nonexistent"], "minic: --device /dev/nonexistent: no such file or directory"],
+      [["--device-cgroup-rule", "x 1:3 rwm"], "minic: invalid --device-cgroup-rule \"x 1:3 rwm\": expected TYPE MAJOR:MINOR PERMISSIONS, e.g. 'c 1:3 rwm' or 'b 8:* r'"],
+      [["--oom-score-adj", "2000"], 'minic: invalid --oom-score-adj "2000": expected a whole number from -1000 to 1000'],
+      [["--privileged", "--security-opt", "seccomp=/p.json"], "minic: --privileged runs without a seccomp filter: it cannot be combined with --security-opt seccomp=PROFILE"],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await runIn(["--name", "bad", ...flags, "true"]);
+      expect({ code: result.code, stderr: result.stderr.trim() }).toEqual({ code: 125, stderr: message });
+    }
+    expect((await minic(["ps", "-aq"], root)).stdout).toBe("");
+  });
+});

@@ -9,21 +9,17 @@ import type { Op } from "../../src/plan/ops.ts";
 import { buildExecPlan, buildPlan, joinsUserNamespace, ROOT_TREE_SLOT, type ContainerLayout } from "../../src/plan/plan.ts";
 import { constant, offsetOf, opConstantName, parseProtocol, sizeOf } from "../../src/plan/protocol.ts";
 import { buildSpec } from "../../src/spec/from-run-flags.ts";
-import { NO_LIMITS } from "../../src/spec/limits.ts";
 import { parseMountOptions } from "../../src/spec/mount-options.ts";
 import type { RunOptions } from "../../src/spec/run-options.ts";
 import type { Spec } from "../../src/spec/types.ts";
+import { runOptions, specContext } from "../support/options.ts";
 
-const options: RunOptions = {
-  rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: [], workdir: "/work", user: null,
-  remove: false, readOnly: false, network: "host", cgroupParent: null, uidMap: [], gidMap: [], security: { seccomp: null, noNewPrivileges: false }, interactive: false, tty: false, dryRun: false,
-  mounts: [], limits: NO_LIMITS,
-};
+const options: RunOptions = runOptions({ workdir: "/work" });
 const overlay = { upperdir: "/s/c/upper", workdir: "/s/c/work", merged: "/s/c/merged" };
 const layout: ContainerLayout = { id: "id", overlay, cgroup: null };
 const root = { uid: 0, gid: 0, additionalGids: [], home: "/root" };
 const spec = (overrides: Partial<RunOptions> = {}): Spec =>
-  buildSpec({ ...options, ...overrides }, { id: "id", name: "n", rootfs: "/rootfs", user: root, callerEnv: {}, hostCpus: 2, seccompProfile: null, arch: "x64", kernel: "6.18.0" });
+  buildSpec({ ...options, ...overrides }, specContext({ user: root }));
 const kinds = (ops: Op[]) => ops.map((op) => op.op);
 const indexOf = (ops: Op[], match: (op: Op) => boolean) => {
   const index = ops.findIndex(match);

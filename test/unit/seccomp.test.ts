@@ -9,8 +9,8 @@ import defaultProfile from "../../src/seccomp/default-profile.json";
 import { kernelAtLeast, seccompFromProfile, type SeccompHost } from "../../src/seccomp/profile.ts";
 import { DEFAULT_CAPABILITIES } from "../../src/spec/defaults.ts";
 import { buildSpec } from "../../src/spec/from-run-flags.ts";
-import { NO_LIMITS } from "../../src/spec/limits.ts";
 import { parseSecurityOpts } from "../../src/spec/security-opts.ts";
+import { runOptions, specContext } from "../support/options.ts";
 
 const host: SeccompHost = { capabilities: [...DEFAULT_CAPABILITIES], arch: "x64", kernel: "6.18.44-fc" };
 const resolved = (changes: Partial<SeccompHost> = {}) => seccompFromProfile(defaultProfile, { ...host, ...changes }, "default");
@@ -94,11 +94,8 @@ describe("--security-opt", () => {
 });
 
 describe("the filter in the plan", () => {
-  const options = {
-    rootfs: "R", command: ["true"], name: null, hostname: null, env: [], workdir: null, user: null, remove: false, readOnly: false,
-    network: "host" as const, cgroupParent: null, uidMap: [], gidMap: [], interactive: false, tty: false, dryRun: false, mounts: [], limits: NO_LIMITS,
-  };
-  const context = { id: "id", name: "n", rootfs: "/rootfs", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: {}, hostCpus: 2, seccompProfile: { profile: defaultProfile, source: "default" }, arch: "x64", kernel: "6.18.0" };
+  const options = runOptions({ command: ["true"] });
+  const context = specContext({ seccompProfile: { profile: defaultProfile, source: "default" } });
   const layout = { id: "id", overlay: null, cgroup: null };
   const kinds = (nnp: boolean) => {
     const spec = buildSpec({ ...options, security: { seccomp: null, noNewPrivileges: nnp } }, context);

@@ -2,32 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { buildSpec, cgroupParent, type SpecContext } from "../../src/spec/from-run-flags.ts";
 import { containerEnv, homeFromPasswd, searchPath } from "../../src/spec/env.ts";
 import { MinicError } from "../../src/errors.ts";
-import { NO_LIMITS } from "../../src/spec/limits.ts";
 import type { RunOptions } from "../../src/spec/run-options.ts";
 import { DEFAULT_DEVICE_RULES } from "../../src/spec/defaults.ts";
+import { runOptions, specContext } from "../support/options.ts";
 import { hostIdOf, idMapsFromFlags, parseIdMapFlag } from "../../src/spec/id-maps.ts";
 
-const options = (overrides: Partial<RunOptions> = {}): RunOptions => ({
-  rootfs: "./rootfs",
-  user: null,
-  command: ["/bin/sh"],
-  name: null,
-  hostname: null,
-  env: [],
-  workdir: null,
-  remove: false,
-  readOnly: false,
-  network: "host",
-  cgroupParent: null, uidMap: [], gidMap: [], security: { seccomp: null, noNewPrivileges: false },
-  interactive: false,
-  tty: false,
-  dryRun: false,
-  mounts: [],
-  limits: NO_LIMITS,
-  ...overrides,
-});
+const options = (overrides: Partial<RunOptions> = {}): RunOptions => runOptions({ rootfs: "./rootfs", command: ["/bin/sh"], ...overrides });
 
-const context: SpecContext = { id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: { USER_VAR: "u" }, hostCpus: 2, seccompProfile: null, arch: "x64", kernel: "6.18.0" };
+const context: SpecContext = specContext({ id: "a".repeat(64), name: "calm_turing_1234", rootfs: "/srv/rootfs", callerEnv: { USER_VAR: "u" } });
 
 describe("buildSpec", () => {
   test("is shaped like an OCI config.json with Docker's defaults", () => {

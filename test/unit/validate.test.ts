@@ -7,14 +7,14 @@ import { NO_LIMITS } from "../../src/spec/limits.ts";
 import type { RunOptions } from "../../src/spec/run-options.ts";
 import type { Spec } from "../../src/spec/types.ts";
 import { validateSpec } from "../../src/spec/validate.ts";
+import { runOptions, specContext } from "../support/options.ts";
 
-const options: RunOptions = {
-  rootfs: "R", command: ["echo", "hi"], name: null, hostname: null, env: ["A=1"], workdir: "/w", user: null,
-  remove: false, readOnly: false, network: "none", cgroupParent: null, uidMap: [], gidMap: [], security: { seccomp: null, noNewPrivileges: false }, interactive: false, tty: false, dryRun: false,
+const options: RunOptions = runOptions({
+  env: ["A=1"], workdir: "/w", network: "none",
   mounts: [{ type: "bind", source: "/h", destination: "/d", readonly: true, createSource: false }],
   limits: { ...NO_LIMITS, memory: "64m", pidsLimit: "10" },
-};
-const built = () => buildSpec(options, { id: "a".repeat(64), name: "n", rootfs: "/r", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: {}, hostCpus: 2, seccompProfile: null, arch: "x64", kernel: "6.18.0" });
+});
+const built = () => buildSpec(options, specContext({ id: "a".repeat(64), rootfs: "/r" }));
 /** A spec as JSON (a config.json would arrive so) with one change. */
 function changed(change: (spec: Spec) => void): unknown {
   const spec = JSON.parse(JSON.stringify(built())) as Spec;
