@@ -16,6 +16,7 @@ import {
   writeCgroupFile,
 } from "./files.ts";
 import type { CgroupLayout } from "./layout.ts";
+import { attachDeviceProgram } from "./v2-devices.ts";
 import type { CgroupDriver, ContainerCgroup } from "./types.ts";
 
 /** The controllers minic puts every container under when the host offers them. */
@@ -92,6 +93,7 @@ export const v2Driver: CgroupDriver = {
       for (const [file, value] of v2LimitFiles(resources, cgroupFileExists(dir.path, "memory.swap.max"))) {
         writeCgroupFile(dir.path, file, value);
       }
+      if (resources.devices !== undefined) attachDeviceProgram(dir.path, resources.devices);
     } catch (error) {
       rmdirSync(dir.path);
       throw error;

@@ -2,7 +2,10 @@
 // back from inside the container and enforced on its workload.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "bun";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { hostCgroupLayout } from "../../src/cgroups/layout.ts";
 import { hostMounts, MINIC, minic, minicCgroups, ownCgroupParent, removeCgroupParent, ROOTFS, run, stateDir, tree, useCgroupParent, waitFor, withCgroupParent } from "../support/minic.ts";
 import { cgroupMounts } from "../../src/cgroups/layout.ts";
@@ -187,6 +190,24 @@ describe("the cgroup v2 driver on this host's cgroup2 hierarchy", () => {
     expect([cgroup, procs]).toEqual(["0::/", "1"]);
     expect(mount).toMatch(/ \/sys\/fs\/cgroup ro,nosuid,nodev,noexec.* - cgroup2 /);
     expect(r.code).toBe(0);
+  });
+
+  test.skipIf(!v1 || unified === undefined)("the device program: a host disk's node can be made, not opened; the default nodes and --device work", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "minic-v2disk-"));
+    writeFileSync(join(dir, "image"), Buffer.concat([Buffer.from("V2-DISK-SECRET"), Buffer.alloc(65536)]));
+    const loop = spawnSync("losetup", ["--find", "--show", join(dir, "image")], { encoding: "utf8" }).stdout.trim();
+    try {
+      const [major, minor] = readFileSync(`/sys/class/block/${loop.slice(5)}/dev`, "utf8").trim().split(":");
+      const denied = await asV2(["sh", "-c", `mknod /tmp/d b ${major} ${minor} && echo made; head -c 14 /tmp/d; echo x > /dev/null && head -c 3 /dev/zero | wc -c`]);
+      expect(denied.stdout).toBe("made\n3\n");
+      expect(denied.stderr).toBe("head: /tmp/d: Operation not permitted\n");
+      const given = await asV2(["--device", `${loop}:/dev/disk:r`, "sh", "-c", "head -c 14 /dev/disk; echo; echo x > /dev/disk"]);
+      expect(given.stdout).toBe("V2-DISK-SECRET\n");
+      expect(given.stderr).toBe("sh: can't create /dev/disk: Operation not permitted\n");
+    } finally {
+      spawnSync("losetup", ["--detach", loop]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.skipIf(!v1 || unified === undefined)("a limit whose controller v2 does not offer here is refused before anything is made", async () => {

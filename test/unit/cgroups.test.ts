@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { placeCgroup, removeCgroup } from "../../src/cgroups/cgroup.ts";
 import { detectCgroupLayout } from "../../src/cgroups/layout.ts";
 import { v1DeviceWrites } from "../../src/cgroups/devices.ts";
+import { deviceProgram } from "../../src/cgroups/device-program.ts";
 import { DEFAULT_DEVICE_RULES } from "../../src/spec/defaults.ts";
 import { v1LimitFiles } from "../../src/cgroups/v1.ts";
 import { placeV2, sharesToWeight, v2Driver, v2LimitFiles } from "../../src/cgroups/v2.ts";
@@ -241,5 +242,38 @@ describe("device rules", () => {
       ["devices.allow", "c 136:* rwm"],
     ]);
     expect(v1DeviceWrites([{ allow: true, type: "b", major: 7, minor: -1, access: "r" }])).toEqual([["devices.allow", "b 7:* r"]]);
+  });
+});
+
+describe("the v2 device program", () => {
+  const instructions = (bytes: Uint8Array) => {
+    const view = new DataView(bytes.buffer);
+    return Array.from({ length: bytes.length / 8 }, (_, i) => ({
+      opcode: view.getUint8(i * 8), dst: view.getUint8(i * 8 + 1) & 0xf, src: view.getUint8(i * 8 + 1) >> 4,
+      offset: view.getInt16(i * 8 + 2, true), immediate: view.getInt32(i * 8 + 4, true),
+    }));
+  };
+
+  test("rules are checked last first; a rule matching everything ends the program (no unreachable code)", () => {
+    const code = instructions(deviceProgram(DEFAULT_DEVICE_RULES));
+    // Prologue: six loads and shifts; then "c 136:* rwm" first: type, major, answer 1.
+    expect(code.slice(6, 10)).toEqual([
+      { opcode: 0x55, dst: 2, src: 0, offset: 3, immediate: 2 },
+      { opcode: 0x55, dst: 4, src: 0, offset: 2, immediate: 136 },
+      { opcode: 0xb7, dst: 0, src: 0, offset: 0, immediate: 1 },
+      { opcode: 0x95, dst: 0, src: 0, offset: 0, immediate: 0 },
+    ]);
+    // Last: "deny a", unconditional: r0 = 0, exit, nothing after.
+    expect(code.slice(-2)).toEqual([
+      { opcode: 0xb7, dst: 0, src: 0, offset: 0, immediate: 0 },
+      { opcode: 0x95, dst: 0, src: 0, offset: 0, immediate: 0 },
+    ]);
+  });
+
+  test("an access check: bits outside the rule's fail it; no rule matching is a refusal", () => {
+    const code = instructions(deviceProgram([{ allow: true, type: "c", major: 1, minor: 3, access: "r" }]));
+    expect(code.slice(6, 13).map((i) => i.opcode)).toEqual([0x55, 0xbf, 0x54, 0x55, 0x55, 0x55, 0xb7]);
+    expect(code[8]?.immediate).toBe(~2 & 7);
+    expect(code.slice(-2).map((i) => [i.opcode, i.immediate])).toEqual([[0xb7, 0], [0x95, 0]]);
   });
 });
