@@ -1,5 +1,5 @@
 // Reading and writing cgroup interface files, with errors that name the file and the value.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import type { CgroupDir, ContainerCgroup } from "./types.ts";
@@ -28,6 +28,31 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
   } catch (error) {
     const code = errorCode(error);
     throw new MinicError(`cannot set ${file} to ${value} in ${dir}: ${code === "ENOENT" ? "no such cgroup file on this host" : (code ?? String(error))}`);
+  }
+}
+
+/**
+ * Several writes, in order, each a write(2) of its own (v1's devices.allow takes one rule per
+ * write), through one open file per interface file.
+ */
+export function writeCgroupLines(dir: string, writes: [file: string, value: string][]): void {
+  const open = new Map<string, number>();
+  try {
+    for (const [file, value] of writes) {
+      let fd = open.get(file);
+      try {
+        if (fd === undefined) {
+          fd = openSync(join(dir, file), "w");
+          open.set(file, fd);
+        }
+        writeSync(fd, value);
+      } catch (error) {
+        const code = errorCode(error);
+        throw new MinicError(`cannot set ${file} to ${value} in ${dir}: ${code === "ENOENT" ? "no such cgroup file on this host" : (code ?? String(error))}`);
+      }
+    }
+  } finally {
+    for (const fd of open.values()) closeSync(fd);
   }
 }
 

@@ -23,7 +23,7 @@ import { provisionContainer, type Provisioned } from "./provision.ts";
 import { ownCapabilities, requireRoot } from "./privileges.ts";
 import { ALL_CAPABILITIES } from "../spec/capabilities.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
-import { compiledFilters, seccompProfileFor } from "./seccomp.ts";
+import { compiledFilters, seccompResolver } from "./seccomp.ts";
 import { allHostDevices, hostDevice } from "./devices.ts";
 import { setupError } from "./setup-error.ts";
 
@@ -59,7 +59,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
       user: userInRoot(executorIn(root), rootfs, options.user),
       callerEnv: process.env,
       hostCpus: availableParallelism(),
-      seccompProfile: seccompProfileFor(options.security.seccomp),
+      seccomp: seccompResolver(options.security.seccomp, root),
       arch: process.arch,
       kernel: release(),
       devices: options.privileged ? allHostDevices() : options.devices.map(hostDevice),

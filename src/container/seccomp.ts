@@ -1,27 +1,65 @@
 // The container's seccomp filter: which profile (minic's default, none, or a file in Docker's
-// format), and its compiled program for the plan.
-import { readFileSync } from "node:fs";
+// format), resolved for the container and compiled for the plan. Both steps are cached in
+// MINIC_ROOT/seccomp by content: resolving the default profile cost most of a millisecond of
+// every start, compiling it more than ten.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import type { CompiledFilters } from "../plan/plan.ts";
 import { seccompProgram } from "../seccomp/compile.ts";
 import defaultProfile from "../seccomp/default-profile.json";
+import { seccompFromProfile, type SeccompHost } from "../seccomp/profile.ts";
+import type { Seccomp } from "../seccomp/types.ts";
 import type { Spec } from "../spec/types.ts";
 import { fsReason } from "../state/store.ts";
 
-/** --security-opt seccomp=...: null for minic's default profile, "unconfined", or a file. */
-export function seccompProfileFor(choice: string | null): { profile: unknown; source: string } | null {
-  if (choice === null) return { profile: defaultProfile, source: "(minic's default)" };
+/**
+ * --security-opt seccomp=...: null for minic's default profile, "unconfined" (no filter), or a
+ * file. Returns the resolver buildSpec calls with the container's capabilities.
+ */
+export function seccompResolver(choice: string | null, root: string): ((host: SeccompHost) => Seccomp) | null {
   if (choice === "unconfined") return null;
+  const { profile, text, source } = choice === null ? { profile: defaultProfile as unknown, text: JSON.stringify(defaultProfile), source: "(minic's default)" } : readProfile(choice);
+  return (host) => {
+    // What decides the outcome: the profile, the capabilities, the architecture, and the kernel
+    // (minKernel conditions compare major.minor only).
+    const kernel = host.kernel.split(/[.-]/).slice(0, 2).join(".");
+    const key = Bun.hash(`${text}\0${host.capabilities.join(",")}\0${host.arch}\0${kernel}`).toString(36);
+    const path = join(root, "seccomp", `profile-${key}.json`);
+    try {
+      return JSON.parse(readFileSync(path, "utf8")) as Seccomp;
+    } catch {
+      // not resolved yet (or unreadable: resolved again below)
+    }
+    const resolved = seccompFromProfile(profile, host, source);
+    cacheWrite(path, JSON.stringify(resolved));
+    return resolved;
+  };
+}
+
+function readProfile(path: string): { profile: unknown; text: string; source: string } {
   let text: string;
   try {
-    text = readFileSync(choice, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new MinicError(`cannot read the seccomp profile ${choice}: ${fsReason(error)}`);
+    throw new MinicError(`cannot read the seccomp profile ${path}: ${fsReason(error)}`);
   }
   try {
-    return { profile: JSON.parse(text) as unknown, source: choice };
+    return { profile: JSON.parse(text) as unknown, text, source: path };
   } catch (error) {
-    throw new MinicError(`seccomp profile ${choice}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new MinicError(`seccomp profile ${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/** A cache entry, written aside and renamed; a cache that cannot be written is only slower. */
+function cacheWrite(path: string, text: string): void {
+  const partial = `${path}.tmp-${process.pid}`;
+  try {
+    mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
+    writeFileSync(partial, text, { mode: 0o600 });
+    renameSync(partial, path);
+  } catch {
+    // the next start resolves it again
   }
 }
 
@@ -30,3 +68,4 @@ export function compiledFilters(spec: Spec, root: string): CompiledFilters {
   const seccomp = spec.linux.seccomp;
   return { seccomp: seccomp === undefined ? null : Buffer.from(seccompProgram(seccomp, root)).toString("base64") };
 }
+

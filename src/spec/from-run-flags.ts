@@ -6,7 +6,8 @@ import {
   READONLY_PATHS,
 } from "./defaults.ts";
 import { idMapsFromFlags } from "./id-maps.ts";
-import { seccompFromProfile } from "../seccomp/profile.ts";
+import type { SeccompHost } from "../seccomp/profile.ts";
+import type { Seccomp } from "../seccomp/types.ts";
 import { containerEnv } from "./env.ts";
 import { MinicError } from "../errors.ts";
 import { resourcesFromFlags } from "./limits.ts";
@@ -28,9 +29,9 @@ export interface SpecContext {
   callerEnv: Record<string, string | undefined>;
   /** CPUs this host gives minic: --cpus may not ask for more. */
   hostCpus: number;
-  /** The seccomp profile in Docker's format (minic's default or --security-opt's file), with
-   *  where it came from for errors; null: unconfined. */
-  seccompProfile: { profile: unknown; source: string } | null;
+  /** The seccomp profile (minic's default or --security-opt's file) resolved for what the
+   *  container is (profile.ts's seccompFromProfile, or a cache of it); null: unconfined. */
+  seccomp: ((host: SeccompHost) => Seccomp) | null;
   /** process.arch and os.release(): which of a profile's rules apply here. */
   arch: string;
   kernel: string;
@@ -164,15 +165,9 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       resources,
       cgroupsPath: `${cgroupParent(options.cgroupParent)}/${context.id}`,
       ...(Object.keys(options.sysctls).length > 0 ? { sysctl: { ...options.sysctls } } : {}),
-      ...(context.seccompProfile === null || options.privileged
+      ...(context.seccomp === null || options.privileged
         ? {}
-        : {
-            seccomp: seccompFromProfile(context.seccompProfile.profile, {
-              capabilities,
-              arch: context.arch,
-              kernel: context.kernel,
-            }, context.seccompProfile.source),
-          }),
+        : { seccomp: context.seccomp({ capabilities, arch: context.arch, kernel: context.kernel }) }),
     },
     annotations: {
       "org.minic.id": context.id,

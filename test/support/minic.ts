@@ -102,10 +102,10 @@ export function hostMounts(): string {
 
 /**
  * What a state directory holds beyond its skeleton (containers/, names/) and minic's caches (the
- * executor library, compiled seccomp programs): what a failed or dry run must not leave.
+ * executor library, resolved and compiled seccomp profiles): what a failed or dry run must not leave.
  */
 export function leftovers(root: string): string[] {
-  return tree(root).filter((path) => !/^(containers|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.bpf)$/.test(path));
+  return tree(root).filter((path) => !/^(containers|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.(bpf|json))$/.test(path));
 }
 
 /** Everything under a state directory, as a sorted list of relative paths. */

@@ -18,7 +18,7 @@ export function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
 export function specContext(overrides: Partial<SpecContext> = {}): SpecContext {
   return {
     id: "id", name: "n", rootfs: "/rootfs", user: { uid: 0, gid: 0, additionalGids: [], home: "/root" }, callerEnv: {}, hostCpus: 2,
-    seccompProfile: null, arch: "x64", kernel: "6.18.0", devices: [], hostCapabilities: [...ALL_CAPABILITIES],
+    seccomp: null, arch: "x64", kernel: "6.18.0", devices: [], hostCapabilities: [...ALL_CAPABILITIES],
     ...overrides,
   };
 }

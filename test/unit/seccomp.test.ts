@@ -95,7 +95,7 @@ describe("--security-opt", () => {
 
 describe("the filter in the plan", () => {
   const options = runOptions({ command: ["true"] });
-  const context = specContext({ seccompProfile: { profile: defaultProfile, source: "default" } });
+  const context = specContext({ seccomp: (target) => seccompFromProfile(defaultProfile, target, "default") });
   const layout = { id: "id", overlay: null, cgroup: null };
   const kinds = (nnp: boolean) => {
     const spec = buildSpec({ ...options, security: { seccomp: null, noNewPrivileges: nnp } }, context);
@@ -115,7 +115,7 @@ describe("the filter in the plan", () => {
 
   test("the spec carries the resolved profile; unconfined carries none", () => {
     expect(buildSpec({ ...options, security: { seccomp: null, noNewPrivileges: false } }, context).linux.seccomp?.defaultAction).toBe("SCMP_ACT_ERRNO");
-    expect(buildSpec({ ...options, security: { seccomp: "unconfined", noNewPrivileges: false } }, { ...context, seccompProfile: null }).linux.seccomp).toBeUndefined();
+    expect(buildSpec({ ...options, security: { seccomp: "unconfined", noNewPrivileges: false } }, { ...context, seccomp: null }).linux.seccomp).toBeUndefined();
   });
 });
 
