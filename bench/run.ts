@@ -98,7 +98,7 @@ console.log("");
 console.log(`minic run --rm /bin/true:  ${ms(run.get("minic"))}`);
 console.log(`runc run /bin/true:        ${ms(run.get("runc"))}`);
 if (crun !== undefined) console.log(`crun run /bin/true:        ${ms(crun)}${hybrid ? ` (${ms(run.get("crun"))} inside unshare -m, less the wrapper's ${ms(run.get("wrapper"))})` : ""}`);
-console.log(`ratio minic/runc (run):    ${((run.get("minic") ?? NaN) / (run.get("runc") ?? NaN)).toFixed(2)} (issue 10: at most 0.75)`);
+console.log(`ratio minic/runc (run):    ${((run.get("minic") ?? NaN) / (run.get("runc") ?? NaN)).toFixed(2)} (issues 10 and 11: at most 0.75)`);
 if (crun !== undefined) console.log(`ratio minic/crun (run):    ${((run.get("minic") ?? NaN) / crun).toFixed(2)}`);
 console.log(`minic exec /bin/true:      ${ms(exec.get("minic exec"))}`);
 console.log(`runc exec /bin/true:       ${ms(exec.get("runc exec"))}`);

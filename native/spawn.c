@@ -18,6 +18,7 @@ int pthread_detach(unsigned long thread);
 #define CLONE_NEWPID 0x20000000
 #define WALL 0x40000000
 #define PR_SET_PDEATHSIG 1
+#define PR_SET_DUMPABLE 4
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
@@ -47,14 +48,17 @@ static void close_all_but(long a, long b, long c, long d) {
 
 /*
  * The child's first acts, before any op: signal handlers back to their defaults (the mask stays
- * fully blocked until the plan unblocks it just before execve), the parent-death signal, the
- * parent's pipe ends closed, and the standard fds the job asks for.
+ * fully blocked until the plan unblocks it just before execve), not dumpable, the parent-death
+ * signal, the parent's pipe ends closed, and the standard fds the job asks for.
  */
 static int child_entry(void *arg) {
   struct job *job = (struct job *)arg;
   long fds[3];
   int i;
   reset_signal_handlers();
+  /* Until execve the child is minic: no process of the container may open its /proc/PID/exe,
+   * mem or fds (CVE-2019-5736 rewrote runc's binary that way). execve makes it dumpable again. */
+  sys2(SYS_prctl, PR_SET_DUMPABLE, 0);
   if (job->pdeathsig) sys2(SYS_prctl, PR_SET_PDEATHSIG, job->pdeathsig);
   sys1(SYS_close, job->parent_report_fd);
   sys1(SYS_close, job->parent_sync_fd);
