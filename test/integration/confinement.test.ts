@@ -2,10 +2,10 @@
 // host cgroup hierarchies, the caller's keyring.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isolatedContainers, minic, REPO, ROOTFS } from "../support/minic.ts";
+import { isolatedContainers, leftovers, MINIC, minic, REPO, ROOTFS } from "../support/minic.ts";
 import { probeBinary } from "../support/probe.ts";
 
 const stateRoot = isolatedContainers("confinement");
@@ -98,8 +98,31 @@ describe("seccomp", () => {
   });
 
   test("seccomp=unconfined: no filter, and the same calls are the kernel's to answer", async () => {
-    const result = await runIn(["--security-opt", "seccomp=unconfined", "sh", "-c", "grep Seccomp: /proc/self/status; /probe unshare-user keyctl personality"]);
-    expect(result.stdout).toBe("Seccomp:\t0\nunshare-user ok\nkeyctl ok\npersonality ok\n");
+    const result = await runIn(["--security-opt", "seccomp=unconfined", "sh", "-c", "grep Seccomp: /proc/self/status; /probe unshare-user keyctl add_key io_uring_setup personality mount setns"]);
+    // Without CAP_SYS_ADMIN the kernel itself still refuses mount and setns.
+    expect(result.stdout).toBe("Seccomp:\t0\nunshare-user ok\nkeyctl ok\nadd_key ok\nio_uring_setup ok\npersonality ok\nmount EPERM\nsetns EPERM\n");
+  });
+
+  test("--privileged: every one of them works", async () => {
+    const calls = ["unshare-user", "keyctl", "add_key", "io_uring_setup", "perf_event_open", "personality", "userfaultfd", "mount", "setns", "umount2"];
+    const result = await runIn(["--privileged", "/probe", ...calls]);
+    expect(result.stdout).toBe(calls.map((name) => `${name} ok\n`).join(""));
+  });
+
+  test("without libseccomp the container does not start unconfined: one line, and the way out", async () => {
+    const library = realpathSync(/\s(\/\S+libseccomp\.so\.2)$/m.exec(spawnSync("ldconfig", ["-p"], { encoding: "utf8" }).stdout)?.[1] ?? "/usr/lib/x86_64-linux-gnu/libseccomp.so.2");
+    const fresh = mkdtempSync(join(tmpdir(), "minic-nolib-"));
+    try {
+      const hidden = (args: string) =>
+        spawnSync("unshare", ["-m", "sh", "-c", `mount --make-rprivate / && mount --bind /dev/null ${library} && ${MINIC} run --rm --rootfs ${ROOTFS} ${args}`], { encoding: "utf8", env: { ...process.env, MINIC_ROOT: fresh } });
+      const refused = hidden("true");
+      expect(refused.status).toBe(125);
+      expect(refused.stderr).toMatch(/^minic: cannot load libseccomp to build the container's seccomp filter: .*\(install Debian's libseccomp2, or run the container with --security-opt seccomp=unconfined\)\n$/);
+      expect(hidden("--security-opt seccomp=unconfined true").status).toBe(0);
+      expect(leftovers(fresh)).toEqual([]);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   test("a profile file in Docker's format; no-new-privileges", async () => {
