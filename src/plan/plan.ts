@@ -89,9 +89,13 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
   const context: MountContext = { cgroup: layout.cgroup, inUserNamespace: user !== undefined, ownNetwork: made.includes("network") };
   const cgroup = layout.cgroup;
   const root = layout.overlay?.merged ?? spec.root.path;
+  // The parent writes the container's record (and a user namespace's maps) while the child
+  // waits. Maps must be there before anything runs; the record only before the workload joins
+  // its cgroup, so without maps the child builds its mounts meanwhile (half a millisecond of
+  // every start), and dies with minic, or on its closed sync pipe, if minic never gets there.
+  const waitFirst = idMappings !== null;
   const ops: Op[] = [
-    // The parent records the pid and writes the user namespace's maps before anything runs.
-    { op: "wait-parent" },
+    ...(waitFirst ? [{ op: "wait-parent" } satisfies Op] : []),
     // What a joined user namespace must own is made after joining it, by unshare (the validator
     // refuses the one kind unshare cannot make for this process, PID).
     ...(joinedUser === undefined ? [] : [
@@ -129,6 +133,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
       ? [{ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null } satisfies Op]
       : []),
     { op: "chdir", path: spec.process.cwd },
+    ...(waitFirst ? [] : [{ op: "wait-parent" } satisfies Op]),
     ...(spec.process.terminal ? [{ op: "terminal" } satisfies Op] : []),
     // Only now, so that nothing of the setup counts against the limits.
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),

@@ -47,6 +47,7 @@ export interface ChildOptions {
 }
 
 const SIGKILL = 9;
+const EPIPE = 32;
 
 type Notice = (kind: number, index: number, value: number) => void;
 
@@ -133,7 +134,14 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, p
   // the op table and their strings until it execs: they stay referenced until its exit arrives.
   const pinned: unknown[] = [job, encoded];
 
-  const letGo = (): void => writeAll(sync.writeEnd, new Uint8Array([1]));
+  const letGo = (): void => {
+    try {
+      writeAll(sync.writeEnd, new Uint8Array([1]));
+    } catch (error) {
+      // A child that failed before its wait has closed its end: its report says why.
+      if (!(error instanceof SystemError && error.errno === EPIPE)) throw error;
+    }
+  };
   let released = false;
   let settle: (outcome: SetupOutcome) => void = () => {};
   let fail: (error: unknown) => void = () => {};

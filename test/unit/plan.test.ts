@@ -36,9 +36,13 @@ describe("buildPlan", () => {
     expect(plan.ops).toContainEqual({ op: "unshare", flags: ["CLONE_NEWCGROUP"] });
   });
 
-  test("starts safe: wait for the parent, then make / private", () => {
-    expect(kinds(plan.ops).slice(0, 3)).toEqual(["wait-parent", "umask", "mount"]);
-    expect(plan.ops[2]).toMatchObject({ target: "/", flags: ["MS_REC", "MS_PRIVATE"] });
+  test("starts safe: / made private first; the parent's record awaited before the terminal and the cgroup", () => {
+    expect(kinds(plan.ops).slice(0, 2)).toEqual(["umask", "mount"]);
+    expect(plan.ops[1]).toMatchObject({ target: "/", flags: ["MS_REC", "MS_PRIVATE"] });
+    const wait = indexOf(plan.ops, (op) => op.op === "wait-parent");
+    expect(wait).toBeGreaterThan(indexOf(plan.ops, (op) => op.op === "pivot_root"));
+    const withTerminal = buildPlan(spec({ tty: true }), { id: "id", overlay, cgroup: null }).ops;
+    expect(indexOf(withTerminal, (op) => op.op === "wait-parent")).toBe(indexOf(withTerminal, (op) => op.op === "terminal") - 1);
   });
 
   test("the overlay, then every spec mount in spec order inside the root, then pivot_root", () => {
@@ -120,7 +124,7 @@ describe("buildPlan", () => {
     const { ops, cloneFlags, pidNamespace } = buildPlan(custom, layout);
     expect(cloneFlags).not.toContain("CLONE_NEWIPC");
     expect(cloneFlags).not.toContain("CLONE_NEWPID");
-    expect(ops[1]).toEqual({ op: "setns", path: "/proc/42/ns/ipc", type: "ipc" });
+    expect(ops[0]).toEqual({ op: "setns", path: "/proc/42/ns/ipc", type: "ipc" });
     expect(ops.some((op) => op.op === "setns" && op.type === "pid")).toBe(false);
     expect(pidNamespace).toBe("/proc/42/ns/pid");
     expect(buildPlan(spec(), layout).pidNamespace).toBeNull();
@@ -334,6 +338,7 @@ describe("a user namespace in the plan", () => {
 
   test("the maps go to the spawner; minic's overlay is made idmapped on the host and attached in the child", () => {
     const plan = buildPlan(userSpec(), { id: "id", overlay, cgroup: v1 });
+    expect(plan.ops[0]).toEqual({ op: "wait-parent" }); // the maps before anything
     expect(plan.cloneFlags).toContain("CLONE_NEWUSER");
     expect(plan.idMappings).toEqual({ uidMappings: map, gidMappings: map });
     expect(plan.idmappedRoot).toEqual({ lowerdir: "/rootfs", upperdir: overlay.upperdir, workdir: overlay.workdir, idMappings: { uidMappings: map, gidMappings: map } });
@@ -371,8 +376,7 @@ describe("a user namespace in the plan", () => {
     expect(plan.cloneFlags).toEqual([]);
     expect(plan.idMappings).toBeNull();
     expect(joinsUserNamespace(plan)).toBe(true);
-    expect(plan.ops.slice(0, 3)).toEqual([
-      { op: "wait-parent" },
+    expect(plan.ops.slice(0, 2)).toEqual([
       { op: "setns", path: "/proc/9/ns/user", type: "user" },
       { op: "unshare", flags: ["CLONE_NEWNS", "CLONE_NEWUTS"] },
     ]);
