@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import type { CompiledFilters } from "../plan/plan.ts";
 import { seccompProgram } from "../seccomp/compile.ts";
-import defaultProfile from "../seccomp/default-profile.json";
+import defaultProfileFile from "../seccomp/default-profile.json" with { type: "text" };
 import { seccompFromProfile, type SeccompHost } from "../seccomp/profile.ts";
 import type { Seccomp } from "../seccomp/types.ts";
 import type { Spec } from "../spec/types.ts";
@@ -19,7 +19,9 @@ import { fsReason } from "../state/store.ts";
  */
 export function seccompResolver(choice: string | null, root: string): ((host: SeccompHost) => Seccomp) | null {
   if (choice === "unconfined") return null;
-  const { profile, text, source } = choice === null ? { profile: defaultProfile as unknown, text: JSON.stringify(defaultProfile), source: "(minic's default)" } : readProfile(choice);
+  // The default profile comes in as text (TypeScript types a .json import as its object): hashed
+  // for the cache key as it is, parsed only when it must be resolved.
+  const { text, source } = choice === null ? { text: defaultProfileFile as unknown as string, source: "(minic's default)" } : readProfile(choice);
   return (host) => {
     // What decides the outcome: the profile, the capabilities, the architecture, and the kernel
     // (minKernel conditions compare major.minor only).
@@ -31,23 +33,29 @@ export function seccompResolver(choice: string | null, root: string): ((host: Se
     } catch {
       // not resolved yet (or unreadable: resolved again below)
     }
-    const resolved = seccompFromProfile(profile, host, source);
+    const resolved = seccompFromProfile(parseProfile(text, source), host, source);
     cacheWrite(path, JSON.stringify(resolved));
     return resolved;
   };
 }
 
-function readProfile(path: string): { profile: unknown; text: string; source: string } {
+function readProfile(path: string): { text: string; source: string } {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new MinicError(`cannot read the seccomp profile ${path}: ${fsReason(error)}`);
   }
+  // Parsed now, so that a broken file is refused even when the cache holds its key.
+  parseProfile(text, path);
+  return { text, source: path };
+}
+
+function parseProfile(text: string, source: string): unknown {
   try {
-    return { profile: JSON.parse(text) as unknown, text, source: path };
+    return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new MinicError(`seccomp profile ${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new MinicError(`seccomp profile ${source}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
 }
 
