@@ -3,8 +3,10 @@
 import { mainDefinition, usageText, VERBS, VERSION } from "./cli/command.ts";
 import { EXIT, MinicError } from "./errors.ts";
 import { enableDebug, log } from "./log.ts";
+import { speaksRunc } from "./cli/dialect.ts";
 
 async function main(argv: string[]): Promise<number> {
+  if (speaksRunc(argv)) return (await import("./cli/oci/main.ts")).runOci(argv);
   let args = argv;
   while (args[0] === "--debug") {
     enableDebug();

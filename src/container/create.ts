@@ -1,17 +1,17 @@
 // `minic create`: a container whose init is set up completely and parked just before execve on
 // the exec fifo (as runc parks it), then left to run on its own: no parent-death signal, its own
 // copy of memory, reaped by whoever is its parent once minic exits. `minic start` lets it go.
-import { closeSync, constants, openSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, constants, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { mkfifo } from "../../native/fifo.ts";
 import { MinicError } from "../errors.ts";
 import { identify } from "../process/identity.ts";
 import { startChild, type Child } from "../process/spawn.ts";
 import type { RunOptions } from "../spec/run-options.ts";
-import { containerDir, writeRecord } from "../state/store.ts";
+import { containerDir, fsReason, writeRecord } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
-import { prepareRun } from "./run.ts";
+import { prepareRun, type PreparedRun } from "./run.ts";
 import { setupError } from "./setup-error.ts";
 
 /** The fifo a created container's init waits on; `start` writes one byte to it. */
@@ -31,7 +31,20 @@ export function refuseAttachedFlags(options: RunOptions): void {
 export async function createContainer(options: RunOptions): Promise<string> {
   requireRoot();
   refuseAttachedFlags(options);
-  const prepared = prepareRun(options);
+  return createPrepared(prepareRun(options), { stdio: "console-log", pidFile: null });
+}
+
+export interface CreateSettings {
+  /** "console-log": the init's output goes to console.log in its state directory (minic's
+   *  own `create`); "inherit": it keeps minic's stdin, stdout and stderr, as runc's create
+   *  passes them (engines hand the runtime the pipes or fifos the container must use). */
+  stdio: "console-log" | "inherit";
+  /** Written with the init's pid before this returns (runc's --pid-file). */
+  pidFile: string | null;
+}
+
+/** Provision a prepared container, clone its init and park it before execve. */
+export async function createPrepared(prepared: PreparedRun, settings: CreateSettings): Promise<string> {
   let provisioned: Provisioned | null = null;
   let child: Child | null = null;
   const fds: number[] = [];
@@ -47,17 +60,20 @@ export async function createContainer(options: RunOptions): Promise<string> {
     mkfifo(fifoPath, 0o600);
     // Opened for reading without blocking (there is no writer yet); the init polls it.
     const fifo = open(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
-    // The init outlives this command, so it must not hold our stdout (a caller reading it to
-    // the end, as `$(minic create ...)` does, would wait forever): its output goes to a file in
-    // its state directory until `minic logs` exists.
-    const stdin = open("/dev/null", constants.O_RDONLY);
-    const output = open(join(containerDir(root, record.id), "console.log"), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
-    child = startChild(prepared.plan, root, { watch: false, shareMemory: false, dieWithParent: false, startFd: fifo, stdio: [stdin, output, output] });
+    let stdio: [number, number, number] = [-1, -1, -1];
+    if (settings.stdio === "console-log") {
+      // The init outlives this command, so it must not hold our stdout (a caller reading it to
+      // the end, as `$(minic create ...)` does, would wait forever).
+      const output = open(join(containerDir(root, record.id), "console.log"), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+      stdio = [open("/dev/null", constants.O_RDONLY), output, output];
+    }
+    child = startChild(prepared.plan, root, { watch: false, shareMemory: false, dieWithParent: false, startFd: fifo, stdio });
     writeRecord(root, { ...record, process: identify(child.pid) });
     child.release();
     const setup = await child.setup;
     if (setup.kind === "failed") throw setupError(setup, prepared.plan);
     if (setup.kind === "started") throw new MinicError("the container's init exited during setup");
+    if (settings.pidFile !== null) writePidFile(settings.pidFile, child.pid);
     child = null; // parked: from now on it is the container, not ours to stop
     return record.id;
   } catch (error) {
@@ -75,5 +91,17 @@ export async function createContainer(options: RunOptions): Promise<string> {
     throw error;
   } finally {
     for (const fd of fds) closeSync(fd);
+  }
+}
+
+/** The pid, written aside and renamed in, as runc does: a reader never sees a partial file. */
+function writePidFile(path: string, pid: number): void {
+  const partial = join(dirname(resolve(path)), `.${basename(path)}.tmp-${process.pid}`);
+  try {
+    writeFileSync(partial, String(pid));
+    renameSync(partial, path);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw new MinicError(`cannot write the pid file ${path}: ${fsReason(error)}`);
   }
 }

@@ -1,9 +1,13 @@
 // `minic kill`: a signal to each named container's init (default SIGKILL, as docker kill).
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
+import { join } from "node:path";
+import type { ContainerCgroup } from "../cgroups/types.ts";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import { findContainer, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
+import { containerById } from "./state.ts";
 
 /** A signal by name (KILL, SIGKILL, kill) or number, as docker kill and runc kill take it. */
 export function parseSignal(text: string): number {
@@ -35,4 +39,34 @@ export function killContainers(refs: string[], signal: string | null): string[] 
     }
   }
   return refs;
+}
+
+/**
+ * `kill [--all] ID [SIGNAL]` (runc's command line): the signal to the container's init, or with
+ * `all` to every process of its cgroup. A created container's parked init can be signalled too.
+ */
+export function killById(id: string, signal: string, all: boolean): void {
+  requireRoot();
+  const number = parseSignal(signal);
+  const record = containerById(id);
+  if (record.status === "stopped") throw new MinicError(`container ${id} is not running`);
+  const pids = all && record.cgroup !== null ? cgroupProcesses(record.cgroup) : [record.process?.pid ?? 0];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, number);
+    } catch {
+      // gone between the listing and the signal
+    }
+  }
+}
+
+/** Every process in the container's cgroup (any one hierarchy holds them all). */
+function cgroupProcesses(cgroup: ContainerCgroup): number[] {
+  const dir = cgroup.dirs[0];
+  if (dir === undefined) return [];
+  try {
+    return readFileSync(join(dir.path, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }

@@ -35,7 +35,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     name,
     command: spec.process.args,
     rootfs: spec.root.path,
-    bundle: null,
+    bundle: prepared.bundle,
     created: new Date().toISOString(),
     status: "created",
     process: null,

@@ -36,6 +36,8 @@ export interface PreparedRun {
   missingSources: string[];
   /** Where the container's cgroup will be made; null on a host without cgroups. */
   cgroup: ContainerCgroup | null;
+  /** The OCI bundle it comes from; null for `run` and `create`'s flags. */
+  bundle: string | null;
 }
 
 /** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
@@ -70,7 +72,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

@@ -127,7 +127,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     ...spec.linux.maskedPaths.map((path): Op => ({ op: "mask", path, fileSource: "/dev/null", dirFstype: "tmpfs", dirFlags: ["MS_RDONLY"] })),
     ...Object.entries(spec.linux.sysctl ?? {}).map(([key, value]): Op => ({ op: "write-file", path: `/proc/sys/${key.replace(/\./g, "/")}`, content: value })),
     ...spec.linux.readonlyPaths.flatMap(readonlyPath),
-    ...(made.includes("uts") ? [{ op: "sethostname", hostname: spec.hostname } satisfies Op] : []),
+    ...(made.includes("uts") && spec.hostname !== "" ? [{ op: "sethostname", hostname: spec.hostname } satisfies Op] : []),
     { op: "mkdir", path: spec.process.cwd, mode: "0755" },
     ...(spec.root.readonly
       ? [{ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null } satisfies Op]

@@ -42,7 +42,8 @@ export interface ContainerRecord {
 
 export type RecordRead = { kind: "ok"; record: ContainerRecord } | { kind: "damaged"; id: string; reason: string };
 
-const ID_PATTERN = /^[0-9a-f]{64}$/;
+/** minic's own ids are 64 hex digits; an engine names its containers itself (runc's rule). */
+const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]{0,1023}$/;
 // Version 1 (before bundles) said "exited" where OCI says "stopped", and had no "creating".
 const V1_STATUSES: Readonly<Record<string, ContainerStatus>> = { created: "created", running: "running", exited: "stopped" };
 
@@ -77,7 +78,7 @@ function readRecord(directoryId: string, text: string): ContainerRecord {
   const version = readVersion(parsed);
   const v1 = version === 1;
   const id = field(parsed, "id", "", isString, "a string");
-  if (!ID_PATTERN.test(id)) throw new Damage(`state.json: field "id" is not a 64-character hex id`);
+  if (!ID_PATTERN.test(id)) throw new Damage(`state.json: field "id" is not a container id`);
   if (id !== directoryId) throw new Damage(`state.json has id ${id.slice(0, 12)} but lies in directory ${directoryId.slice(0, 12)}`);
   const name = field(parsed, "name", "", isString, "a string");
   if (name === "") throw new Damage(`state.json: field "name" is empty`);

@@ -64,7 +64,8 @@ export function removeCgroupParent(parent: string): void {
 /** `minic run|create ...` with this file's --cgroup-parent added; other commands as they are. */
 export function withCgroupParent(args: string[]): string[] {
   const [verb, ...rest] = args;
-  if (cgroupParent === null || (verb !== "run" && verb !== "create")) return args;
+  // runc's create names its cgroup in the bundle's config.json.
+  if (cgroupParent === null || (verb !== "run" && verb !== "create") || rest.includes("--bundle")) return args;
   return [verb, "--cgroup-parent", cgroupParent, ...rest];
 }
 

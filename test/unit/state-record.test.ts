@@ -156,10 +156,11 @@ describe("parseRecord", () => {
     );
   });
 
-  test("an id that is not the directory's, or not an id", () => {
+  test("an id that is not the directory's, or not an id (engines choose their own)", () => {
     const other = "f".repeat(64);
     expect(reason(parseRecord(other, text()))).toBe("state.json has id 0123456789ab but lies in directory ffffffffffff");
-    expect(reason(parseRecord(ID, text((record) => (record.id = "abc"))))).toBe('state.json: field "id" is not a 64-character hex id');
+    expect(reason(parseRecord(ID, text((record) => (record.id = "../etc"))))).toBe('state.json: field "id" is not a container id');
+    expect(reason(parseRecord("my-container.1", text((record) => (record.id = "my-container.1"))))).toBe("(read as a record)"); // an engine's own id
   });
 
   test("a malformed cgroup", () => {

@@ -1,0 +1,27 @@
+// minic answers two command lines: Docker's, for people, and runc's, for engines (containerd's
+// shim, conmon, CRI-O and the OCI conformance suite call `RUNTIME [globals] VERB ...`). Which one
+// a call speaks is decided here, before anything else is loaded: runc's global flags, a verb only
+// runc has, or a flag only runc's form of a shared verb takes.
+const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
+const RUNC_VERBS = ["state", "delete"];
+const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket"];
+
+function flagName(token: string): string {
+  return token.split("=", 1)[0] ?? token;
+}
+
+export function speaksRunc(argv: string[]): boolean {
+  const first = argv[0] ?? "";
+  if (RUNC_GLOBALS.includes(flagName(first))) return true;
+  const [verb, ...rest] = first === "--debug" ? argv.slice(1) : argv;
+  if (verb === undefined) return false;
+  if (RUNC_VERBS.includes(verb)) return true;
+  if (verb === "create") return rest.some((token) => RUNC_CREATE_FLAGS.includes(flagName(token)));
+  if (verb === "kill") {
+    // runc: kill [--all] ID [SIGNAL]; Docker: kill [-s SIGNAL] NAME...
+    if (rest.includes("--all") || rest.includes("-a")) return true;
+    const positionals = rest.filter((token) => !token.startsWith("-"));
+    return !rest.includes("-s") && !rest.some((token) => token.startsWith("--signal")) && positionals.length === 2 && /^(SIG)?[A-Z0-9+-]+$|^\d+$/i.test(positionals[1] ?? "");
+  }
+  return false;
+}

@@ -1,0 +1,24 @@
+// runc's `create [--bundle DIR] [--pid-file FILE] ID`: the container set up from the bundle's
+// config.json and parked before its process runs; its stdio is this command's.
+import { parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
+import { MinicError } from "../../errors.ts";
+import type { OciVerb } from "./main.ts";
+
+const FLAGS: FlagSpec[] = [
+  { name: "bundle", short: "b", kind: "string", valueHint: "DIR", description: "The bundle: config.json and the root it names (default: the current directory)" },
+  { name: "pid-file", kind: "string", valueHint: "FILE", description: "Write the container's init pid here" },
+];
+
+export const verb: OciVerb = {
+  async run(argv) {
+    const { flags, positionals } = parseCommandLine(argv, FLAGS, "create");
+    const [id, ...extra] = positionals;
+    if (id === undefined || extra.length > 0) throw new MinicError("create needs exactly one container id");
+    const { requireRoot } = await import("../../container/privileges.ts");
+    requireRoot();
+    const { prepareBundle } = await import("../../container/bundle.ts");
+    const { createPrepared } = await import("../../container/create.ts");
+    await createPrepared(prepareBundle(stringFlag(flags, "bundle") ?? ".", id), { stdio: "inherit", pidFile: stringFlag(flags, "pid-file") });
+    return 0;
+  },
+};

@@ -1,0 +1,46 @@
+// An OCI bundle (a directory with config.json and, usually, rootfs/) prepared as a container,
+// for the runc-style create: the spec comes from config.json, the root is used as it is.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { placeCgroup } from "../cgroups/cgroup.ts";
+import { hostCgroupLayout } from "../cgroups/layout.ts";
+import { MinicError } from "../errors.ts";
+import { log } from "../log.ts";
+import { buildPlan } from "../plan/plan.ts";
+import { specFromBundle } from "../spec/from-bundle.ts";
+import { validateName } from "../state/names.ts";
+import { containerDir, fsReason, stateRoot } from "../state/store.ts";
+import type { PreparedRun } from "./run.ts";
+import { compiledFilters } from "./seccomp.ts";
+
+export function prepareBundle(bundleDir: string, id: string): PreparedRun {
+  const root = stateRoot();
+  validateName(id);
+  if (existsSync(containerDir(root, id))) throw new MinicError(`container with id ${id} exists`);
+  const bundle = resolve(bundleDir);
+  const configPath = `${bundle}/config.json`;
+  let text: string;
+  try {
+    text = readFileSync(configPath, "utf8");
+  } catch (error) {
+    throw new MinicError(`cannot read ${configPath}: ${fsReason(error)}`);
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    throw new MinicError(`invalid spec: ${configPath} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const { spec, ignored } = specFromBundle(config, bundle, id);
+  for (const line of ignored) log.warn(line);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(spec.root.path).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) throw new MinicError(`the bundle's root ${spec.root.path} is not a directory`);
+  const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
+  const plan = buildPlan(spec, { id, overlay: null, cgroup }, compiledFilters(spec, root));
+  return { id, name: id, spec, plan, missingSources: [], cgroup, bundle };
+}

@@ -1,0 +1,92 @@
+// An OCI bundle's config.json to the spec minic runs: the fields the runtime spec lets a config
+// leave out get the values runc gives them, paths relative to the bundle become absolute, and
+// then the same validator as every other front end decides. Pure: the caller reads the file.
+import { isAbsolute, join } from "node:path";
+import { MinicError } from "../errors.ts";
+import { DEFAULT_CGROUP_PARENT } from "./from-run-flags.ts";
+import type { Spec } from "./types.ts";
+import { validateSpec } from "./validate.ts";
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Fields minic accepts and does not apply on a host without the LSM they name, with a warning. */
+const IGNORED_PROCESS_FIELDS = ["apparmorProfile", "selinuxLabel"];
+
+export interface BundleSpec {
+  spec: Spec;
+  /** What was accepted but not applied, one line each, for the caller to warn about. */
+  ignored: string[];
+}
+
+/** `config`: config.json parsed; `bundle`: its directory, absolute; `id`: the container's id. */
+export function specFromBundle(config: unknown, bundle: string, id: string): BundleSpec {
+  if (!isObject(config)) throw new MinicError("invalid spec: config.json must hold an object");
+  const ignored: string[] = [];
+  const copy: Json = { ...config };
+  const process: Json = isObject(copy.process) ? { ...copy.process } : {};
+  for (const field of IGNORED_PROCESS_FIELDS) {
+    if (process[field] !== undefined) {
+      ignored.push(`process.${field} is ignored: this host has no such security module enabled`);
+      delete process[field];
+    }
+  }
+  process.terminal ??= false;
+  process.env ??= [];
+  const capabilities: Json = isObject(process.capabilities) ? { ...process.capabilities } : {};
+  for (const set of ["bounding", "effective", "permitted", "inheritable", "ambient"]) capabilities[set] ??= [];
+  // The kernel raises an ambient capability only if it is permitted and inheritable: runc warns
+  // about the others and goes on, and so does minic.
+  const { ambient, inheritable, permitted } = capabilities;
+  if (Array.isArray(ambient) && Array.isArray(inheritable) && Array.isArray(permitted)) {
+    const raisable = ambient.filter((cap) => inheritable.includes(cap) && permitted.includes(cap));
+    const dropped = ambient.filter((cap) => !raisable.includes(cap));
+    if (dropped.length > 0) ignored.push(`process.capabilities.ambient: ${dropped.join(", ")} cannot be raised (not both permitted and inheritable)`);
+    capabilities.ambient = raisable;
+  }
+  process.capabilities = capabilities;
+  copy.process = process;
+
+  const root: Json = isObject(copy.root) ? { ...copy.root } : {};
+  // runc resolves a relative root against the bundle.
+  if (typeof root.path === "string" && !isAbsolute(root.path)) root.path = join(bundle, root.path);
+  root.readonly ??= false;
+  copy.root = root;
+  copy.hostname ??= "";
+  copy.annotations ??= {};
+  copy.mounts = Array.isArray(copy.mounts)
+    ? copy.mounts.map((mount) => {
+        if (!isObject(mount)) return mount;
+        const options = Array.isArray(mount.options) ? mount.options : [];
+        const bind = options.includes("bind") || options.includes("rbind");
+        // A bind's source may be relative to the bundle; its type may be left out.
+        const source = typeof mount.source === "string" && bind && !isAbsolute(mount.source) ? join(bundle, mount.source) : (mount.source ?? "none");
+        return { ...mount, type: mount.type ?? (bind ? "bind" : "none"), source, options };
+      })
+    : [];
+
+  const linux: Json = isObject(copy.linux) ? { ...copy.linux } : {};
+  linux.namespaces ??= [];
+  linux.devices = Array.isArray(linux.devices)
+    ? linux.devices.map((device) => (isObject(device) ? { fileMode: 0o666, uid: 0, gid: 0, ...device } : device))
+    : [];
+  linux.maskedPaths ??= [];
+  linux.readonlyPaths ??= [];
+  linux.rootfsPropagation ??= "rprivate";
+  linux.resources ??= {};
+  if (typeof linux.cgroupsPath === "string" && linux.cgroupsPath.includes(":")) {
+    throw new MinicError(`invalid spec: linux.cgroupsPath "${linux.cgroupsPath}" is a systemd slice path, which needs the systemd cgroup driver (--systemd-cgroup), and minic manages cgroups itself`);
+  }
+  // runc's cgroupfs paths are relative to each hierarchy's root whether they start with / or not.
+  linux.cgroupsPath = typeof linux.cgroupsPath === "string" && linux.cgroupsPath !== "" ? linux.cgroupsPath.replace(/^\/+/, "") : `${DEFAULT_CGROUP_PARENT}/${id}`;
+  copy.linux = linux;
+
+  const spec = validateSpec(copy);
+  if (!spec.linux.namespaces.some((ns) => ns.type === "mount" && ns.path === undefined)) {
+    throw new MinicError("invalid spec: linux.namespaces has no new mount namespace, which minic needs to give the container its own root");
+  }
+  return { spec, ignored };
+}

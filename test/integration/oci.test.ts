@@ -1,0 +1,156 @@
+// minic under runc's command line, as engines and the conformance suite call it: a bundle's
+// config.json, create/start/state/kill/delete by the caller's id, runc's exit code and log.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "bun";
+import { isolatedContainers, leftovers, MINIC, minic, ownCgroupParent, ROOTFS, waitFor } from "../support/minic.ts";
+
+const stateRoot = isolatedContainers("oci");
+const cgroupParent = ownCgroupParent("oci");
+let root = "";
+let bundle = "";
+beforeEach(() => {
+  root = stateRoot();
+  bundle = mkdtempSync(join(tmpdir(), "minic-bundle-"));
+});
+afterEach(() => rmSync(bundle, { recursive: true, force: true }));
+
+/** Ids the leak check counts (it looks for 64 hex digits under this file's cgroup parent). */
+const newId = (): string => Bun.hash(`${Math.random()}`).toString(16).padStart(16, "0").repeat(4).slice(0, 64);
+
+/** A bundle in the shape `runc spec` writes, on the shared busybox rootfs (read-only). */
+function writeConfig(id: string, args: string[], change: (config: Record<string, unknown>) => void = () => {}): void {
+  const config: Record<string, unknown> = {
+    ociVersion: "1.0.2",
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args,
+      env: ["PATH=/bin:/usr/bin", "TERM=xterm"],
+      cwd: "/",
+      capabilities: { bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] },
+      noNewPrivileges: true,
+    },
+    root: { path: ROOTFS, readonly: true },
+    hostname: "oci-test",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+      { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] },
+      { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+    ],
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "network" }],
+      cgroupsPath: `${cgroupParent}/${id}`,
+      resources: { devices: [{ allow: false, access: "rwm" }] },
+      maskedPaths: ["/proc/kcore"],
+      readonlyPaths: ["/proc/sys"],
+    },
+  };
+  change(config);
+  writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+}
+
+/**
+ * The runtime as engines call it. A created container keeps create's stdio, as runc's does, so a
+ * caller must not read create's output to its end (the init holds it): create writes to files.
+ */
+async function runtime(args: string[], opts: { root?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (!args.includes("create")) return minic(args, opts.root ?? root);
+  const out = join(bundle, `out-${Math.random()}`);
+  const err = join(bundle, `err-${Math.random()}`);
+  const child = spawn([MINIC, ...args], { env: { ...process.env, MINIC_ROOT: opts.root ?? root }, stdout: Bun.file(out), stderr: Bun.file(err) });
+  const code = await child.exited;
+  return { code, stdout: readFileSync(out, "utf8"), stderr: readFileSync(err, "utf8") };
+}
+
+describe("runc's lifecycle", () => {
+  test("create parks the init (pid file, state created), start runs it with create's stdout, kill and delete end it", async () => {
+    const id = newId();
+    writeConfig(id, ["sh", "-c", "echo hostname=$(hostname) pid=$$; sleep 30"]);
+    const output = join(bundle, "out");
+    const create = spawn([MINIC, "create", "--bundle", bundle, "--pid-file", join(bundle, "pid"), id], {
+      env: { ...process.env, MINIC_ROOT: root },
+      stdout: Bun.file(output),
+      stderr: "pipe",
+    });
+    expect(await create.exited).toBe(0);
+    const pid = Number(readFileSync(join(bundle, "pid"), "utf8"));
+    const created = JSON.parse((await runtime(["state", id])).stdout);
+    expect(created).toMatchObject({ ociVersion: "1.2.0", id, status: "created", pid, bundle });
+    expect(readFileSync(output, "utf8")).toBe("");
+
+    expect((await runtime(["start", id])).code).toBe(0);
+    await waitFor(() => readFileSync(output, "utf8").length > 0);
+    expect(readFileSync(output, "utf8")).toBe("hostname=oci-test pid=1\n");
+    expect(JSON.parse((await runtime(["state", id])).stdout).status).toBe("running");
+
+    expect((await runtime(["kill", id, "KILL"])).code).toBe(0);
+    await waitFor(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] === "Z");
+    await Bun.sleep(50);
+    const stopped = JSON.parse((await runtime(["state", id])).stdout);
+    expect(stopped).toMatchObject({ status: "stopped", pid: 0 });
+    expect((await runtime(["delete", id])).code).toBe(0);
+    expect((await runtime(["state", id])).code).toBe(1);
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  test("delete: a created or running container only with --force, as the runtime spec says", async () => {
+    const parked = newId();
+    writeConfig(parked, ["sleep", "30"]);
+    expect((await runtime(["create", "--bundle", bundle, parked])).code).toBe(0);
+    expect((await runtime(["delete", parked])).stderr).toBe(`minic: cannot delete container ${parked} that is not stopped: created (use delete --force)\n`);
+    expect((await runtime(["delete", "--force", parked])).code).toBe(0);
+    const running = newId();
+    writeConfig(running, ["sleep", "30"]);
+    expect((await runtime(["create", "--bundle", bundle, running])).code).toBe(0);
+    expect((await runtime(["start", running])).code).toBe(0);
+    const refused = await runtime(["delete", running]);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 1, stderr: `minic: cannot delete container ${running} that is not stopped: running (use delete --force)\n` });
+    expect((await runtime(["delete", "--force", running])).code).toBe(0);
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  test("--root holds the state; --log --log-format json gets the error engines read", async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "minic-root-"));
+    try {
+      const id = newId();
+      writeConfig(id, ["true"]);
+      expect((await runtime(["--root", elsewhere, "create", "--bundle", bundle, id])).code).toBe(0);
+      expect(existsSync(join(elsewhere, "containers", id, "state.json"))).toBe(true);
+      expect((await minic(["--root", elsewhere, "delete", "--force", id], root)).code).toBe(0);
+      const logFile = join(bundle, "log.json");
+      const failed = await minic(["--root", elsewhere, "--log", logFile, "--log-format", "json", "state", "nope"], root);
+      expect(failed.code).toBe(1);
+      const entry = JSON.parse(readFileSync(logFile, "utf8").trim());
+      expect(entry).toMatchObject({ level: "error", msg: "container nope does not exist" });
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("bad input: one line, exit 1, nothing left behind", () => {
+  test("config.json missing, malformed or asking for what minic does not do; ids taken or malformed", async () => {
+    const id = newId();
+    const expectOne = async (args: string[], message: string) => {
+      const result = await runtime(args);
+      expect({ code: result.code, stderr: result.stderr.split("\n").filter((line) => !line.includes("warning")).join("\n") }).toEqual({ code: 1, stderr: `${message}\n` });
+    };
+    await expectOne(["create", "--bundle", bundle, id], `minic: cannot read ${bundle}/config.json: no such file or directory`);
+    writeFileSync(join(bundle, "config.json"), "{ nope");
+    await expectOne(["create", "--bundle", bundle, id], `minic: invalid spec: ${bundle}/config.json is not valid JSON (JSON Parse error: Expected '}')`);
+    writeConfig(id, ["true"], (config) => (config.hooks = { prestart: [{ path: "/bin/true" }] }));
+    await expectOne(["create", "--bundle", bundle, id], "minic: invalid spec: hooks is not supported by minic");
+    writeConfig(id, ["true"]);
+    await expectOne(["create", "--bundle", bundle, "../x"], 'minic: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 128 characters');
+    expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
+    await expectOne(["create", "--bundle", bundle, id], `minic: container with id ${id} exists`);
+    await expectOne(["kill", id, "NOSUCHSIGNAL"], "minic: invalid signal: NOSUCHSIGNAL");
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    await expectOne(["state", id], `minic: container ${id} does not exist`);
+    expect(leftovers(root)).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { speaksRunc } from "../../src/cli/dialect.ts";
+import { MinicError } from "../../src/errors.ts";
+import { specFromBundle } from "../../src/spec/from-bundle.ts";
+
+describe("which command line a call speaks", () => {
+  test("runc's: its global flags, its own verbs, create with a bundle, kill ID SIGNAL", () => {
+    expect(speaksRunc(["--root", "/run/x", "create", "--bundle", "b", "id"])).toBe(true);
+    expect(speaksRunc(["--log=/tmp/l", "start", "id"])).toBe(true);
+    expect(speaksRunc(["state", "id"])).toBe(true);
+    expect(speaksRunc(["delete", "--force", "id"])).toBe(true);
+    expect(speaksRunc(["create", "--bundle", "/b", "id"])).toBe(true);
+    expect(speaksRunc(["create", "--pid-file=/p", "-b", "/b", "id"])).toBe(true);
+    expect(speaksRunc(["kill", "id", "TERM"])).toBe(true);
+    expect(speaksRunc(["kill", "id", "9"])).toBe(true);
+    expect(speaksRunc(["kill", "--all", "id"])).toBe(true);
+  });
+
+  test("Docker's: everything else", () => {
+    expect(speaksRunc(["run", "--rm", "--rootfs", "r", "true"])).toBe(false);
+    expect(speaksRunc(["create", "--rootfs", "r", "sleep", "9"])).toBe(false);
+    expect(speaksRunc(["kill", "web"])).toBe(false);
+    expect(speaksRunc(["kill", "-s", "TERM", "web", "db"])).toBe(false);
+    expect(speaksRunc(["kill", "web", "db", "cache"])).toBe(false);
+    expect(speaksRunc(["start", "web"])).toBe(false);
+    expect(speaksRunc(["--debug", "ps"])).toBe(false);
+    expect(speaksRunc([])).toBe(false);
+  });
+});
+
+describe("config.json to a spec", () => {
+  const config = () => ({
+    ociVersion: "1.0.2",
+    process: { user: { uid: 0, gid: 0 }, args: ["sh"], cwd: "/", capabilities: { bounding: ["CAP_KILL"], permitted: ["CAP_KILL"], effective: ["CAP_KILL"], ambient: ["CAP_KILL"] } },
+    root: { path: "rootfs" },
+    mounts: [{ destination: "/proc", type: "proc", source: "proc" }, { destination: "/data", source: "data", options: ["rbind"] }],
+    linux: { namespaces: [{ type: "pid" }, { type: "mount" }], devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }] },
+  });
+
+  test("what a config may leave out gets runc's values; relative paths are the bundle's", () => {
+    const { spec, ignored } = specFromBundle(config(), "/srv/b", "web");
+    expect(spec.root).toEqual({ path: "/srv/b/rootfs", readonly: false });
+    expect(spec.process.terminal).toBe(false);
+    expect(spec.process.env).toEqual([]);
+    expect(spec.process.capabilities.inheritable).toEqual([]);
+    expect(spec.mounts[0]).toEqual({ destination: "/proc", type: "proc", source: "proc", options: [] });
+    expect(spec.mounts[1]).toEqual({ destination: "/data", type: "bind", source: "/srv/b/data", options: ["rbind"] });
+    expect(spec.linux.devices[0]).toEqual({ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 });
+    expect(spec.linux.cgroupsPath).toBe("minic/web");
+    expect(spec.hostname).toBe("");
+    // An ambient capability the kernel cannot raise (not inheritable) is dropped with a warning, as runc warns.
+    expect(spec.process.capabilities.ambient).toEqual([]);
+    expect(ignored).toEqual(["process.capabilities.ambient: CAP_KILL cannot be raised (not both permitted and inheritable)"]);
+  });
+
+  test("cgroupsPath: absolute or relative, below each hierarchy's root; a systemd slice is refused", () => {
+    const withPath = (cgroupsPath: string) => specFromBundle({ ...config(), linux: { ...config().linux, cgroupsPath } }, "/b", "id").spec.linux.cgroupsPath;
+    expect(withPath("/kube/pod1/c")).toBe("kube/pod1/c");
+    expect(withPath("engine/c")).toBe("engine/c");
+    expect(() => withPath("system.slice:docker:c")).toThrow("systemd slice path");
+  });
+
+  test("the same validator decides: unsupported fields are named; a config without a mount namespace is refused", () => {
+    expect(() => specFromBundle({ ...config(), hooks: { prestart: [] } }, "/b", "id")).toThrow("invalid spec: hooks is not supported by minic");
+    expect(() => specFromBundle({ ...config(), linux: { namespaces: [{ type: "pid" }] } }, "/b", "id")).toThrow("no new mount namespace");
+    expect(() => specFromBundle([], "/b", "id")).toThrow(MinicError);
+    const lsm = specFromBundle({ ...config(), process: { ...config().process, apparmorProfile: "docker-default" } }, "/b", "id");
+    expect(lsm.ignored).toContain("process.apparmorProfile is ignored: this host has no such security module enabled");
+  });
+});
