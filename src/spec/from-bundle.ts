@@ -3,6 +3,7 @@
 // then the same validator as every other front end decides. Pure: the caller reads the file.
 import { isAbsolute, join } from "node:path";
 import { MinicError } from "../errors.ts";
+import { DEFAULT_DEVICE_RULES, DEFAULT_DEVICES } from "./defaults.ts";
 import { DEFAULT_CGROUP_PARENT } from "./from-run-flags.ts";
 import type { Spec } from "./types.ts";
 import { validateSpec } from "./validate.ts";
@@ -70,13 +71,17 @@ export function specFromBundle(config: unknown, bundle: string, id: string): Bun
 
   const linux: Json = isObject(copy.linux) ? { ...copy.linux } : {};
   linux.namespaces ??= [];
-  linux.devices = Array.isArray(linux.devices)
-    ? linux.devices.map((device) => (isObject(device) ? { fileMode: 0o666, uid: 0, gid: 0, ...device } : device))
-    : [];
+  // The runtime spec's default devices are always there (runc adds them too), and allowed after
+  // whatever device rules the config has.
+  const devices = Array.isArray(linux.devices) ? linux.devices.map((device) => (isObject(device) ? { fileMode: 0o666, uid: 0, gid: 0, ...device } : device)) : [];
+  const listed = new Set(devices.map((device) => (isObject(device) ? device.path : undefined)));
+  linux.devices = [...devices, ...DEFAULT_DEVICES.filter((device) => !listed.has(device.path)).map((device) => ({ ...device }))];
+  const resources: Json = isObject(linux.resources) ? { ...linux.resources } : {};
+  resources.devices = [...(Array.isArray(resources.devices) ? resources.devices : []), ...DEFAULT_DEVICE_RULES.filter((rule) => rule.allow).map((rule) => ({ ...rule }))];
+  linux.resources = resources;
   linux.maskedPaths ??= [];
   linux.readonlyPaths ??= [];
   linux.rootfsPropagation ??= "rprivate";
-  linux.resources ??= {};
   if (typeof linux.cgroupsPath === "string" && linux.cgroupsPath.includes(":")) {
     throw new MinicError(`invalid spec: linux.cgroupsPath "${linux.cgroupsPath}" is a systemd slice path, which needs the systemd cgroup driver (--systemd-cgroup), and minic manages cgroups itself`);
   }

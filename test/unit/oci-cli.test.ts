@@ -46,6 +46,9 @@ describe("config.json to a spec", () => {
     expect(spec.mounts[0]).toEqual({ destination: "/proc", type: "proc", source: "proc", options: [] });
     expect(spec.mounts[1]).toEqual({ destination: "/data", type: "bind", source: "/srv/b/data", options: ["rbind"] });
     expect(spec.linux.devices[0]).toEqual({ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 });
+    // The runtime spec's default devices are always there, and allowed after the config's rules.
+    expect(spec.linux.devices.map((device) => device.path)).toEqual(["/dev/fuse", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"]);
+    expect(spec.linux.resources.devices?.find((rule) => rule.major === 1 && rule.minor === 3)).toEqual({ allow: true, type: "c", major: 1, minor: 3, access: "rwm" });
     expect(spec.linux.cgroupsPath).toBe("minic/web");
     expect(spec.hostname).toBe("");
     // An ambient capability the kernel cannot raise (not inheritable) is dropped with a warning, as runc warns.
