@@ -14,6 +14,12 @@ function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The runtime spec's top-level properties. Others are extensions, which a runtime must ignore
+ *  (config.md, "Extensibility"); those the spec defines are minic's to honour or refuse. */
+const SPEC_PROPERTIES = ["ociVersion", "process", "root", "hostname", "domainname", "mounts", "hooks", "annotations", "linux", "solaris", "windows", "vm", "zos"];
+/** Sections for other platforms, which a Linux runtime has nothing to do with. */
+const OTHER_PLATFORMS = ["solaris", "windows", "vm", "zos"];
+
 /** Fields minic accepts and does not apply on a host without the LSM they name, with a warning. */
 const IGNORED_PROCESS_FIELDS = ["apparmorProfile", "selinuxLabel"];
 
@@ -27,7 +33,14 @@ export interface BundleSpec {
 export function specFromBundle(config: unknown, bundle: string, id: string): BundleSpec {
   if (!isObject(config)) throw new MinicError("invalid spec: config.json must hold an object");
   const ignored: string[] = [];
-  const copy: Json = { ...config };
+  const copy: Json = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (!SPEC_PROPERTIES.includes(key)) ignored.push(`${key} is not a property of the runtime spec: ignored`);
+    else if (!OTHER_PLATFORMS.includes(key)) copy[key] = value;
+  }
+  if (typeof copy.ociVersion !== "string" || !/^1\.\d+\.\d+(-[\w.]+)?$/.test(copy.ociVersion)) {
+    throw new MinicError(`invalid spec: ociVersion ${JSON.stringify(copy.ociVersion)} is not a version of the runtime spec minic reads (1.x.y)`);
+  }
   const process: Json = isObject(copy.process) ? { ...copy.process } : {};
   for (const field of IGNORED_PROCESS_FIELDS) {
     if (process[field] !== undefined) {

@@ -71,3 +71,21 @@ describe("config.json to a spec", () => {
     expect(lsm.ignored).toContain("process.apparmorProfile is ignored: this host has no such security module enabled");
   });
 });
+
+describe("extensibility", () => {
+  const base = {
+    ociVersion: "1.0.2",
+    process: { user: { uid: 0, gid: 0 }, args: ["sh"], cwd: "/" },
+    root: { path: "/r" },
+    linux: { namespaces: [{ type: "mount" }] },
+  };
+
+  test("a property the runtime spec does not define is ignored with a note; another platform's section too", () => {
+    const { ignored } = specFromBundle({ ...base, unknown: "x", windows: {} }, "/b", "id");
+    expect(ignored).toEqual(["unknown is not a property of the runtime spec: ignored"]);
+  });
+
+  test("an ociVersion that is not 1.x.y is an error", () => {
+    expect(() => specFromBundle({ ...base, ociVersion: "invalid" }, "/b", "id")).toThrow('invalid spec: ociVersion "invalid" is not a version of the runtime spec minic reads (1.x.y)');
+  });
+});
