@@ -12,6 +12,7 @@ import { validateName } from "../state/names.ts";
 import { containerDir, fsReason, stateRoot } from "../state/store.ts";
 import type { PreparedRun } from "./run.ts";
 import { compiledFilters } from "./seccomp.ts";
+import { ownCapabilities } from "./privileges.ts";
 
 export function prepareBundle(bundleDir: string, id: string): PreparedRun {
   const root = stateRoot();
@@ -31,7 +32,7 @@ export function prepareBundle(bundleDir: string, id: string): PreparedRun {
   } catch (error) {
     throw new MinicError(`invalid spec: ${configPath} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  const { spec, ignored } = specFromBundle(config, bundle, id);
+  const { spec, ignored } = specFromBundle(config, bundle, id, ownCapabilities());
   for (const line of ignored) log.warn(line);
   let isDirectory = false;
   try {

@@ -7,6 +7,12 @@ import { DEFAULT_DEVICE_RULES, DEFAULT_DEVICES } from "./defaults.ts";
 import { DEFAULT_CGROUP_PARENT } from "./from-run-flags.ts";
 import type { Spec } from "./types.ts";
 import { validateSpec } from "./validate.ts";
+import { CAPABILITIES } from "../plan/linux.ts";
+
+/** Unknown names are the validator's to refuse, not this file's to drop. */
+function isKnownCapability(name: string): boolean {
+  return Object.hasOwn(CAPABILITIES, name);
+}
 
 type Json = Record<string, unknown>;
 
@@ -29,8 +35,12 @@ export interface BundleSpec {
   ignored: string[];
 }
 
-/** `config`: config.json parsed; `bundle`: its directory, absolute; `id`: the container's id. */
-export function specFromBundle(config: unknown, bundle: string, id: string): BundleSpec {
+/**
+ * `config`: config.json parsed; `bundle`: its directory, absolute; `id`: the container's id;
+ * `available`: the capabilities minic itself has (it cannot give others: they are left out with a
+ * note, where the kernel would refuse the whole set).
+ */
+export function specFromBundle(config: unknown, bundle: string, id: string, available?: string[]): BundleSpec {
   if (!isObject(config)) throw new MinicError("invalid spec: config.json must hold an object");
   const ignored: string[] = [];
   const copy: Json = {};
@@ -51,7 +61,17 @@ export function specFromBundle(config: unknown, bundle: string, id: string): Bun
   process.terminal ??= false;
   process.env ??= [];
   const capabilities: Json = isObject(process.capabilities) ? { ...process.capabilities } : {};
-  for (const set of ["bounding", "effective", "permitted", "inheritable", "ambient"]) capabilities[set] ??= [];
+  for (const set of ["bounding", "effective", "permitted", "inheritable", "ambient"]) {
+    capabilities[set] ??= [];
+    const names = capabilities[set];
+    if (available !== undefined && Array.isArray(names)) {
+      const missing = names.filter((cap) => typeof cap === "string" && isKnownCapability(cap) && !available.includes(cap));
+      if (missing.length > 0) {
+        ignored.push(`process.capabilities.${set}: ${missing.join(", ")} left out: minic itself does not have ${missing.length > 1 ? "them" : "it"}`);
+        capabilities[set] = names.filter((cap) => !missing.includes(cap));
+      }
+    }
+  }
   // The kernel raises an ambient capability only if it is permitted and inheritable: runc warns
   // about the others and goes on, and so does minic.
   const { ambient, inheritable, permitted } = capabilities;
@@ -83,6 +103,11 @@ export function specFromBundle(config: unknown, bundle: string, id: string): Bun
     : [];
 
   const linux: Json = isObject(copy.linux) ? { ...copy.linux } : {};
+  // An SELinux label for the container's mounts: nothing to apply where SELinux is off.
+  if (linux.mountLabel !== undefined) {
+    ignored.push("linux.mountLabel is ignored: this host has no such security module enabled");
+    delete linux.mountLabel;
+  }
   linux.namespaces ??= [];
   // The runtime spec's default devices are always there (runc adds them too), and allowed after
   // whatever device rules the config has.

@@ -89,3 +89,19 @@ describe("extensibility", () => {
     expect(() => specFromBundle({ ...base, ociVersion: "invalid" }, "/b", "id")).toThrow('invalid spec: ociVersion "invalid" is not a version of the runtime spec minic reads (1.x.y)');
   });
 });
+
+describe("what this host cannot give", () => {
+  const base = {
+    ociVersion: "1.0.2",
+    process: { user: { uid: 0, gid: 0 }, args: ["sh"], cwd: "/", capabilities: { bounding: ["CAP_KILL", "CAP_SYS_RESOURCE"], permitted: ["CAP_KILL"] } },
+    root: { path: "/r" },
+    linux: { namespaces: [{ type: "mount" }], mountLabel: "system_u:object_r:container_file_t:s0" },
+  };
+
+  test("capabilities minic lacks are left out with a note; an SELinux mount label is noted and ignored", () => {
+    const { spec, ignored } = specFromBundle(base, "/b", "id", ["CAP_KILL", "CAP_CHOWN"]);
+    expect(spec.process.capabilities.bounding).toEqual(["CAP_KILL"]);
+    expect(ignored).toContain("process.capabilities.bounding: CAP_SYS_RESOURCE left out: minic itself does not have it");
+    expect(ignored).toContain("linux.mountLabel is ignored: this host has no such security module enabled");
+  });
+});
