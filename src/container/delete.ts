@@ -5,6 +5,9 @@ import { MinicError } from "../errors.ts";
 import { removeContainers } from "./list.ts";
 import { requireRoot } from "./privileges.ts";
 import { containerById } from "./state.ts";
+import { hookState, runLaterHooks } from "./hooks.ts";
+import type { Spec } from "../spec/types.ts";
+import { readSpec, stateRoot } from "../state/store.ts";
 
 export async function deleteContainer(id: string, force: boolean): Promise<void> {
   requireRoot();
@@ -12,5 +15,8 @@ export async function deleteContainer(id: string, force: boolean): Promise<void>
   if (record.status !== "stopped" && !force) {
     throw new MinicError(`cannot delete container ${id} that is not stopped: ${record.status}`, undefined, "use delete --force");
   }
+  // The spec goes with the container: its poststop hooks are read first, run after.
+  const spec = readSpec(stateRoot(), record.id) as Pick<Spec, "hooks" | "annotations">;
   await removeContainers([record.id], force);
+  runLaterHooks("poststop", spec.hooks, hookState(record, "stopped", spec.annotations ?? {}));
 }

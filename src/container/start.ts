@@ -2,7 +2,9 @@
 import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
-import { findContainer, lockContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import type { Spec } from "../spec/types.ts";
+import { findContainer, lockContainer, readSpec, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import { hookState, runLaterHooks, runPrestartHooks } from "./hooks.ts";
 import { execFifo } from "./create.ts";
 import { requireRoot } from "./privileges.ts";
 
@@ -30,8 +32,22 @@ export function startContainers(refs: string[]): string[] {
   return refs;
 }
 
-/** One byte on the exec fifo: the parked init execs its command. */
+/**
+ * One byte on the exec fifo: the parked init execs its command. The spec's prestart hooks run
+ * first (a failure stops the container and fails start), its poststart hooks after.
+ */
 function release(root: string, record: ContainerRecord): void {
+  const spec = readSpec(root, record.id) as Pick<Spec, "hooks" | "annotations">;
+  try {
+    runPrestartHooks(spec.hooks, hookState(record, "created", spec.annotations ?? {}));
+  } catch (error) {
+    try {
+      process.kill(record.process?.pid ?? 0, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
   const path = execFifo(root, record.id);
   let fd: number;
   try {
@@ -47,4 +63,5 @@ function release(root: string, record: ContainerRecord): void {
   }
   rmSync(path, { force: true });
   writeRecord(root, { ...record, status: "running" });
+  runLaterHooks("poststart", spec.hooks, hookState(record, "running", spec.annotations ?? {}));
 }

@@ -94,6 +94,24 @@ export interface SpecProcess {
 
 export type RootfsPropagation = "private" | "rprivate" | "slave" | "rslave" | "shared" | "rshared";
 
+/** A command the runtime runs at a point of the lifecycle, the container's state on its stdin. */
+export interface Hook {
+  path: string;
+  /** argv, its first element the name the command sees as argv[0]. */
+  args?: string[];
+  env?: string[];
+  /** Seconds; past it the hook is killed and has failed. */
+  timeout?: number;
+}
+
+/** The hooks minic runs: prestart when `start` is called, poststart after the process started,
+ *  poststop after the container was deleted. */
+export interface Hooks {
+  prestart?: Hook[];
+  poststart?: Hook[];
+  poststop?: Hook[];
+}
+
 export interface Spec {
   ociVersion: string;
   process: SpecProcess;
@@ -117,6 +135,7 @@ export interface Spec {
     seccomp?: Seccomp;
   };
   annotations: Record<string, string>;
+  hooks?: Hooks;
 }
 
 export const OCI_VERSION = "1.2.0";

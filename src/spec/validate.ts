@@ -14,7 +14,8 @@ const MAX_ID = 4294967294;
 
 /** The fields minic honours, by object path; anything else is refused. */
 const KNOWN: Record<string, string[]> = {
-  "": ["ociVersion", "process", "root", "hostname", "mounts", "linux", "annotations"],
+  "": ["ociVersion", "process", "root", "hostname", "mounts", "linux", "annotations", "hooks"],
+  hooks: ["prestart", "poststart", "poststop"],
   process: ["terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "oomScoreAdj"],
   "process.consoleSize": ["height", "width"],
   "process.user": ["uid", "gid", "umask", "additionalGids"],
@@ -328,6 +329,23 @@ export function validateSpec(input: Json): Spec {
     }
   });
   optional(linux.seccomp, (v) => seccomp(object(v, "linux.seccomp")));
+  optional(spec.hooks, (v) => {
+    const hooks = object(v, "hooks");
+    for (const [kind, list] of Object.entries(hooks)) {
+      if (!Array.isArray(list)) fail(`hooks.${kind}`, "must be an array");
+      list.forEach((item, i) => {
+        const at = `hooks.${kind}[${i}]`;
+        const hook = object(item, at);
+        for (const key of Object.keys(hook)) {
+          if (!["path", "args", "env", "timeout"].includes(key)) fail(`${at}.${key}`, "is not supported by minic");
+        }
+        absolute(hook.path, `${at}.path`);
+        optional(hook.args, (a) => strings(a, `${at}.args`));
+        optional(hook.env, (e) => strings(e, `${at}.env`));
+        optional(hook.timeout, (t) => integer(t, `${at}.timeout`, 1, 2 ** 31 - 1));
+      });
+    }
+  });
   optional(spec.annotations, (v) => {
     for (const [key, value] of Object.entries(object(v, "annotations"))) string(value, `annotations.${key}`);
   });

@@ -142,8 +142,8 @@ describe("bad input: one line, exit 1, nothing left behind", () => {
     await expectOne(["create", "--bundle", bundle, id], `minic: cannot read ${bundle}/config.json: no such file or directory`);
     writeFileSync(join(bundle, "config.json"), "{ nope");
     await expectOne(["create", "--bundle", bundle, id], `minic: invalid spec: ${bundle}/config.json is not valid JSON (JSON Parse error: Expected '}')`);
-    writeConfig(id, ["true"], (config) => (config.hooks = { prestart: [{ path: "/bin/true" }] }));
-    await expectOne(["create", "--bundle", bundle, id], "minic: invalid spec: hooks is not supported by minic");
+    writeConfig(id, ["true"], (config) => (config.hooks = { createContainer: [{ path: "/bin/true" }] }));
+    await expectOne(["create", "--bundle", bundle, id], "minic: invalid spec: hooks.createContainer is not supported by minic");
     writeConfig(id, ["true"]);
     await expectOne(["create", "--bundle", bundle, "../x"], 'minic: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 128 characters');
     expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
@@ -152,5 +152,44 @@ describe("bad input: one line, exit 1, nothing left behind", () => {
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
     await expectOne(["state", id], `minic: container ${id} does not exist`);
     expect(leftovers(root)).toEqual([]);
+  });
+});
+
+describe("hooks", () => {
+  test("prestart at start before the process, poststart after it, poststop after delete, each with the state on stdin", async () => {
+    const id = newId();
+    const log = join(bundle, "hooks.log");
+    const hook = (name: string) => ({ path: "/bin/sh", args: ["sh", "-c", `cat > ${bundle}/${name}.json; echo ${name} >> ${log}`], timeout: 5 });
+    writeConfig(id, ["true"], (config) => {
+      config.hooks = { prestart: [hook("prestart")], poststart: [hook("poststart")], poststop: [hook("poststop")] };
+      config.annotations = { "org.example": "yes" };
+    });
+    expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
+    expect(existsSync(log)).toBe(false);
+    expect((await runtime(["start", id])).code).toBe(0);
+    expect(readFileSync(log, "utf8")).toBe("prestart\npoststart\n");
+    const pid = JSON.parse(readFileSync(join(bundle, "prestart.json"), "utf8")).pid;
+    expect(JSON.parse(readFileSync(join(bundle, "prestart.json"), "utf8"))).toEqual({ ociVersion: "1.2.0", id, status: "created", pid, bundle, annotations: { "org.example": "yes" } });
+    expect(JSON.parse(readFileSync(join(bundle, "poststart.json"), "utf8"))).toMatchObject({ id, status: "running", pid });
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    expect(readFileSync(log, "utf8")).toBe("prestart\npoststart\npoststop\n");
+    expect(JSON.parse(readFileSync(join(bundle, "poststop.json"), "utf8"))).toMatchObject({ id, status: "stopped", bundle });
+  });
+
+  test("a failing prestart hook fails start and stops the container; a failing poststart one is a warning", async () => {
+    const failing = newId();
+    writeConfig(failing, ["sleep", "30"], (config) => (config.hooks = { prestart: [{ path: "/bin/sh", args: ["sh", "-c", "echo nope >&2; exit 3"] }] }));
+    expect((await runtime(["create", "--bundle", bundle, failing])).code).toBe(0);
+    const start = await runtime(["start", failing]);
+    expect(start.code).not.toBe(0);
+    expect(start.stderr).toContain("prestart hook /bin/sh exited with 3: nope");
+    await waitFor(() => JSON.parse(readFileSync(join(root, "containers", failing, "state.json"), "utf8")).status !== "running");
+    expect(JSON.parse((await runtime(["state", failing])).stdout).status).toBe("stopped");
+    const warned = newId();
+    writeConfig(warned, ["true"], (config) => (config.hooks = { poststart: [{ path: "/bin/false" }] }));
+    expect((await runtime(["create", "--bundle", bundle, warned])).code).toBe(0);
+    const ok = await runtime(["start", warned]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain("minic: warning: poststart hook /bin/false exited with 1");
   });
 });

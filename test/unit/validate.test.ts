@@ -58,7 +58,8 @@ describe("validateSpec", () => {
   });
 
   test("unknown or unsupported fields are refused by name, never ignored", () => {
-    expect(refusal(changed((s) => set(s, "hooks", { prestart: [] })))).toBe("invalid spec: hooks is not supported by minic");
+    expect(refusal(changed((s) => set(s, "hooks", { createRuntime: [] })))).toBe("invalid spec: hooks.createRuntime is not supported by minic");
+    expect(refusal(changed((s) => set(s, "hooks", { prestart: [{ path: "hook" }] })))).toBe('invalid spec: hooks.prestart[0].path must be an absolute path, not "hook"');
     expect(refusal(changed((s) => set(s.linux, "intelRdt", {})))).toBe("invalid spec: linux.intelRdt is not supported by minic");
     expect(refusal(changed((s) => set(s.linux, "seccomp", { defaultAction: "SCMP_ACT_ERRNO", listenerPath: "/x" })))).toBe("invalid spec: linux.seccomp.listenerPath is not supported by minic");
     expect(refusal(changed((s) => set(s.linux, "seccomp", { defaultAction: "SCMP_ACT_NOPE" })))).toBe("invalid spec: linux.seccomp.defaultAction names an unknown action \"SCMP_ACT_NOPE\"");
