@@ -94,6 +94,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
   // its cgroup, so without maps the child builds its mounts meanwhile (half a millisecond of
   // every start), and dies with minic, or on its closed sync pipe, if minic never gets there.
   const waitFirst = idMappings !== null;
+  const laterPropagation = /shared|unbindable/.test(spec.linux.rootfsPropagation);
   const ops: Op[] = [
     ...(waitFirst ? [{ op: "wait-parent" } satisfies Op] : []),
     // What a joined user namespace must own is made after joining it, by unshare (the validator
@@ -104,8 +105,9 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     ]),
     ...joined.map((ns): Op => ({ op: "setns", path: ns.path ?? "", type: ns.type })),
     { op: "umask", mask: "0000" },
-    // Nothing mounted from here on may propagate back to the host.
-    { op: "mount", source: null, target: "/", fstype: null, flags: propagationFlags(spec.linux.rootfsPropagation), data: null },
+    // Nothing mounted from here on may propagate back to the host. A shared or unbindable root is
+    // set only after pivot_root, which refuses a shared parent mount (and a bind, an unbindable one).
+    { op: "mount", source: null, target: "/", fstype: null, flags: laterPropagation ? ["MS_REC", "MS_SLAVE"] : propagationFlags(spec.linux.rootfsPropagation), data: null },
     // Still as the host's root (in a user namespace, root there only from the next op on): the
     // cgroup's files and the container's directory are root's on the host.
     ...holdCgroup(cgroup, spec.mounts.find((mount) => mount.type === "cgroup")?.options.includes("ro") ?? true),
@@ -121,6 +123,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     { op: "pivot_root", newRoot: ".", putOld: "." },
     { op: "umount2", target: ".", detach: true },
     { op: "chdir", path: "/" },
+    ...(laterPropagation ? [{ op: "mount", source: null, target: "/", fstype: null, flags: propagationFlags(spec.linux.rootfsPropagation), data: null } satisfies Op] : []),
     ...(made.includes("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
     ...(user !== undefined ? [] : spec.linux.devices.flatMap(deviceNode)),
     ...DEV_SYMLINKS.map((link): Op => ({ op: "symlink", target: link.target, path: link.path })),
@@ -221,7 +224,7 @@ function processOps(process: SpecProcess, id: string, filters: CompiledFilters):
 }
 
 function propagationFlags(propagation: Spec["linux"]["rootfsPropagation"]): MountFlag[] {
-  const kind: Record<string, MountFlag> = { private: "MS_PRIVATE", slave: "MS_SLAVE", shared: "MS_SHARED" };
+  const kind: Record<string, MountFlag> = { private: "MS_PRIVATE", slave: "MS_SLAVE", shared: "MS_SHARED", unbindable: "MS_UNBINDABLE" };
   const recursive = propagation.startsWith("r");
   const flag = kind[recursive ? propagation.slice(1) : propagation] ?? "MS_PRIVATE";
   return recursive ? ["MS_REC", flag] : [flag];

@@ -92,7 +92,7 @@ export interface SpecProcess {
   oomScoreAdj?: number;
 }
 
-export type RootfsPropagation = "private" | "rprivate" | "slave" | "rslave" | "shared" | "rshared";
+export type RootfsPropagation = "private" | "rprivate" | "slave" | "rslave" | "shared" | "rshared" | "unbindable" | "runbindable";
 
 /** A command the runtime runs at a point of the lifecycle, the container's state on its stdin. */
 export interface Hook {

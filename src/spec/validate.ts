@@ -9,7 +9,7 @@ import type { Spec } from "./types.ts";
 type Json = unknown;
 
 const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup"];
-const PROPAGATIONS = ["private", "rprivate", "slave", "rslave", "shared", "rshared"];
+const PROPAGATIONS = ["private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"];
 const MAX_ID = 4294967294;
 
 /** The fields minic honours, by object path; anything else is refused. */

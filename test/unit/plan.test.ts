@@ -390,3 +390,21 @@ describe("a user namespace in the plan", () => {
     expect(joinsUserNamespace(plan)).toBe(true);
   });
 });
+
+describe("root propagation", () => {
+  test("private and slave kinds at once; shared and unbindable only after pivot_root, which refuses them before", () => {
+    const withPropagation = (value: Spec["linux"]["rootfsPropagation"]) => {
+      const s = spec();
+      s.linux.rootfsPropagation = value;
+      return buildPlan(s, { id: "id", overlay, cgroup: null }).ops;
+    };
+    const slave = withPropagation("rslave");
+    expect(slave[1]).toMatchObject({ op: "mount", target: "/", flags: ["MS_REC", "MS_SLAVE"] });
+    expect(slave.filter((op) => op.op === "mount" && op.target === "/" && op.source === null && !op.flags.includes("MS_REMOUNT"))).toHaveLength(1);
+    const shared = withPropagation("rshared");
+    expect(shared[1]).toMatchObject({ op: "mount", target: "/", flags: ["MS_REC", "MS_SLAVE"] });
+    const after = indexOf(shared, (op) => op.op === "mount" && op.target === "/" && op.flags.includes("MS_SHARED"));
+    expect(after).toBeGreaterThan(indexOf(shared, (op) => op.op === "pivot_root"));
+    expect(withPropagation("unbindable")).toContainEqual({ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_UNBINDABLE"], data: null });
+  });
+});

@@ -123,7 +123,7 @@ describe("validateSpec", () => {
     expect(refusal(changed((s) => (s.hostname = "h".repeat(65))))).toBe("invalid spec: hostname is longer than 64 characters");
     expect(refusal(changed((s) => (s.linux.namespaces = [{ type: "pid" }, { type: "pid" }])))).toBe("invalid spec: linux.namespaces lists pid twice");
     expect(refusal(changed((s) => set(s.linux, "namespaces", [{ type: "time" }])))).toBe('invalid spec: linux.namespaces[0].type names an unknown namespace "time"');
-    expect(refusal(changed((s) => set(s.linux, "rootfsPropagation", "sideways")))).toBe("invalid spec: linux.rootfsPropagation must be one of private, rprivate, slave, rslave, shared, rshared");
+    expect(refusal(changed((s) => set(s.linux, "rootfsPropagation", "sideways")))).toBe("invalid spec: linux.rootfsPropagation must be one of private, rprivate, slave, rslave, shared, rshared, unbindable, runbindable");
     expect(refusal(changed((s) => set(s.linux.devices[0] ?? {}, "type", "x")))).toBe('invalid spec: linux.devices[0].type must be c, b or p, not "x"');
     expect(refusal(changed((s) => set(s.linux.resources.pids ?? {}, "limit", 0)))).toBe("invalid spec: linux.resources.pids.limit must be a whole number from 1 to 9007199254740991");
     expect(refusal(changed((s) => (s.linux.sysctl = { "bad key": "1" })))).toBe('invalid spec: linux.sysctl has an invalid key "bad key"');
