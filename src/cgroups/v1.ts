@@ -30,7 +30,7 @@ export function placeV1(layout: Extract<CgroupLayout, { version: 1 }>, relativeP
 export function v1LimitFiles(resources: Resources, hasMemsw: boolean): [controller: string, file: string, value: string][] {
   const files: [string, string, string][] = [];
   const { memory, cpu, pids } = resources;
-  if (memory) {
+  if (memory?.limit !== undefined) {
     // The memory limit first: memsw may never be below it.
     files.push(["memory", "memory.limit_in_bytes", String(memory.limit)]);
     if (memory.swap !== undefined) {
@@ -41,6 +41,16 @@ export function v1LimitFiles(resources: Resources, hasMemsw: boolean): [controll
       files.push(["memory", "memory.memsw.limit_in_bytes", String(memory.limit * 2)]);
     }
   }
+  if (memory?.reservation !== undefined) files.push(["memory", "memory.soft_limit_in_bytes", String(memory.reservation)]);
+  if (memory?.kernel !== undefined) files.push(["memory", "memory.kmem.limit_in_bytes", String(memory.kernel)]);
+  if (memory?.kernelTCP !== undefined) files.push(["memory", "memory.kmem.tcp.limit_in_bytes", String(memory.kernelTCP)]);
+  if (memory?.swappiness !== undefined) files.push(["memory", "memory.swappiness", String(memory.swappiness)]);
+  if (memory?.disableOOMKiller) files.push(["memory", "memory.oom_control", "1"]);
+  if (cpu?.cpus !== undefined) files.push(["cpuset", "cpuset.cpus", cpu.cpus]);
+  if (cpu?.mems !== undefined) files.push(["cpuset", "cpuset.mems", cpu.mems]);
+  // The period before the runtime, which may not exceed it.
+  if (cpu?.realtimePeriod !== undefined) files.push(["cpu", "cpu.rt_period_us", String(cpu.realtimePeriod)]);
+  if (cpu?.realtimeRuntime !== undefined) files.push(["cpu", "cpu.rt_runtime_us", String(cpu.realtimeRuntime)]);
   if (cpu?.quota !== undefined) {
     files.push(["cpu", "cpu.cfs_period_us", String(cpu.period ?? 100_000)]);
     files.push(["cpu", "cpu.cfs_quota_us", String(cpu.quota)]);

@@ -36,7 +36,7 @@ export function placeV2(layout: Extract<CgroupLayout, { version: 2 }>, relativeP
         path: join(layout.mountpoint, relativePath),
         root: layout.mountpoint,
         view: "",
-        controllers: WANTED.filter((controller) => layout.controllers.includes(controller)),
+        controllers: [...new Set([...WANTED, ...neededControllers(resources)])].filter((controller) => layout.controllers.includes(controller)),
       },
     ],
   };
@@ -52,7 +52,7 @@ export function sharesToWeight(shares: number): number {
 export function v2LimitFiles(resources: Resources, hasSwapFile: boolean): [file: string, value: string][] {
   const files: [string, string][] = [];
   const { memory, cpu, pids } = resources;
-  if (memory) {
+  if (memory?.limit !== undefined) {
     files.push(["memory.max", String(memory.limit)]);
     if (memory.swap !== undefined) {
       if (!hasSwapFile) throw new MinicError("--memory-swap: this host does not account swap in cgroups (no memory.swap.max)");
@@ -62,6 +62,15 @@ export function v2LimitFiles(resources: Resources, hasSwapFile: boolean): [file:
       files.push(["memory.swap.max", String(memory.limit)]);
     }
   }
+  if (memory?.reservation !== undefined) files.push(["memory.low", memory.reservation === -1 ? "max" : String(memory.reservation)]);
+  if (memory?.kernel !== undefined || memory?.kernelTCP !== undefined || memory?.swappiness !== undefined || memory?.disableOOMKiller) {
+    throw new MinicError("linux.resources.memory: kernel, kernelTCP, swappiness and disableOOMKiller exist on cgroup v1 only, and this host runs cgroup v2");
+  }
+  if (cpu?.realtimePeriod !== undefined || cpu?.realtimeRuntime !== undefined) {
+    throw new MinicError("linux.resources.cpu: realtimePeriod and realtimeRuntime exist on cgroup v1 only, and this host runs cgroup v2");
+  }
+  if (cpu?.cpus !== undefined) files.push(["cpuset.cpus", cpu.cpus]);
+  if (cpu?.mems !== undefined) files.push(["cpuset.mems", cpu.mems]);
   if (cpu?.quota !== undefined) files.push(["cpu.max", `${cpu.quota} ${cpu.period ?? 100_000}`]);
   if (cpu?.shares !== undefined) files.push(["cpu.weight", String(sharesToWeight(cpu.shares))]);
   if (pids) files.push(["pids.max", String(pids.limit)]);

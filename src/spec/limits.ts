@@ -91,9 +91,12 @@ export function resourcesFromFlags(flags: LimitFlags, hostCpus: number): Resourc
 
 /** Which cgroup controllers a set of resources needs. */
 export function neededControllers(resources: Resources): string[] {
+  const { cpu } = resources;
+  const cpuTime = cpu !== undefined && (cpu.shares !== undefined || cpu.quota !== undefined || cpu.period !== undefined || cpu.realtimePeriod !== undefined || cpu.realtimeRuntime !== undefined);
   return [
     ...(resources.memory ? ["memory"] : []),
-    ...(resources.cpu ? ["cpu"] : []),
+    ...(cpuTime ? ["cpu"] : []),
+    ...(cpu?.cpus !== undefined || cpu?.mems !== undefined ? ["cpuset"] : []),
     ...(resources.pids ? ["pids"] : []),
   ];
 }

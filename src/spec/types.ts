@@ -36,8 +36,28 @@ export interface DeviceRule {
 
 /** OCI linux.resources, the parts minic sets. Sizes in bytes; swap is memory and swap together. */
 export interface Resources {
-  memory?: { limit: number; swap?: number };
-  cpu?: { shares?: number; quota?: number; period?: number };
+  memory?: {
+    limit?: number;
+    swap?: number;
+    /** A soft limit (v1 memory.soft_limit_in_bytes, v2 memory.low). */
+    reservation?: number;
+    /** v1 only: kernel memory, TCP buffers, swap tendency, and no OOM killer. */
+    kernel?: number;
+    kernelTCP?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+  };
+  cpu?: {
+    shares?: number;
+    quota?: number;
+    period?: number;
+    /** cpuset: the CPUs and memory nodes the container may use ("0-1", "0"). */
+    cpus?: string;
+    mems?: string;
+    /** v1 only: real-time scheduling budget in microseconds. */
+    realtimePeriod?: number;
+    realtimeRuntime?: number;
+  };
   pids?: { limit: number };
   devices?: DeviceRule[];
 }

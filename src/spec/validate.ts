@@ -24,8 +24,8 @@ const KNOWN: Record<string, string[]> = {
   linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl", "seccomp"],
   "linux.seccomp": ["defaultAction", "defaultErrnoRet", "architectures", "syscalls"],
   "linux.resources": ["memory", "cpu", "pids", "devices"],
-  "linux.resources.memory": ["limit", "swap"],
-  "linux.resources.cpu": ["shares", "quota", "period"],
+  "linux.resources.memory": ["limit", "swap", "reservation", "kernel", "kernelTCP", "swappiness", "disableOOMKiller"],
+  "linux.resources.cpu": ["shares", "quota", "period", "cpus", "mems", "realtimePeriod", "realtimeRuntime"],
   "linux.resources.pids": ["limit"],
 };
 
@@ -288,12 +288,22 @@ export function validateSpec(input: Json): Spec {
   const resources = object(linux.resources ?? {}, "linux.resources");
   optional(resources.memory, (v) => {
     const memory = object(v, "linux.resources.memory");
-    integer(memory.limit, "linux.resources.memory.limit", 1, Number.MAX_SAFE_INTEGER);
+    optional(memory.limit, (s) => integer(s, "linux.resources.memory.limit", 1, Number.MAX_SAFE_INTEGER));
     optional(memory.swap, (s) => integer(s, "linux.resources.memory.swap", -1, Number.MAX_SAFE_INTEGER));
+    if (memory.swap !== undefined && memory.limit === undefined) fail("linux.resources.memory.swap", "needs linux.resources.memory.limit");
+    for (const field of ["reservation", "kernel", "kernelTCP"]) optional(memory[field], (s) => integer(s, `linux.resources.memory.${field}`, -1, Number.MAX_SAFE_INTEGER));
+    optional(memory.swappiness, (s) => integer(s, "linux.resources.memory.swappiness", 0, 100));
+    optional(memory.disableOOMKiller, (s) => boolean(s, "linux.resources.memory.disableOOMKiller"));
   });
   optional(resources.cpu, (v) => {
     const cpu = object(v, "linux.resources.cpu");
     optional(cpu.shares, (s) => integer(s, "linux.resources.cpu.shares", 2, 262144));
+    for (const field of ["cpus", "mems"]) {
+      optional(cpu[field], (s) => {
+        if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(string(s, `linux.resources.cpu.${field}`))) fail(`linux.resources.cpu.${field}`, `must be a list like 0-3,5, not "${String(s)}"`);
+      });
+    }
+    for (const field of ["realtimePeriod", "realtimeRuntime"]) optional(cpu[field], (s) => integer(s, `linux.resources.cpu.${field}`, 0, Number.MAX_SAFE_INTEGER));
     optional(cpu.quota, (s) => integer(s, "linux.resources.cpu.quota", 1000, Number.MAX_SAFE_INTEGER));
     optional(cpu.period, (s) => integer(s, "linux.resources.cpu.period", 1000, 1000000));
   });

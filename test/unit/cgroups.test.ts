@@ -277,3 +277,26 @@ describe("the v2 device program", () => {
     expect(code.slice(-2).map((i) => [i.opcode, i.immediate])).toEqual([[0xb7, 0], [0x95, 0]]);
   });
 });
+
+describe("the rest of OCI's memory and cpu resources", () => {
+  const resources: Resources = {
+    memory: { limit: 64 << 20, reservation: 32 << 20, kernelTCP: 16 << 20, swappiness: 10, disableOOMKiller: true },
+    cpu: { shares: 512, cpus: "0-1", mems: "0", realtimePeriod: 1000000, realtimeRuntime: 0 },
+  };
+
+  test("v1: soft limit, kernel TCP, swappiness, the OOM killer off, the cpuset, real-time budget (period first)", () => {
+    const files = v1LimitFiles(resources, true).map(([, file, value]) => `${file}=${value}`);
+    expect(files).toEqual(expect.arrayContaining([
+      "memory.soft_limit_in_bytes=33554432", "memory.kmem.tcp.limit_in_bytes=16777216", "memory.swappiness=10", "memory.oom_control=1",
+      "cpuset.cpus=0-1", "cpuset.mems=0", "cpu.rt_period_us=1000000", "cpu.rt_runtime_us=0",
+    ]));
+    expect(files.indexOf("cpu.rt_period_us=1000000")).toBeLessThan(files.indexOf("cpu.rt_runtime_us=0"));
+    expect(v1LimitFiles({ memory: { reservation: 5 } }, true)).toEqual([["memory", "memory.soft_limit_in_bytes", "5"]]);
+  });
+
+  test("v2: memory.low and the cpuset; what v2 does not have is refused by name", () => {
+    expect(v2LimitFiles({ memory: { reservation: 100 }, cpu: { cpus: "1" } }, true)).toEqual([["memory.low", "100"], ["cpuset.cpus", "1"]]);
+    expect(() => v2LimitFiles({ memory: { swappiness: 1 } }, true)).toThrow("exist on cgroup v1 only");
+    expect(() => v2LimitFiles({ cpu: { realtimeRuntime: 1 } }, true)).toThrow("exist on cgroup v1 only");
+  });
+});
