@@ -16,6 +16,6 @@ export const command: Command = {
     const { flags, positionals } = parseCommandLine(argv, [HELP_FLAG], "start");
     if (booleanFlag(flags, "help")) return printUsage(startDefinition);
     const { startContainers } = await import("../container/start.ts");
-    return printLines(startContainers(positionals));
+    return printLines(await startContainers(positionals));
   },
 };

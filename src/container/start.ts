@@ -7,9 +7,13 @@ import { findContainer, lockContainer, readSpec, stateRoot, writeRecord, type Co
 import { hookState, runLaterHooks, runPrestartHooks } from "./hooks.ts";
 import { execFifo } from "./create.ts";
 import { requireRoot } from "./privileges.ts";
+import { removeContainers } from "./list.ts";
+
+/** A prestart hook failed: the container is to be stopped and deleted (the spec's step 9). */
+class PrestartFailed extends MinicError {}
 
 /** Start each container named; every reference is checked before any is started. */
-export function startContainers(refs: string[]): string[] {
+export async function startContainers(refs: string[]): Promise<string[]> {
   requireRoot();
   if (refs.length === 0) throw new MinicError("start needs at least one container name or id", undefined, "see 'minic start --help'");
   const root = stateRoot();
@@ -20,33 +24,46 @@ export function startContainers(refs: string[]): string[] {
   }
   for (const found of records) {
     const lock = lockContainer(root, found.id);
+    let spec: HookSpec;
     try {
       // Read again under the lock: a second `start` or an `rm` may have come first.
       const record = findContainer(root, found.id);
       if (record.status !== "created") throw new MinicError(`cannot start container ${record.name}: it is already running`);
-      release(root, record);
+      spec = readSpec(root, record.id) as HookSpec;
+      release(root, record, spec);
+    } catch (error) {
+      if (!(error instanceof PrestartFailed)) throw error;
+      lock.release();
+      // As the runtime spec says after a failed prestart hook: the container is deleted (its
+      // poststop hooks run), and start fails.
+      const spec = readSpec(root, found.id) as HookSpec;
+      await removeContainers([found.id], true);
+      runLaterHooks("poststop", spec.hooks, hookState(found, "stopped", spec.annotations ?? {}));
+      throw error;
     } finally {
       lock.release();
     }
+    startedHooks(found, spec);
   }
   return refs;
+}
+
+type HookSpec = Pick<Spec, "hooks" | "annotations">;
+
+/** poststart hooks: release() has seen the process start. */
+function startedHooks(record: ContainerRecord, spec: HookSpec): void {
+  runLaterHooks("poststart", spec.hooks, hookState(record, "running", spec.annotations ?? {}));
 }
 
 /**
  * One byte on the exec fifo: the parked init execs its command. The spec's prestart hooks run
  * first (a failure stops the container and fails start), its poststart hooks after.
  */
-function release(root: string, record: ContainerRecord): void {
-  const spec = readSpec(root, record.id) as Pick<Spec, "hooks" | "annotations">;
+function release(root: string, record: ContainerRecord, spec: HookSpec): void {
   try {
     runPrestartHooks(spec.hooks, hookState(record, "created", spec.annotations ?? {}));
   } catch (error) {
-    try {
-      process.kill(record.process?.pid ?? 0, "SIGKILL");
-    } catch {
-      // already gone
-    }
-    throw error;
+    throw new PrestartFailed(error instanceof Error ? error.message : String(error));
   }
   const path = execFifo(root, record.id);
   let fd: number;
@@ -61,7 +78,23 @@ function release(root: string, record: ContainerRecord): void {
   } finally {
     closeSync(fd);
   }
+  // poststart hooks run once the process has started: the init's end of the fifo closes when it
+  // execs, and the fifo then has no reader.
+  if ((spec.hooks?.poststart ?? []).length > 0) waitForNoReader(path);
   rmSync(path, { force: true });
   writeRecord(root, { ...record, status: "running" });
-  runLaterHooks("poststart", spec.hooks, hookState(record, "running", spec.annotations ?? {}));
+}
+
+const EXEC_WAIT_MS = 2000;
+
+function waitForNoReader(path: string): void {
+  const deadline = Date.now() + EXEC_WAIT_MS;
+  while (Date.now() < deadline) {
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      return; // ENXIO: nobody reads it any more
+    }
+    Bun.sleepSync(1);
+  }
 }

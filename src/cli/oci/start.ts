@@ -8,7 +8,7 @@ export const verb: OciVerb = {
     if (id === undefined || extra.length > 0) throw new MinicError("start needs exactly one container id");
     const { containerById } = await import("../../container/state.ts");
     const { startContainers } = await import("../../container/start.ts");
-    startContainers([containerById(id).id]);
+    await startContainers([containerById(id).id]);
     return 0;
   },
 };
