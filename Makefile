@@ -18,7 +18,7 @@ define need_debs
 	fi
 endef
 
-.PHONY: all deps build check test bench run bash demo-fallback-rootfs clean
+.PHONY: all deps build check test bench conformance run bash demo-fallback-rootfs clean
 
 all: build
 
@@ -53,6 +53,17 @@ bench: minic
 	$(call need_debs,$(BENCH_DEBS))
 	$(BUN) bench/run.ts
 	$(BUN) bench/tty.ts
+
+# The OCI runtime conformance suite (../shared/oci) for minic and runc side by side: each file's
+# line, then both TOTAL lines together. About three minutes; builds the suite once with Go.
+OCI_VALIDATE ?= ../shared/oci/validate.sh
+conformance: minic
+	$(call need_debs,runc)
+	@mkdir -p .cache
+	bash $(OCI_VALIDATE) $(CURDIR)/minic | tee .cache/conformance-minic.txt
+	bash $(OCI_VALIDATE) $$(command -v runc) > .cache/conformance-runc.txt
+	@echo "minic: $$(tail -1 .cache/conformance-minic.txt)"
+	@echo "runc:  $$(tail -1 .cache/conformance-runc.txt)"
 
 # The demo: build ./rootfs from Dockerfile.rootfs with a Docker engine and run app/hello.py in it.
 # Without an engine or its base image (offline machines), a busybox rootfs and app/hello.sh.
