@@ -3,7 +3,7 @@
 // a call speaks is decided here, before anything else is loaded: runc's global flags, a verb only
 // runc has, or a flag only runc's form of a shared verb takes.
 const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
-const RUNC_VERBS = ["state", "delete"];
+const RUNC_VERBS = ["state", "delete", "list", "features"];
 const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket"];
 
 function flagName(token: string): string {

@@ -1,7 +1,7 @@
 // `state ID` (runc's command line): the OCI state of one container, found by its exact id.
 import { MinicError } from "../errors.ts";
 import { OCI_VERSION } from "../spec/types.ts";
-import { readRecord, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { listRecords, readRecord, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { observed } from "./observed.ts";
 import { requireRoot } from "./privileges.ts";
 
@@ -23,6 +23,15 @@ export function containerById(id: string): ContainerRecord {
   if (entry === null) throw new MinicError(`container ${id} does not exist`);
   if (entry.kind === "damaged") throw new MinicError(`container ${id} cannot be used: ${entry.reason}`);
   return observed(entry.record);
+}
+
+/** Every readable container's state, oldest first (runc's list). */
+export function listStates(): OciState[] {
+  requireRoot();
+  return listRecords(stateRoot())
+    .flatMap((entry) => (entry.kind === "ok" ? [entry.record.id] : []))
+    .map((id) => ociState(id))
+    .sort((a, b) => a.created.localeCompare(b.created));
 }
 
 export function ociState(id: string): OciState {

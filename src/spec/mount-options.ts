@@ -37,6 +37,9 @@ const PROPAGATION_OPTIONS: Record<string, MountFlag[]> = {
   runbindable: ["MS_REC", "MS_UNBINDABLE"],
 };
 
+/** Every option name minic reads as a flag or a propagation (runc's `features` lists them). */
+export const MOUNT_OPTION_NAMES: string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS)];
+
 export interface ParsedMountOptions {
   flags: MountFlag[];
   data: string | null;

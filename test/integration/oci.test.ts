@@ -132,6 +132,23 @@ describe("runc's lifecycle", () => {
   });
 });
 
+describe("what engines ask before and around", () => {
+  test("list shows every container's state; features says what minic implements", async () => {
+    const id = newId();
+    writeConfig(id, ["sleep", "30"]);
+    expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
+    const listed = JSON.parse((await runtime(["list", "--format", "json"])).stdout);
+    expect(listed).toEqual([expect.objectContaining({ id, status: "created", bundle })]);
+    expect((await runtime(["list", "-q"])).stdout).toBe(`${id}\n`);
+    expect((await runtime(["list"])).stdout).toMatch(new RegExp(`^ID +PID +STATUS +BUNDLE +CREATED +OWNER\\n${id} +\\d+ +created +${bundle} `));
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    const features = JSON.parse((await runtime(["features"])).stdout);
+    expect(features).toMatchObject({ ociVersionMax: "1.2.0", hooks: ["prestart", "poststart", "poststop"], linux: { cgroup: { v1: true, v2: true, systemd: false } } });
+    expect(features.linux.seccomp.actions).toContain("SCMP_ACT_ERRNO");
+    expect(features.mountOptions).toContain("rbind");
+  });
+});
+
 describe("bad input: one line, exit 1, nothing left behind", () => {
   test("config.json missing, malformed or asking for what minic does not do; ids taken or malformed", async () => {
     const id = newId();

@@ -154,8 +154,9 @@ export async function removeAllContainers(root: string): Promise<void> {
   if (ids.length > 0) await minic(["kill", ...ids], root);
   const deadline = Date.now() + 5000;
   while ((await running()).length > 0 && Date.now() < deadline) await Bun.sleep(20);
+  // -f: a created container's parked init is not "running" for ps, and goes only with -f.
   const all = (await minic(["ps", "-aq"], root)).stdout.split("\n").filter(Boolean);
-  if (all.length > 0) await minic(["rm", ...all], root);
+  if (all.length > 0) await minic(["rm", "-f", ...all], root);
 }
 
 /**

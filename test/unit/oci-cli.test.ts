@@ -8,6 +8,8 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["--root", "/run/x", "create", "--bundle", "b", "id"])).toBe(true);
     expect(speaksRunc(["--log=/tmp/l", "start", "id"])).toBe(true);
     expect(speaksRunc(["state", "id"])).toBe(true);
+    expect(speaksRunc(["list", "--format", "json"])).toBe(true);
+    expect(speaksRunc(["features"])).toBe(true);
     expect(speaksRunc(["delete", "--force", "id"])).toBe(true);
     expect(speaksRunc(["create", "--bundle", "/b", "id"])).toBe(true);
     expect(speaksRunc(["create", "--pid-file=/p", "-b", "/b", "id"])).toBe(true);

@@ -17,6 +17,8 @@ const VERBS: Record<string, () => Promise<OciVerb>> = {
   state: async () => (await import("./state.ts")).verb,
   kill: async () => (await import("./kill.ts")).verb,
   delete: async () => (await import("./delete.ts")).verb,
+  list: async () => (await import("./list.ts")).verb,
+  features: async () => (await import("./features.ts")).verb,
 };
 
 const GLOBALS: FlagSpec[] = [
