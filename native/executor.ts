@@ -19,6 +19,8 @@ export interface NativeExecutor {
   relayStart(master: number, input: number, out: number): number;
   /** Wait for a relay to copy the last byte. */
   relayJoin(handle: number): void;
+  /** Send `fd` over a new connection to the unix socket at `path` (SCM_RIGHTS): 0 or -errno. */
+  sendFd(path: string, fd: number): number;
   /** A detached recursive copy of `path` seen through these uid_map/gid_map texts, or -errno. */
   idmappedTree(path: string, uidMap: string, gidMap: string): number;
   /** A detached mount of a new `fstype` file system with these fsconfig options, or -errno. */
@@ -91,13 +93,14 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
   let terminal: TerminalEntryPoints | null = null;
   const terminalEntryPoints = (): TerminalEntryPoints => {
     if (terminal) return terminal;
-    const addresses = new BigUint64Array(3);
+    const addresses = new BigUint64Array(4);
     minic_terminal_entry_points(ptr(addresses));
-    const [takeFd = 0n, relayStart = 0n, relayJoin = 0n] = addresses;
+    const [takeFd = 0n, relayStart = 0n, relayJoin = 0n, sendFd = 0n] = addresses;
     const { symbols } = linkSymbols({
       take_fd: { args: [FFIType.i64, FFIType.i64], returns: FFIType.i64, ptr: Number(takeFd) as Pointer },
       relay_start: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i64, ptr: Number(relayStart) as Pointer },
       relay_join: { args: [FFIType.i64], returns: FFIType.void, ptr: Number(relayJoin) as Pointer },
+      send_fd: { args: [FFIType.ptr, FFIType.i64], returns: FFIType.i64, ptr: Number(sendFd) as Pointer },
     });
     terminal = symbols as unknown as TerminalEntryPoints;
     return terminal;
@@ -125,6 +128,10 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     takeFd: (pid, fd) => Number(terminalEntryPoints().take_fd(pid, fd)),
     relayStart: (master, input, out) => Number(terminalEntryPoints().relay_start(master, input, out)),
     relayJoin: (handle) => terminalEntryPoints().relay_join(handle),
+    sendFd: (path, fd) => {
+      const [socketPath] = texts(path);
+      return Number(terminalEntryPoints().send_fd(ptr(socketPath!), fd));
+    },
     idmappedTree: (path, uidMap, gidMap) => {
       const [p, u, g] = texts(path, uidMap, gidMap);
       return Number(idmapEntryPoints().idmapped_tree(ptr(p!), ptr(u!), ptr(g!)));
@@ -147,4 +154,5 @@ interface TerminalEntryPoints {
   take_fd(pid: number, fd: number): number | bigint;
   relay_start(master: number, input: number, out: number): number | bigint;
   relay_join(handle: number): void;
+  send_fd(path: Pointer, fd: number): number | bigint;
 }

@@ -88,6 +88,7 @@ enum {
 #define ENOTDIR 20
 #define EISDIR 21
 #define EINVAL 22
+#define ENAMETOOLONG 36
 
 #define O_RDONLY 0
 #define O_WRONLY 01

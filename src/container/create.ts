@@ -4,6 +4,7 @@
 import { closeSync, constants, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { mkfifo } from "../../native/fifo.ts";
+import { strerror } from "../../native/libc.ts";
 import { MinicError } from "../errors.ts";
 import { identify } from "../process/identity.ts";
 import { startChild, type Child } from "../process/spawn.ts";
@@ -31,7 +32,7 @@ export function refuseAttachedFlags(options: RunOptions): void {
 export async function createContainer(options: RunOptions): Promise<string> {
   requireRoot();
   refuseAttachedFlags(options);
-  return createPrepared(prepareRun(options), { stdio: "console-log", pidFile: null });
+  return createPrepared(prepareRun(options), { stdio: "console-log", pidFile: null, consoleSocket: null });
 }
 
 export interface CreateSettings {
@@ -41,10 +42,15 @@ export interface CreateSettings {
   stdio: "console-log" | "inherit";
   /** Written with the init's pid before this returns (runc's --pid-file). */
   pidFile: string | null;
+  /** runc's --console-socket: where the container's terminal master is sent (SCM_RIGHTS). */
+  consoleSocket: string | null;
 }
 
 /** Provision a prepared container, clone its init and park it before execve. */
 export async function createPrepared(prepared: PreparedRun, settings: CreateSettings): Promise<string> {
+  const terminal = prepared.spec.process.terminal;
+  if (terminal && settings.consoleSocket === null) throw new MinicError("process.terminal needs --console-socket: the container's terminal must go to whoever will hold it");
+  if (!terminal && settings.consoleSocket !== null) throw new MinicError("--console-socket is only for a process with a terminal (process.terminal)");
   let provisioned: Provisioned | null = null;
   let child: Child | null = null;
   const fds: number[] = [];
@@ -67,7 +73,22 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
       const output = open(join(containerDir(root, record.id), "console.log"), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
       stdio = [open("/dev/null", constants.O_RDONLY), output, output];
     }
-    child = startChild(prepared.plan, root, { watch: false, shareMemory: false, dieWithParent: false, startFd: fifo, stdio });
+    const socket = settings.consoleSocket;
+    child = startChild(prepared.plan, root, {
+      watch: false,
+      shareMemory: false,
+      dieWithParent: false,
+      startFd: fifo,
+      stdio,
+      onTerminal: (master, executor) => {
+        try {
+          const rc = socket === null ? 0 : executor.sendFd(socket, master);
+          if (rc < 0) throw new MinicError(`cannot send the terminal to the console socket ${socket}: ${strerror(-rc)}`);
+        } finally {
+          closeSync(master);
+        }
+      },
+    });
     writeRecord(root, { ...record, process: identify(child.pid) });
     child.release();
     const setup = await child.setup;

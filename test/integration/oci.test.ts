@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { isolatedContainers, leftovers, MINIC, minic, ownCgroupParent, ROOTFS, waitFor } from "../support/minic.ts";
+import { isolatedContainers, leftovers, MINIC, minic, ownCgroupParent, REPO, ROOTFS, waitFor } from "../support/minic.ts";
+import { testProgram } from "../support/probe.ts";
 
 const stateRoot = isolatedContainers("oci");
 const cgroupParent = ownCgroupParent("oci");
@@ -129,6 +130,49 @@ describe("runc's lifecycle", () => {
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a terminal through --console-socket", () => {
+  test("the master goes over the socket; the process has the terminal as its stdio", async () => {
+    const recvtty = testProgram("recvtty", join(REPO, ".cache"));
+    const socket = join(bundle, "console.sock");
+    const receiver = spawn([recvtty, socket], { stdout: "pipe", stderr: "pipe" });
+    const reader = receiver.stdout.getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(received)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        received += decoder.decode(value);
+      }
+    };
+    await readUntil(/listening\n/);
+    const id = newId();
+    writeConfig(id, ["sh", "-c", "echo tty=$(tty) stdin=$(readlink /proc/self/fd/0)"], (config) => {
+      (config.process as Record<string, unknown>).terminal = true;
+    });
+    expect((await runtime(["create", "--bundle", bundle, "--console-socket", socket, id])).code).toBe(0);
+    await readUntil(/received \/dev\/ptmx\n/);
+    expect((await runtime(["start", id])).code).toBe(0);
+    await readUntil(/stdin=\S+/);
+    expect(received.replace(/\r/g, "")).toContain("tty=/dev/pts/0 stdin=/dev/pts/0");
+    receiver.kill();
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+  });
+
+  test("a terminal without a console socket, or a socket nobody listens on: one line, exit 1", async () => {
+    const id = newId();
+    writeConfig(id, ["true"], (config) => {
+      (config.process as Record<string, unknown>).terminal = true;
+    });
+    const without = await runtime(["create", "--bundle", bundle, id]);
+    expect({ code: without.code, stderr: without.stderr }).toEqual({ code: 1, stderr: "minic: process.terminal needs --console-socket: the container's terminal must go to whoever will hold it\n" });
+    const nobody = await runtime(["create", "--bundle", bundle, "--console-socket", join(bundle, "none.sock"), id]);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toBe(`minic: cannot send the terminal to the console socket ${join(bundle, "none.sock")}: No such file or directory\n`);
+    expect(leftovers(root)).toEqual([]);
   });
 });
 

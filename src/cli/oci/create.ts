@@ -7,6 +7,7 @@ import type { OciVerb } from "./main.ts";
 const FLAGS: FlagSpec[] = [
   { name: "bundle", short: "b", kind: "string", valueHint: "DIR", description: "The bundle: config.json and the root it names (default: the current directory)" },
   { name: "pid-file", kind: "string", valueHint: "FILE", description: "Write the container's init pid here" },
+  { name: "console-socket", kind: "string", valueHint: "SOCKET", description: "A unix socket to send the container's terminal master to (process.terminal)" },
 ];
 
 export const verb: OciVerb = {
@@ -18,7 +19,7 @@ export const verb: OciVerb = {
     requireRoot();
     const { prepareBundle } = await import("../../container/bundle.ts");
     const { createPrepared } = await import("../../container/create.ts");
-    await createPrepared(prepareBundle(stringFlag(flags, "bundle") ?? ".", id), { stdio: "inherit", pidFile: stringFlag(flags, "pid-file") });
+    await createPrepared(prepareBundle(stringFlag(flags, "bundle") ?? ".", id), { stdio: "inherit", pidFile: stringFlag(flags, "pid-file"), consoleSocket: stringFlag(flags, "console-socket") });
     return 0;
   },
 };
