@@ -5,6 +5,7 @@
 const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
 const RUNC_VERBS = ["state", "delete", "list", "features"];
 const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket"];
+const RUNC_EXEC_FLAGS = ["--process", "-p", "--pid-file", "--console-socket", "--detach", "-d", "--cwd", "--cap", "--no-new-privs"];
 
 function flagName(token: string): string {
   return token.split("=", 1)[0] ?? token;
@@ -16,7 +17,10 @@ export function speaksRunc(argv: string[]): boolean {
   const [verb, ...rest] = first === "--debug" ? argv.slice(1) : argv;
   if (verb === undefined) return false;
   if (RUNC_VERBS.includes(verb)) return true;
-  if (verb === "create") return rest.some((token) => RUNC_CREATE_FLAGS.includes(flagName(token)));
+  // Only the verb's leading options count: a command's own arguments (`exec web ls -d`) do not.
+  const leading = rest.slice(0, rest.findIndex((token) => !token.startsWith("-")) >>> 0);
+  if (verb === "create") return leading.some((token) => RUNC_CREATE_FLAGS.includes(flagName(token)));
+  if (verb === "exec") return leading.some((token) => RUNC_EXEC_FLAGS.includes(flagName(token)));
   if (verb === "kill") {
     // runc: kill [--all] ID [SIGNAL]; Docker: kill [-s SIGNAL] NAME...
     if (rest.includes("--all") || rest.includes("-a")) return true;

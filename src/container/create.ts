@@ -116,7 +116,7 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
 }
 
 /** The pid, written aside and renamed in, as runc does: a reader never sees a partial file. */
-function writePidFile(path: string, pid: number): void {
+export function writePidFile(path: string, pid: number): void {
   const partial = join(dirname(resolve(path)), `.${basename(path)}.tmp-${process.pid}`);
   try {
     writeFileSync(partial, String(pid));

@@ -133,6 +133,30 @@ describe("runc's lifecycle", () => {
   });
 });
 
+describe("runc's exec", () => {
+  test("--process FILE or a command joins the running container; the exit status is the process's; --detach returns with its pid", async () => {
+    const id = newId();
+    writeConfig(id, ["sleep", "30"]);
+    expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
+    expect((await runtime(["start", id])).code).toBe(0);
+    const processFile = join(bundle, "process.json");
+    writeFileSync(processFile, JSON.stringify({ args: ["sh", "-c", "echo pid=$$ host=$(hostname); exit 7"], cwd: "/", user: { uid: 0, gid: 0 }, env: ["PATH=/bin"] }));
+    const viaFile = await runtime(["exec", "--process", processFile, id]);
+    expect({ code: viaFile.code, stdout: viaFile.stdout }).toMatchObject({ code: 7, stdout: expect.stringMatching(/^pid=\d+ host=oci-test\n$/) });
+    const viaFlags = await runtime(["exec", "--cwd", "/proc", "--env", "X=1", id, "sh", "-c", "echo $X $(pwd)"]);
+    expect(viaFlags.stdout).toBe("1 /proc\n");
+    const pidFile = join(bundle, "exec.pid");
+    const out = join(bundle, "exec.out");
+    const detached = spawn([MINIC, "exec", "--detach", "--pid-file", pidFile, id, "sh", "-c", "sleep 0.2; echo later"], { env: { ...process.env, MINIC_ROOT: root }, stdout: Bun.file(out), stderr: "inherit" });
+    expect(await detached.exited).toBe(0);
+    expect(Number(readFileSync(pidFile, "utf8"))).toBeGreaterThan(1);
+    await waitFor(() => readFileSync(out, "utf8") === "later\n");
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    const stopped = await runtime(["exec", "--process", processFile, id]);
+    expect({ code: stopped.code, stderr: stopped.stderr }).toEqual({ code: 1, stderr: `minic: container ${id} does not exist\n` });
+  });
+});
+
 describe("a terminal through --console-socket", () => {
   test("the master goes over the socket; the process has the terminal as its stdio", async () => {
     const recvtty = testProgram("recvtty", join(REPO, ".cache"));

@@ -16,6 +16,8 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["kill", "id", "TERM"])).toBe(true);
     expect(speaksRunc(["kill", "id", "9"])).toBe(true);
     expect(speaksRunc(["kill", "--all", "id"])).toBe(true);
+    expect(speaksRunc(["exec", "--process", "/p.json", "--detach", "id"])).toBe(true);
+    expect(speaksRunc(["exec", "--pid-file=/p", "-t", "--console-socket", "/s", "id"])).toBe(true);
   });
 
   test("Docker's: everything else", () => {
@@ -25,6 +27,8 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["kill", "-s", "TERM", "web", "db"])).toBe(false);
     expect(speaksRunc(["kill", "web", "db", "cache"])).toBe(false);
     expect(speaksRunc(["start", "web"])).toBe(false);
+    expect(speaksRunc(["exec", "-it", "web", "sh"])).toBe(false);
+    expect(speaksRunc(["exec", "web", "ls", "-d", "--cwd"])).toBe(false);
     expect(speaksRunc(["--debug", "ps"])).toBe(false);
     expect(speaksRunc([])).toBe(false);
   });

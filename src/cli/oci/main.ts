@@ -18,6 +18,7 @@ const VERBS: Record<string, () => Promise<OciVerb>> = {
   kill: async () => (await import("./kill.ts")).verb,
   delete: async () => (await import("./delete.ts")).verb,
   list: async () => (await import("./list.ts")).verb,
+  exec: async () => (await import("./exec.ts")).verb,
   features: async () => (await import("./features.ts")).verb,
 };
 
