@@ -12,7 +12,11 @@ import { removeContainers } from "./list.ts";
 /** A prestart hook failed: the container is to be stopped and deleted (the spec's step 9). */
 class PrestartFailed extends MinicError {}
 
-/** Start each container named; every reference is checked before any is started. */
+/**
+ * Start each container named; every reference is checked before any is started. Returns the
+ * references of those made by `minic create` (Docker's start prints them); a container made from
+ * a bundle was made by an engine, which reads nothing from start, as from runc's.
+ */
 export async function startContainers(refs: string[]): Promise<string[]> {
   requireRoot();
   if (refs.length === 0) throw new MinicError("start needs at least one container name or id", undefined, "see 'minic start --help'");
@@ -45,7 +49,7 @@ export async function startContainers(refs: string[]): Promise<string[]> {
     }
     startedHooks(found, spec);
   }
-  return refs;
+  return refs.filter((_, i) => records[i]?.bundle === null);
 }
 
 type HookSpec = Pick<Spec, "hooks" | "annotations">;
