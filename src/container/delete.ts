@@ -7,10 +7,12 @@ import { requireRoot } from "./privileges.ts";
 import { containerById } from "./state.ts";
 import { hookState, runLaterHooks } from "./hooks.ts";
 import type { Spec } from "../spec/types.ts";
-import { readSpec, stateRoot } from "../state/store.ts";
+import { readRecord, readSpec, stateRoot } from "../state/store.ts";
 
 export async function deleteContainer(id: string, force: boolean): Promise<void> {
   requireRoot();
+  // As runc: with --force, a container that is already gone is no error (engines clean up twice).
+  if (force && readRecord(stateRoot(), id) === null) return;
   const record = containerById(id);
   if (record.status !== "stopped" && !force) {
     throw new MinicError(`cannot delete container ${id} that is not stopped: ${record.status}`, undefined, "use delete --force");
