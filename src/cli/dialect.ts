@@ -3,7 +3,7 @@
 // a call speaks is decided here, before anything else is loaded: runc's global flags, a verb only
 // runc has, or a flag only runc's form of a shared verb takes.
 const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
-const RUNC_VERBS = ["state", "delete", "list", "features"];
+const RUNC_VERBS = ["state", "delete", "list", "features", "pause", "resume"];
 const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket"];
 const RUNC_EXEC_FLAGS = ["--process", "-p", "--pid-file", "--console-socket", "--detach", "-d", "--cwd", "--cap", "--no-new-privs"];
 
@@ -21,6 +21,8 @@ export function speaksRunc(argv: string[]): boolean {
   const leading = rest.slice(0, rest.findIndex((token) => !token.startsWith("-")) >>> 0);
   if (verb === "create") return leading.some((token) => RUNC_CREATE_FLAGS.includes(flagName(token)));
   if (verb === "exec") return leading.some((token) => RUNC_EXEC_FLAGS.includes(flagName(token)));
+  // Docker's ps lists containers and takes no argument; runc's shows one container's processes.
+  if (verb === "ps") return rest.some((token) => !token.startsWith("-") && token !== "json" && token !== "table");
   if (verb === "kill") {
     // runc: kill [--all] ID [SIGNAL]; Docker: kill [-s SIGNAL] NAME...
     if (rest.includes("--all") || rest.includes("-a")) return true;

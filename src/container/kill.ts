@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import type { ContainerCgroup } from "../cgroups/types.ts";
+import type { ContainerRecord } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import { findContainer, stateRoot } from "../state/store.ts";
@@ -50,7 +50,7 @@ export function killById(id: string, signal: string, all: boolean): void {
   const number = parseSignal(signal);
   const record = containerById(id);
   if (record.status === "stopped") throw new MinicError(`container ${id} is not running`);
-  const pids = all && record.cgroup !== null ? cgroupProcesses(record.cgroup) : [record.process?.pid ?? 0];
+  const pids = all ? containerProcesses(record) : [record.process?.pid ?? 0];
   for (const pid of pids) {
     try {
       process.kill(pid, number);
@@ -60,10 +60,10 @@ export function killById(id: string, signal: string, all: boolean): void {
   }
 }
 
-/** Every process in the container's cgroup (any one hierarchy holds them all). */
-function cgroupProcesses(cgroup: ContainerCgroup): number[] {
-  const dir = cgroup.dirs[0];
-  if (dir === undefined) return [];
+/** Every process of the container: its cgroup's (any one hierarchy holds them all), else its init. */
+export function containerProcesses(record: ContainerRecord): number[] {
+  const dir = record.cgroup?.dirs[0];
+  if (dir === undefined) return record.process === null ? [] : [record.process.pid];
   try {
     return readFileSync(join(dir.path, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
   } catch {

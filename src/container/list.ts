@@ -9,6 +9,7 @@ import { validateSpec } from "../spec/validate.ts";
 import { entryId, findEntry, listRecords, lockContainer, namesOf, readRecord, readSpec, removeContainer, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
 import { observed } from "./observed.ts";
 import { requireRoot } from "./privileges.ts";
+import { thaw } from "./pause.ts";
 
 /** Containers newest first (damaged records last); only running ones unless `all`. */
 export function listContainers(all: boolean): RecordRead[] {
@@ -66,6 +67,8 @@ function refuseBusy(entry: RecordRead, ref: string): void {
 /** SIGKILL a container's init (the kernel then ends its whole PID namespace) and wait for it. */
 async function stop(record: ContainerRecord): Promise<void> {
   if (record.status === "stopped" || !isAlive(record.process)) return;
+  // A frozen process takes its SIGKILL only once thawed.
+  thaw(record.cgroup);
   try {
     process.kill(record.process?.pid ?? 0, "SIGKILL");
   } catch {

@@ -4,12 +4,13 @@ import { OCI_VERSION } from "../spec/types.ts";
 import { listRecords, readRecord, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { observed } from "./observed.ts";
 import { requireRoot } from "./privileges.ts";
+import { isFrozen } from "./pause.ts";
 
 /** The runtime spec's state, with runc's extra fields (rootfs, created). */
 export interface OciState {
   ociVersion: string;
   id: string;
-  status: ContainerRecord["status"];
+  status: ContainerRecord["status"] | "paused";
   pid: number;
   bundle: string;
   rootfs: string;
@@ -41,7 +42,7 @@ export function ociState(id: string): OciState {
   return {
     ociVersion: OCI_VERSION,
     id: record.id,
-    status: record.status,
+    status: record.status === "running" && isFrozen(record.cgroup) ? "paused" : record.status,
     pid: record.status === "stopped" ? 0 : (record.process?.pid ?? 0),
     bundle: record.bundle ?? "",
     rootfs: record.rootfs,

@@ -157,6 +157,31 @@ describe("runc's exec", () => {
   });
 });
 
+describe("runc's ps, pause and resume", () => {
+  test("ps lists the container's processes by host pid; pause freezes them (state paused), resume thaws; a paused one is deletable with --force", async () => {
+    const id = newId();
+    writeConfig(id, ["sh", "-c", "while true; do sleep 0.1; done"]);
+    expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
+    expect((await runtime(["start", id])).code).toBe(0);
+    const init = JSON.parse((await runtime(["state", id])).stdout).pid;
+    const pids = JSON.parse((await runtime(["ps", "--format", "json", id])).stdout);
+    expect(pids).toContain(init);
+    const table = (await runtime(["ps", id])).stdout.split("\n");
+    expect(table[0]).toMatch(/^UID +PID +PPID/);
+    expect(table.some((row) => row.includes("while true"))).toBe(true);
+    expect((await runtime(["pause", id])).code).toBe(0);
+    expect(JSON.parse((await runtime(["state", id])).stdout).status).toBe("paused");
+    expect(readFileSync(`/proc/${init}/status`, "utf8")).toMatch(/^State:\s+[DST]/m);
+    const again = await runtime(["pause", id]);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: `minic: container ${id} is already paused\n` });
+    expect((await runtime(["resume", id])).code).toBe(0);
+    expect(JSON.parse((await runtime(["state", id])).stdout).status).toBe("running");
+    expect((await runtime(["pause", id])).code).toBe(0);
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    expect(leftovers(root)).toEqual([]);
+  });
+});
+
 describe("a terminal through --console-socket", () => {
   test("the master goes over the socket; the process has the terminal as its stdio", async () => {
     const recvtty = testProgram("recvtty", join(REPO, ".cache"));

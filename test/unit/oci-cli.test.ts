@@ -10,6 +10,8 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["state", "id"])).toBe(true);
     expect(speaksRunc(["list", "--format", "json"])).toBe(true);
     expect(speaksRunc(["features"])).toBe(true);
+    expect(speaksRunc(["ps", "--format", "json", "id"])).toBe(true);
+    expect(speaksRunc(["pause", "id"])).toBe(true);
     expect(speaksRunc(["delete", "--force", "id"])).toBe(true);
     expect(speaksRunc(["create", "--bundle", "/b", "id"])).toBe(true);
     expect(speaksRunc(["create", "--pid-file=/p", "-b", "/b", "id"])).toBe(true);
@@ -30,6 +32,7 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["exec", "-it", "web", "sh"])).toBe(false);
     expect(speaksRunc(["exec", "web", "ls", "-d", "--cwd"])).toBe(false);
     expect(speaksRunc(["--debug", "ps"])).toBe(false);
+    expect(speaksRunc(["ps", "-a", "-q"])).toBe(false);
     expect(speaksRunc([])).toBe(false);
   });
 });

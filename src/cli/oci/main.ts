@@ -19,6 +19,9 @@ const VERBS: Record<string, () => Promise<OciVerb>> = {
   delete: async () => (await import("./delete.ts")).verb,
   list: async () => (await import("./list.ts")).verb,
   exec: async () => (await import("./exec.ts")).verb,
+  ps: async () => (await import("./ps.ts")).verb,
+  pause: async () => (await import("./pause.ts")).pause,
+  resume: async () => (await import("./pause.ts")).resume,
   features: async () => (await import("./features.ts")).verb,
 };
 
