@@ -21,6 +21,7 @@ export function speaksRunc(argv: string[]): boolean {
   const leading = rest.slice(0, rest.findIndex((token) => !token.startsWith("-")) >>> 0);
   if (verb === "create") return leading.some((token) => RUNC_CREATE_FLAGS.includes(flagName(token)));
   if (verb === "exec") return leading.some((token) => RUNC_EXEC_FLAGS.includes(flagName(token)));
+  if (verb === "run") return leading.some((token) => RUNC_CREATE_FLAGS.includes(flagName(token)));
   // Docker's ps lists containers and takes no argument; runc's shows one container's processes.
   if (verb === "ps") return rest.some((token) => !token.startsWith("-") && token !== "json" && token !== "table");
   if (verb === "kill") {

@@ -59,7 +59,7 @@ function writeConfig(id: string, args: string[], change: (config: Record<string,
  * caller must not read create's output to its end (the init holds it): create writes to files.
  */
 async function runtime(args: string[], opts: { root?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!args.includes("create")) return minic(args, opts.root ?? root);
+  if (!args.includes("create") && !args.includes("run")) return minic(args, opts.root ?? root);
   const out = join(bundle, `out-${Math.random()}`);
   const err = join(bundle, `err-${Math.random()}`);
   const child = spawn([MINIC, ...args], { env: { ...process.env, MINIC_ROOT: opts.root ?? root }, stdout: Bun.file(out), stderr: Bun.file(err) });
@@ -154,6 +154,35 @@ describe("runc's exec", () => {
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
     const stopped = await runtime(["exec", "--process", processFile, id]);
     expect({ code: stopped.code, stderr: stopped.stderr }).toEqual({ code: 1, stderr: `minic: container ${id} does not exist\n` });
+  });
+});
+
+describe("runc's run", () => {
+  test("in the foreground: the process's output and exit status, signals forwarded, the container deleted after", async () => {
+    const id = newId();
+    writeConfig(id, ["sh", "-c", "echo pid=$$; exit 9"]);
+    const done = await runtime(["run", "--bundle", bundle, id]);
+    expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 9, stdout: "pid=1\n" });
+    expect((await runtime(["state", id])).code).toBe(1);
+    const signalled = newId();
+    writeConfig(signalled, ["sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; while true; do sleep 0.1; done"]);
+    const out = join(bundle, "run.out");
+    const child = spawn([MINIC, "run", "--bundle", bundle, signalled], { env: { ...process.env, MINIC_ROOT: root }, stdout: Bun.file(out), stderr: "inherit" });
+    await waitFor(() => existsSync(out) && readFileSync(out, "utf8").includes("ready"));
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(3);
+    expect(readFileSync(out, "utf8")).toBe("ready\ngot-term\n");
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  test("--detach: returns once the process runs, with its pid in --pid-file", async () => {
+    const id = newId();
+    writeConfig(id, ["sleep", "30"]);
+    const pidFile = join(bundle, "run.pid");
+    expect((await runtime(["run", "--detach", "--pid-file", pidFile, "--bundle", bundle, id])).code).toBe(0);
+    const state = JSON.parse((await runtime(["state", id])).stdout);
+    expect(state).toMatchObject({ status: "running", pid: Number(readFileSync(pidFile, "utf8")) });
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
   });
 });
 

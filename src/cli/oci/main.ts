@@ -20,6 +20,7 @@ const VERBS: Record<string, () => Promise<OciVerb>> = {
   list: async () => (await import("./list.ts")).verb,
   exec: async () => (await import("./exec.ts")).verb,
   ps: async () => (await import("./ps.ts")).verb,
+  run: async () => (await import("./run.ts")).verb,
   pause: async () => (await import("./pause.ts")).pause,
   resume: async () => (await import("./pause.ts")).resume,
   features: async () => (await import("./features.ts")).verb,
