@@ -186,6 +186,25 @@ describe("runc's run", () => {
   });
 });
 
+describe("runc's spec", () => {
+  test("writes a config.json a bundle runs from, and never over an existing one", async () => {
+    const written = await minic(["spec", "--bundle", bundle], root);
+    expect(written.code).toBe(0);
+    const config = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+    expect(config).toMatchObject({ ociVersion: "1.2.0", root: { path: "rootfs", readonly: true }, process: { terminal: true, args: ["sh"] } });
+    config.root.path = ROOTFS;
+    config.process.terminal = false;
+    config.process.args = ["sh", "-c", "echo from-spec $(hostname)"];
+    const id = newId();
+    config.linux.cgroupsPath = `${cgroupParent}/${id}`;
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    const ran = await runtime(["run", "--bundle", bundle, id]);
+    expect({ code: ran.code, stdout: ran.stdout }).toEqual({ code: 0, stdout: "from-spec minic\n" });
+    const again = await minic(["spec", "--bundle", bundle], root);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: `minic: ${bundle}/config.json exists: remove it first\n` });
+  });
+});
+
 describe("runc's ps, pause and resume", () => {
   test("ps lists the container's processes by host pid; pause freezes them (state paused), resume thaws; a paused one is deletable with --force", async () => {
     const id = newId();

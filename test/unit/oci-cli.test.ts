@@ -12,6 +12,7 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["features"])).toBe(true);
     expect(speaksRunc(["ps", "--format", "json", "id"])).toBe(true);
     expect(speaksRunc(["pause", "id"])).toBe(true);
+    expect(speaksRunc(["spec"])).toBe(true);
     expect(speaksRunc(["run", "-b", "/b", "--detach", "id"])).toBe(true);
     expect(speaksRunc(["delete", "--force", "id"])).toBe(true);
     expect(speaksRunc(["create", "--bundle", "/b", "id"])).toBe(true);

@@ -21,6 +21,7 @@ const VERBS: Record<string, () => Promise<OciVerb>> = {
   exec: async () => (await import("./exec.ts")).verb,
   ps: async () => (await import("./ps.ts")).verb,
   run: async () => (await import("./run.ts")).verb,
+  spec: async () => (await import("./spec.ts")).verb,
   pause: async () => (await import("./pause.ts")).pause,
   resume: async () => (await import("./pause.ts")).resume,
   features: async () => (await import("./features.ts")).verb,
