@@ -483,6 +483,11 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     return sys2(SYS_umount2, op->s1, op->n1);
   case OP_SETHOSTNAME:
     return sys2(SYS_sethostname, op->s1, strlen(op->s1));
+  case OP_SETDOMAINNAME:
+    return sys2(SYS_setdomainname, op->s1, strlen(op->s1));
+  case OP_PERSONALITY:
+    rc = sys1(SYS_personality, op->n1);
+    return rc < 0 ? rc : 0;
   case OP_WAIT_PARENT:
     return read_byte(job->sync_fd);
   case OP_TERMINAL:

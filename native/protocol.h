@@ -49,6 +49,8 @@ enum op_code {
   OP_ENTER_ROOT = 38,
   OP_SESSION_KEYRING = 39,
   OP_SECCOMP = 40,
+  OP_SETDOMAINNAME = 41,
+  OP_PERSONALITY = 42,
 };
 
 /* Bits of op.flags. */

@@ -81,6 +81,7 @@ function inheritCpuset(root: string, path: string): void {
 
 export const v1Driver: CgroupDriver = {
   create(cgroup, resources) {
+    if (resources.unified !== undefined) throw new MinicError("linux.resources.unified names cgroup v2 files, and this host runs cgroup v1");
     const made: string[] = [];
     try {
       for (const dir of cgroup.dirs) {

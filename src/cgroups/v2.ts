@@ -102,6 +102,7 @@ export const v2Driver: CgroupDriver = {
       for (const [file, value] of v2LimitFiles(resources, cgroupFileExists(dir.path, "memory.swap.max"))) {
         writeCgroupFile(dir.path, file, value);
       }
+      for (const [file, value] of Object.entries(resources.unified ?? {})) writeCgroupFile(dir.path, file, value);
       if (resources.devices !== undefined) attachDeviceProgram(dir.path, resources.devices);
     } catch (error) {
       rmdirSync(dir.path);

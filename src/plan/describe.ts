@@ -25,6 +25,10 @@ export function describeOp(op: Op): string {
       return `unmount ${op.target}`;
     case "sethostname":
       return `sethostname ${op.hostname}`;
+    case "setdomainname":
+      return `setdomainname ${op.domainname}`;
+    case "personality":
+      return `set the personality ${op.persona === 8 ? "LINUX32" : "LINUX"}`;
     case "wait-parent":
       return "wait for minic";
     case "umask":

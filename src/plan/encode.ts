@@ -181,6 +181,10 @@ function fieldsOf(op: Op): Fields {
       return { s1: op.target, n1: op.detach ? MNT_DETACH : 0 };
     case "sethostname":
       return { s1: op.hostname };
+    case "setdomainname":
+      return { s1: op.domainname };
+    case "personality":
+      return { n1: op.persona };
     case "session-keyring":
       return { s1: op.name };
     case "seccomp":

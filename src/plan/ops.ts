@@ -13,6 +13,9 @@ export type Op =
   | { op: "pivot_root"; newRoot: string; putOld: string }
   | { op: "umount2"; target: string; detach: boolean }
   | { op: "sethostname"; hostname: string }
+  | { op: "setdomainname"; domainname: string }
+  /** The execution domain the process runs in (personality(2)): 0 Linux, 8 Linux32. */
+  | { op: "personality"; persona: number }
   /** Block until the parent writes a byte: it records the pid (and writes uid maps) first. */
   | { op: "wait-parent" }
   | { op: "umask"; mask: string }

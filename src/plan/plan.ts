@@ -131,6 +131,8 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     ...Object.entries(spec.linux.sysctl ?? {}).map(([key, value]): Op => ({ op: "write-file", path: `/proc/sys/${key.replace(/\./g, "/")}`, content: value })),
     ...spec.linux.readonlyPaths.flatMap(readonlyPath),
     ...(made.includes("uts") && spec.hostname !== "" ? [{ op: "sethostname", hostname: spec.hostname } satisfies Op] : []),
+    ...(made.includes("uts") && spec.domainname !== undefined && spec.domainname !== "" ? [{ op: "setdomainname", domainname: spec.domainname } satisfies Op] : []),
+    ...(spec.linux.personality !== undefined ? [{ op: "personality", persona: spec.linux.personality.domain === "LINUX32" ? 8 : 0 } satisfies Op] : []),
     { op: "mkdir", path: spec.process.cwd, mode: "0755" },
     ...(spec.root.readonly
       ? [{ op: "mount", source: null, target: "/", fstype: null, flags: ["MS_REMOUNT", "MS_BIND", "MS_RDONLY"], data: null } satisfies Op]

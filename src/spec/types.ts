@@ -60,6 +60,8 @@ export interface Resources {
   };
   pids?: { limit: number };
   devices?: DeviceRule[];
+  /** cgroup v2 interface files and their values, written as they are. */
+  unified?: Record<string, string>;
 }
 
 export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup";
@@ -137,6 +139,8 @@ export interface Spec {
   process: SpecProcess;
   root: { path: string; readonly: boolean };
   hostname: string;
+  /** The NIS domain name in the container's UTS namespace. */
+  domainname?: string;
   mounts: SpecMount[];
   linux: {
     namespaces: SpecNamespace[];
@@ -151,6 +155,8 @@ export interface Spec {
     /** Relative to each cgroup hierarchy's root: `minic/<id>`. */
     cgroupsPath: string;
     sysctl?: Record<string, string>;
+    /** The execution domain: LINUX or LINUX32 (personality(2)). */
+    personality?: { domain: "LINUX" | "LINUX32"; flags?: string[] };
     /** The filter every process of the container runs under; absent: none (unconfined). */
     seccomp?: Seccomp;
   };

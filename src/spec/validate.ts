@@ -14,16 +14,17 @@ const MAX_ID = 4294967294;
 
 /** The fields minic honours, by object path; anything else is refused. */
 const KNOWN: Record<string, string[]> = {
-  "": ["ociVersion", "process", "root", "hostname", "mounts", "linux", "annotations", "hooks"],
+  "": ["ociVersion", "process", "root", "hostname", "domainname", "mounts", "linux", "annotations", "hooks"],
+  "linux.personality": ["domain", "flags"],
   hooks: ["prestart", "poststart", "poststop"],
   process: ["terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "oomScoreAdj"],
   "process.consoleSize": ["height", "width"],
   "process.user": ["uid", "gid", "umask", "additionalGids"],
   "process.capabilities": ["bounding", "effective", "permitted", "inheritable", "ambient"],
   root: ["path", "readonly"],
-  linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl", "seccomp"],
+  linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl", "seccomp", "personality"],
   "linux.seccomp": ["defaultAction", "defaultErrnoRet", "architectures", "syscalls"],
-  "linux.resources": ["memory", "cpu", "pids", "devices"],
+  "linux.resources": ["memory", "cpu", "pids", "devices", "unified"],
   "linux.resources.memory": ["limit", "swap", "reservation", "kernel", "kernelTCP", "swappiness", "disableOOMKiller"],
   "linux.resources.cpu": ["shares", "quota", "period", "cpus", "mems", "realtimePeriod", "realtimeRuntime"],
   "linux.resources.pids": ["limit"],
@@ -339,6 +340,21 @@ export function validateSpec(input: Json): Spec {
     }
   });
   optional(linux.seccomp, (v) => seccomp(object(v, "linux.seccomp")));
+  optional(linux.personality, (v) => {
+    const personality = object(v, "linux.personality");
+    if (personality.domain !== "LINUX" && personality.domain !== "LINUX32") fail("linux.personality.domain", `must be LINUX or LINUX32, not ${JSON.stringify(personality.domain)}`);
+    // No flag is defined for Linux yet: one would be refused rather than dropped.
+    if (strings(personality.flags ?? [], "linux.personality.flags").length > 0) fail("linux.personality.flags", "is not supported by minic");
+  });
+  optional(resources.unified, (v) => {
+    for (const [file, value] of Object.entries(object(v, "linux.resources.unified"))) {
+      if (!/^[a-z0-9_]+\.[a-z0-9_.]+$/.test(file)) fail("linux.resources.unified", `names an invalid cgroup file "${file}"`);
+      string(value, `linux.resources.unified.${file}`);
+    }
+  });
+  optional(spec.domainname, (v) => {
+    if (string(v, "domainname").length > 64) fail("domainname", "is longer than 64 characters");
+  });
   optional(spec.hooks, (v) => {
     const hooks = object(v, "hooks");
     for (const [kind, list] of Object.entries(hooks)) {

@@ -186,6 +186,18 @@ describe("runc's run", () => {
   });
 });
 
+describe("more of config.json", () => {
+  test("domainname in the container's UTS namespace; personality LINUX32", async () => {
+    const id = newId();
+    writeConfig(id, ["sh", "-c", "echo $(cat /proc/sys/kernel/domainname) $(uname -m)"], (config) => {
+      config.domainname = "example.org";
+      (config.linux as Record<string, unknown>).personality = { domain: "LINUX32" };
+    });
+    const ran = await runtime(["run", "--bundle", bundle, id]);
+    expect({ code: ran.code, stdout: ran.stdout }).toEqual({ code: 0, stdout: `example.org ${process.arch === "arm64" ? "armv8l" : "i686"}\n` });
+  });
+});
+
 describe("runc's spec", () => {
   test("writes a config.json a bundle runs from, and never over an existing one", async () => {
     const written = await minic(["spec", "--bundle", bundle], root);
