@@ -31,6 +31,8 @@ export interface CgroupUsage {
 export interface CgroupDriver {
   /** Make the directories and write the limits; on failure, remove what was made and throw. */
   create(cgroup: ContainerCgroup, resources: Resources): void;
+  /** Write the limits given, and only those, to a container's existing cgroup (runc's update). */
+  update(cgroup: ContainerCgroup, resources: Resources): void;
   usage(cgroup: ContainerCgroup): CgroupUsage;
   /** How many times the kernel's OOM killer killed a process of this cgroup. */
   oomKills(cgroup: ContainerCgroup): number;

@@ -108,6 +108,15 @@ export const v1Driver: CgroupDriver = {
     }
   },
 
+  update(cgroup, resources) {
+    // Swap is written only when given: an update never falls back to Docker's default for it.
+    for (const [controller, file, value] of v1LimitFiles(resources, resources.memory?.swap !== undefined)) {
+      const dir = dirWith(cgroup, controller);
+      if (dir === undefined) throw missingController(controller, "no cgroup v1 hierarchy has it mounted");
+      writeCgroupFile(dir.path, file, value);
+    }
+  },
+
   usage(cgroup) {
     const memory = dirWith(cgroup, "memory");
     const pids = dirWith(cgroup, "pids");

@@ -110,6 +110,13 @@ export const v2Driver: CgroupDriver = {
     }
   },
 
+  update(cgroup, resources) {
+    const [dir] = cgroup.dirs;
+    if (dir === undefined) return;
+    for (const [file, value] of v2LimitFiles(resources, resources.memory?.swap !== undefined)) writeCgroupFile(dir.path, file, value);
+    for (const [file, value] of Object.entries(resources.unified ?? {})) writeCgroupFile(dir.path, file, value);
+  },
+
   usage(cgroup) {
     const memory = dirWith(cgroup, "memory");
     const pids = dirWith(cgroup, "pids");

@@ -3,7 +3,7 @@
 // a call speaks is decided here, before anything else is loaded: runc's global flags, a verb only
 // runc has, or a flag only runc's form of a shared verb takes.
 const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
-const RUNC_VERBS = ["state", "delete", "list", "features", "pause", "resume", "spec"];
+const RUNC_VERBS = ["state", "delete", "list", "features", "pause", "resume", "spec", "update", "events"];
 const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket"];
 const RUNC_EXEC_FLAGS = ["--process", "-p", "--pid-file", "--console-socket", "--detach", "-d", "--cwd", "--cap", "--no-new-privs"];
 

@@ -198,6 +198,26 @@ describe("more of config.json", () => {
   });
 });
 
+describe("runc's update and events", () => {
+  test("update writes new limits to the cgroup and the config; events reports usage", async () => {
+    const id = newId();
+    writeConfig(id, ["sleep", "30"]);
+    expect((await runtime(["run", "--detach", "--bundle", bundle, id])).code).toBe(0);
+    expect((await runtime(["update", "--pids-limit", "20", "--memory", "64m", id])).code).toBe(0);
+    const cgroups = JSON.parse(readFileSync(join(root, "containers", id, "state.json"), "utf8")).cgroup.dirs as { path: string; controllers: string[] }[];
+    const pids = cgroups.find((dir) => dir.controllers.includes("pids"));
+    expect(pids).toBeDefined();
+    expect(readFileSync(join(pids?.path ?? "", "pids.max"), "utf8").trim()).toBe("20");
+    expect(JSON.parse(readFileSync(join(root, "containers", id, "config.json"), "utf8")).linux.resources).toMatchObject({ pids: { limit: 20 }, memory: { limit: 64 << 20 } });
+    const bad = await runtime(["update", "--memory", "lots", id]);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: 'minic: invalid --memory "lots": expected a size such as 64m\n' });
+    const event = JSON.parse((await runtime(["events", "--stats", id])).stdout);
+    expect(event).toMatchObject({ type: "stats", id, data: { pids: { current: 1, limit: 20 } } });
+    expect(event.data.memory.usage.usage).toBeGreaterThan(0);
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+  });
+});
+
 describe("runc's spec", () => {
   test("writes a config.json a bundle runs from, and never over an existing one", async () => {
     const written = await minic(["spec", "--bundle", bundle], root);

@@ -13,6 +13,8 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["ps", "--format", "json", "id"])).toBe(true);
     expect(speaksRunc(["pause", "id"])).toBe(true);
     expect(speaksRunc(["spec"])).toBe(true);
+    expect(speaksRunc(["update", "--pids-limit", "5", "id"])).toBe(true);
+    expect(speaksRunc(["events", "--stats", "id"])).toBe(true);
     expect(speaksRunc(["run", "-b", "/b", "--detach", "id"])).toBe(true);
     expect(speaksRunc(["delete", "--force", "id"])).toBe(true);
     expect(speaksRunc(["create", "--bundle", "/b", "id"])).toBe(true);

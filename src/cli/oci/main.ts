@@ -22,6 +22,8 @@ const VERBS: Record<string, () => Promise<OciVerb>> = {
   ps: async () => (await import("./ps.ts")).verb,
   run: async () => (await import("./run.ts")).verb,
   spec: async () => (await import("./spec.ts")).verb,
+  update: async () => (await import("./update.ts")).verb,
+  events: async () => (await import("./events.ts")).verb,
   pause: async () => (await import("./pause.ts")).pause,
   resume: async () => (await import("./pause.ts")).resume,
   features: async () => (await import("./features.ts")).verb,
