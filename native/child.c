@@ -534,7 +534,8 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
   case OP_WRITE_FILE:
     return write_file(op->s1, op->s2);
   case OP_CLOSE_FDS:
-    return close_fds_from(op->n1);
+    /* The caller's preserved fds (the job says how many) go on to the process. */
+    return close_fds_from(op->n1 < 3 + job->preserve_fds ? 3 + job->preserve_fds : op->n1);
   case OP_MASK:
     /* A file gets s2 bound over it; a directory gets a mount of type s3 with flags n1. */
     rc = sys5(SYS_mount, op->s2, op->s1, 0, 4096 /* MS_BIND */, 0);

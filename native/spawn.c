@@ -22,7 +22,7 @@ int pthread_detach(unsigned long thread);
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
-_Static_assert(sizeof(struct job) == 18 * 8, "struct job: eighteen 8-byte members");
+_Static_assert(sizeof(struct job) == 19 * 8, "struct job: nineteen 8-byte members");
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
@@ -30,9 +30,9 @@ _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
  * long after its creator exited, and must not hold its creator's pipes (Bun keeps duplicates of
  * its stdout and stderr) open for whoever reads them to the end.
  */
-static void close_all_but(long a, long b, long c, long d) {
+static void close_all_but(long first, long a, long b, long c, long d) {
   long keep[4], t;
-  long from = 3;
+  long from = first;
   int i, j;
   keep[0] = a; keep[1] = b; keep[2] = c; keep[3] = d;
   for (i = 0; i < 4; i++)
@@ -66,7 +66,7 @@ static int child_entry(void *arg) {
   for (i = 0; i < 3; i++) {
     if (fds[i] >= 0 && fds[i] != i) sys_dup2(fds[i], i);
   }
-  close_all_but(job->report_fd, job->sync_fd, job->start_fd, job->inherited_fd);
+  close_all_but(3 + job->preserve_fds, job->report_fd, job->sync_fd, job->start_fd, job->inherited_fd);
   return run_plan(job);
 }
 

@@ -44,6 +44,8 @@ export interface CreateSettings {
   pidFile: string | null;
   /** runc's --console-socket: where the container's terminal master is sent (SCM_RIGHTS). */
   consoleSocket: string | null;
+  /** runc's --preserve-fds: fds 3 .. 3+N-1 of this command go on to the container's process. */
+  preserveFds?: number;
 }
 
 /** Provision a prepared container, clone its init and park it before execve. */
@@ -80,6 +82,7 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
       dieWithParent: false,
       startFd: fifo,
       stdio,
+      preserveFds: settings.preserveFds ?? 0,
       onTerminal: (master, executor) => {
         try {
           const rc = socket === null ? 0 : executor.sendFd(socket, master);

@@ -22,6 +22,7 @@ export interface ExecSettings {
   detach: boolean;
   pidFile: string | null;
   consoleSocket: string | null;
+  preserveFds?: number;
 }
 
 /** --process FILE: an OCI process object, checked by the one validator inside the container's spec. */
@@ -69,6 +70,7 @@ export async function execProcess(id: string, process: SpecProcess, settings: Ex
     shareMemory: !settings.detach,
     dieWithParent: !settings.detach,
     stdio: [-1, -1, -1],
+    preserveFds: settings.preserveFds ?? 0,
     onTerminal: (master, executor) => {
       try {
         const rc = socket === null ? 0 : executor.sendFd(socket, master);

@@ -299,6 +299,8 @@ export interface JobSettings {
   notify: number;
   /** A detached mount made before clone, found by the child in `slot`; null: none. */
   inherited: { fd: number; slot: number } | null;
+  /** How many of the caller's fds from 3 up the process keeps (runc's --preserve-fds). */
+  preserveFds: number;
 }
 
 export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array {
@@ -324,5 +326,6 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
   set("notify", settings.notify);
   set("inherited_fd", settings.inherited?.fd ?? -1);
   set("inherited_slot", settings.inherited === null ? -1 : slot(settings.inherited.slot));
+  set("preserve_fds", settings.preserveFds);
   return job;
 }

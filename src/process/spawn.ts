@@ -42,6 +42,8 @@ export interface ChildOptions {
   startFd?: number;
   /** The child's fds 0, 1 and 2; -1 keeps minic's own. */
   stdio?: [number, number, number];
+  /** How many of minic's own fds from 3 up the process keeps (runc's --preserve-fds). */
+  preserveFds?: number;
   /** The container's terminal master, handed over during setup (plans with a terminal op). */
   onTerminal?(master: number, executor: NativeExecutor): void;
 }
@@ -121,6 +123,7 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, p
     parentSyncFd: sync.writeEnd,
     notify: notifyPointer(),
     inherited: rootTree < 0 ? null : { fd: rootTree, slot: ROOT_TREE_SLOT },
+    preserveFds: options.preserveFds ?? 0,
   });
   const pid = executor.spawn(job);
   close(report.writeEnd);

@@ -198,6 +198,21 @@ describe("more of config.json", () => {
   });
 });
 
+describe("runc's --preserve-fds", () => {
+  test("fds 3 .. 3+N-1 of the caller reach the process; without it, none does", async () => {
+    const id = newId();
+    writeConfig(id, ["sh", "-c", "cat <&3 2>/dev/null || echo no-fd-3"]);
+    writeFileSync(join(bundle, "passed.txt"), "through fd 3\n");
+    const run = (extra: string[]) => {
+      const script = `exec 3<${join(bundle, "passed.txt")}; exec ${MINIC} run ${extra.join(" ")} --bundle ${bundle} ${id}`;
+      return Bun.spawnSync(["sh", "-c", script], { env: { ...process.env, MINIC_ROOT: root } });
+    };
+    expect(run(["--preserve-fds", "1"]).stdout.toString()).toBe("through fd 3\n");
+    expect(run([]).stdout.toString()).toBe("no-fd-3\n");
+    expect(leftovers(root)).toEqual([]);
+  });
+});
+
 describe("runc's update and events", () => {
   test("update writes new limits to the cgroup and the config; events reports usage", async () => {
     const id = newId();

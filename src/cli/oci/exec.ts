@@ -2,13 +2,14 @@
 // [--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs] ID [COMMAND...]`.
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
 import { MinicError } from "../../errors.ts";
-import type { OciVerb } from "./main.ts";
+import { preserveFds, type OciVerb } from "./main.ts";
 
 const FLAGS: FlagSpec[] = [
   { name: "process", short: "p", kind: "string", valueHint: "FILE", description: "The process, as OCI's process object in JSON" },
   { name: "detach", short: "d", kind: "boolean", description: "Return once the process runs; it outlives this command" },
   { name: "pid-file", kind: "string", valueHint: "FILE", description: "Write the process's pid here" },
   { name: "tty", short: "t", kind: "boolean", description: "Give the process a terminal (with --console-socket)" },
+  { name: "preserve-fds", kind: "string", valueHint: "N", description: "Pass this command's fds 3 .. 3+N-1 on to the process" },
   { name: "console-socket", kind: "string", valueHint: "SOCKET", description: "A unix socket to send the terminal master to" },
   { name: "cwd", kind: "string", valueHint: "DIR", description: "Working directory" },
   { name: "env", short: "e", kind: "list", valueHint: "K=V", description: "An environment variable (repeatable)" },
@@ -54,6 +55,6 @@ export const verb: OciVerb = {
         ...(booleanFlag(flags, "no-new-privs") ? { noNewPrivileges: true } : {}),
       });
     }
-    return execProcess(id, process, { detach: booleanFlag(flags, "detach"), pidFile: stringFlag(flags, "pid-file"), consoleSocket: stringFlag(flags, "console-socket") });
+    return execProcess(id, process, { detach: booleanFlag(flags, "detach"), pidFile: stringFlag(flags, "pid-file"), consoleSocket: stringFlag(flags, "console-socket"), preserveFds: preserveFds(flags) });
   },
 };

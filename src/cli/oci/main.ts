@@ -3,7 +3,7 @@
 import { appendFileSync } from "node:fs";
 import { MinicError } from "../../errors.ts";
 import { enableDebug, log } from "../../log.ts";
-import { parseCommandLine, stringFlag, booleanFlag, type FlagSpec } from "../argv.ts";
+import { parseCommandLine, stringFlag, booleanFlag, type FlagSpec, type FlagValues } from "../argv.ts";
 import { VERSION } from "../command.ts";
 
 export interface OciVerb {
@@ -41,6 +41,13 @@ const GLOBALS: FlagSpec[] = [
 ];
 
 const EXIT_FAILURE = 1;
+
+/** --preserve-fds N: how many of this command's fds from 3 up the process keeps. */
+export function preserveFds(flags: FlagValues): number {
+  const text = stringFlag(flags, "preserve-fds") ?? "0";
+  if (!/^\d+$/.test(text) || Number(text) > 1024) throw new MinicError(`invalid --preserve-fds "${text}": expected a number of file descriptors`);
+  return Number(text);
+}
 
 export async function runOci(argv: string[]): Promise<number> {
   let logFile: string | null = null;

@@ -1,12 +1,13 @@
 // runc's `run [--bundle DIR] [--detach] [--pid-file F] [--console-socket S] ID`.
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
 import { MinicError } from "../../errors.ts";
-import type { OciVerb } from "./main.ts";
+import { preserveFds, type OciVerb } from "./main.ts";
 
 const FLAGS: FlagSpec[] = [
   { name: "bundle", short: "b", kind: "string", valueHint: "DIR", description: "The bundle (default: the current directory)" },
   { name: "detach", short: "d", kind: "boolean", description: "Return once the process runs" },
   { name: "pid-file", kind: "string", valueHint: "FILE", description: "Write the container's init pid here" },
+  { name: "preserve-fds", kind: "string", valueHint: "N", description: "Pass this command's fds 3 .. 3+N-1 on to the process" },
   { name: "console-socket", kind: "string", valueHint: "SOCKET", description: "A unix socket to send the terminal master to" },
 ];
 
@@ -21,6 +22,7 @@ export const verb: OciVerb = {
       pidFile: stringFlag(flags, "pid-file"),
       consoleSocket: stringFlag(flags, "console-socket"),
       detach: booleanFlag(flags, "detach"),
+      preserveFds: preserveFds(flags),
     });
   },
 };
