@@ -1,7 +1,7 @@
 // minic under runc's command line, as engines and the conformance suite call it: a bundle's
 // config.json, create/start/state/kill/delete by the caller's id, runc's exit code and log.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
@@ -128,6 +128,10 @@ describe("runc's lifecycle", () => {
       const entry = JSON.parse(readFileSync(logFile, "utf8").trim());
       expect(entry).toMatchObject({ level: "error", msg: "container nope does not exist" });
     } finally {
+      // A test failing half-way must not leave its parked init in a root nobody cleans.
+      for (const name of existsSync(join(elsewhere, "containers")) ? readdirSync(join(elsewhere, "containers")) : []) {
+        await minic(["--root", elsewhere, "delete", "--force", name], root);
+      }
       rmSync(elsewhere, { recursive: true, force: true });
     }
   });
