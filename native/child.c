@@ -490,6 +490,9 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     return rc < 0 ? rc : 0;
   case OP_WAIT_PARENT:
     return read_byte(job->sync_fd);
+  case OP_WAIT_HOOKS:
+    report(job, REPORT_HOOKS, 0, 0);
+    return read_byte(job->sync_fd);
   case OP_TERMINAL:
     return setup_terminal(job);
   case OP_UMASK:

@@ -51,6 +51,7 @@ enum op_code {
   OP_SECCOMP = 40,
   OP_SETDOMAINNAME = 41,
   OP_PERSONALITY = 42,
+  OP_WAIT_HOOKS = 43,
 };
 
 /* Bits of op.flags. */
@@ -103,6 +104,7 @@ enum report_kind {
   REPORT_READY = 3,     /* everything is set up; waiting on start_fd */
   REPORT_STARTED = 4,   /* from the watch thread: end of file on the report pipe (execve, or death) */
   REPORT_EXITED = 5,    /* from the watch thread: value is the wait status */
+  REPORT_HOOKS = 6,     /* the namespaces and mounts are made: run createRuntime and createContainer hooks */
 };
 
 struct report {

@@ -5,6 +5,8 @@ import { closeSync, constants, openSync, renameSync, rmSync, writeFileSync } fro
 import { basename, dirname, join, resolve } from "node:path";
 import { mkfifo } from "../../native/fifo.ts";
 import { strerror } from "../../native/libc.ts";
+import { OCI_VERSION } from "../spec/types.ts";
+import { runCreateHooks } from "./hooks.ts";
 import { MinicError } from "../errors.ts";
 import { identify } from "../process/identity.ts";
 import { startChild, type Child } from "../process/spawn.ts";
@@ -83,6 +85,7 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
       startFd: fifo,
       stdio,
       preserveFds: settings.preserveFds ?? 0,
+      onHooks: (pid) => runCreateHooks(prepared.spec.hooks, { ociVersion: OCI_VERSION, id: record.id, status: "creating", pid, bundle: record.bundle ?? "", annotations: prepared.spec.annotations }, pid),
       onTerminal: (master, executor) => {
         try {
           const rc = socket === null ? 0 : executor.sendFd(socket, master);

@@ -1,6 +1,9 @@
-// The runtime spec's hooks: commands run in the host's namespaces with the container's state as
-// JSON on stdin, killed past their timeout. A failing prestart hook fails `start` (and stops the
-// container); poststart and poststop failures are warnings, as the spec says.
+// The runtime spec's hooks: commands with the container's state as JSON on stdin, killed past
+// their timeout. createRuntime, prestart, poststart and poststop run in the host's namespaces;
+// createContainer in the container's (its mount namespace before pivot_root), startContainer in
+// the container itself (its root too), both entered with util-linux's nsenter. A failure of the
+// first four fails create or start (the container is then stopped and deleted); poststart and
+// poststop failures are warnings, as the spec says.
 import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
 import { OCI_VERSION, type Hook, type Hooks } from "../spec/types.ts";
@@ -19,13 +22,20 @@ export function hookState(record: ContainerRecord, status: string, annotations: 
   return { ociVersion: OCI_VERSION, id: record.id, status, pid: record.process?.pid ?? 0, bundle: record.bundle ?? "", annotations };
 }
 
+/** Where a hook runs: the host's namespaces, or a process's (and, with `root`, its root and cwd). */
+type HookPlace = { pid: number; root: boolean } | null;
+
 /** Why a hook failed, or null when it exited 0. */
-function runHook(hook: Hook, state: HookState): string | null {
+function runHook(hook: Hook, state: HookState, place: HookPlace = null): string | null {
   const [argv0, ...args] = hook.args ?? [hook.path];
+  const command = place === null
+    ? [hook.path, ...args]
+    // --all would also take the target's root; createContainer hooks see the mount namespace's own.
+    : ["nsenter", "--target", String(place.pid), "--all", ...(place.root ? ["--root", "--wd"] : ["--root=/", "--wd=/"]), "--", hook.path, ...args];
   let result;
   try {
-    result = Bun.spawnSync([hook.path, ...args], {
-      argv0: argv0 ?? hook.path,
+    result = Bun.spawnSync(command, {
+      argv0: place === null ? (argv0 ?? hook.path) : "nsenter",
       env: Object.fromEntries((hook.env ?? []).filter((entry) => entry.indexOf("=") > 0).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)])),
       stdin: Buffer.from(JSON.stringify(state)),
       stdout: "inherit",
@@ -39,6 +49,26 @@ function runHook(hook: Hook, state: HookState): string | null {
   const why = result.exitCode === null ? `was killed (${hook.timeout !== undefined ? `past its ${hook.timeout} s timeout` : `signal ${result.signalCode}`})` : `exited with ${result.exitCode}`;
   const stderr = result.stderr.toString().trim();
   return `${hook.path} ${why}${stderr === "" ? "" : `: ${stderr.split("\n").at(-1)}`}`;
+}
+
+/** createRuntime, then createContainer in the container's namespaces: the first failure is thrown. */
+export function runCreateHooks(hooks: Hooks | undefined, state: HookState, pid: number): void {
+  for (const hook of hooks?.createRuntime ?? []) {
+    const failure = runHook(hook, state);
+    if (failure !== null) throw new MinicError(`createRuntime hook ${failure}`);
+  }
+  for (const hook of hooks?.createContainer ?? []) {
+    const failure = runHook(hook, state, { pid, root: false });
+    if (failure !== null) throw new MinicError(`createContainer hook ${failure}`);
+  }
+}
+
+/** startContainer, inside the container before its process runs: the first failure is thrown. */
+export function runStartContainerHooks(hooks: Hooks | undefined, state: HookState, pid: number): void {
+  for (const hook of hooks?.startContainer ?? []) {
+    const failure = runHook(hook, state, { pid, root: true });
+    if (failure !== null) throw new MinicError(`startContainer hook ${failure}`);
+  }
 }
 
 /** prestart: the first failure stops the rest and is thrown. */

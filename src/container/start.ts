@@ -4,7 +4,7 @@ import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import type { Spec } from "../spec/types.ts";
 import { findContainer, lockContainer, readSpec, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
-import { hookState, runLaterHooks, runPrestartHooks } from "./hooks.ts";
+import { hookState, runLaterHooks, runPrestartHooks, runStartContainerHooks } from "./hooks.ts";
 import { execFifo } from "./create.ts";
 import { requireRoot } from "./privileges.ts";
 import { removeContainers } from "./list.ts";
@@ -66,6 +66,7 @@ function startedHooks(record: ContainerRecord, spec: HookSpec): void {
 function release(root: string, record: ContainerRecord, spec: HookSpec): void {
   try {
     runPrestartHooks(spec.hooks, hookState(record, "created", spec.annotations ?? {}));
+    runStartContainerHooks(spec.hooks, hookState(record, "created", spec.annotations ?? {}), record.process?.pid ?? 0);
   } catch (error) {
     throw new PrestartFailed(error instanceof Error ? error.message : String(error));
   }

@@ -31,6 +31,8 @@ export function describeOp(op: Op): string {
       return `set the personality ${op.persona === 8 ? "LINUX32" : "LINUX"}`;
     case "wait-parent":
       return "wait for minic";
+    case "wait-hooks":
+      return "wait for the createRuntime and createContainer hooks";
     case "umask":
       return `umask ${op.mask}`;
     case "redirect":

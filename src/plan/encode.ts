@@ -234,6 +234,7 @@ function fieldsOf(op: Op): Fields {
     case "execve":
       return { s1: op.file, s2: op.searchPath, s3: op.argv, s4: op.env };
     case "wait-parent":
+    case "wait-hooks":
     case "enter-root":
     case "terminal":
     case "no-new-privs":

@@ -18,6 +18,8 @@ export type Op =
   | { op: "personality"; persona: number }
   /** Block until the parent writes a byte: it records the pid (and writes uid maps) first. */
   | { op: "wait-parent" }
+  /** Tell the parent the namespaces and mounts are made, and wait while it runs the hooks that want them. */
+  | { op: "wait-hooks" }
   | { op: "umask"; mask: string }
   | { op: "redirect"; path: string; fd: number; write: boolean }
   | { op: "link-up"; interface: string }

@@ -118,6 +118,8 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     ...spec.mounts.flatMap((mount) => specMount(mount, context)),
     // mknod is refused in a user namespace: the host's nodes are bound instead, as runc does.
     ...(user !== undefined ? spec.linux.devices.flatMap(deviceBind) : []),
+    // createRuntime and createContainer hooks run now, before pivot_root, as the runtime spec says.
+    ...((spec.hooks?.createRuntime?.length ?? 0) + (spec.hooks?.createContainer?.length ?? 0) > 0 ? [{ op: "wait-hooks" } satisfies Op] : []),
     { op: "enter-root" },
     // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it.
     { op: "pivot_root", newRoot: ".", putOld: "." },

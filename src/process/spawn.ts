@@ -44,6 +44,8 @@ export interface ChildOptions {
   stdio?: [number, number, number];
   /** How many of minic's own fds from 3 up the process keeps (runc's --preserve-fds). */
   preserveFds?: number;
+  /** Run the hooks that want the namespaces made and the root not yet entered (plans with a wait-hooks op). */
+  onHooks?(pid: number): void;
   /** The container's terminal master, handed over during setup (plans with a terminal op). */
   onTerminal?(master: number, executor: NativeExecutor): void;
 }
@@ -171,6 +173,14 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, p
         const master = executor.takeFd(pid, value);
         if (master < 0) throw new SystemError("pidfd_getfd", -master);
         options.onTerminal?.(master, executor);
+        letGo();
+      } catch (error) {
+        setupDone = true;
+        fail(error);
+      }
+    } else if (kind === constant("REPORT_HOOKS")) {
+      try {
+        options.onHooks?.(pid);
         letGo();
       } catch (error) {
         setupDone = true;

@@ -129,6 +129,12 @@ export interface Hook {
 /** The hooks minic runs: prestart when `start` is called, poststart after the process started,
  *  poststop after the container was deleted. */
 export interface Hooks {
+  /** At create, once the namespaces and mounts are made, before pivot_root: in the host's namespaces. */
+  createRuntime?: Hook[];
+  /** Then, in the container's namespaces (its mount namespace before pivot_root). */
+  createContainer?: Hook[];
+  /** At start, in the container (its root) before the process runs. */
+  startContainer?: Hook[];
   prestart?: Hook[];
   poststart?: Hook[];
   poststop?: Hook[];

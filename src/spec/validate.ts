@@ -16,7 +16,7 @@ const MAX_ID = 4294967294;
 const KNOWN: Record<string, string[]> = {
   "": ["ociVersion", "process", "root", "hostname", "domainname", "mounts", "linux", "annotations", "hooks"],
   "linux.personality": ["domain", "flags"],
-  hooks: ["prestart", "poststart", "poststop"],
+  hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
   process: ["terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "oomScoreAdj"],
   "process.consoleSize": ["height", "width"],
   "process.user": ["uid", "gid", "umask", "additionalGids"],

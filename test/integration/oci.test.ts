@@ -1,7 +1,7 @@
 // minic under runc's command line, as engines and the conformance suite call it: a bundle's
 // config.json, create/start/state/kill/delete by the caller's id, runc's exit code and log.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
@@ -351,8 +351,8 @@ describe("bad input: one line, exit 1, nothing left behind", () => {
     await expectOne(["create", "--bundle", bundle, id], `minic: cannot read ${bundle}/config.json: no such file or directory`);
     writeFileSync(join(bundle, "config.json"), "{ nope");
     await expectOne(["create", "--bundle", bundle, id], `minic: invalid spec: ${bundle}/config.json is not valid JSON (JSON Parse error: Expected '}')`);
-    writeConfig(id, ["true"], (config) => (config.hooks = { createContainer: [{ path: "/bin/true" }] }));
-    await expectOne(["create", "--bundle", bundle, id], "minic: invalid spec: hooks.createContainer is not supported by minic");
+    writeConfig(id, ["true"], (config) => ((config.linux as Record<string, unknown>).intelRdt = { closID: "x" }));
+    await expectOne(["create", "--bundle", bundle, id], "minic: invalid spec: linux.intelRdt is not supported by minic");
     writeConfig(id, ["true"]);
     await expectOne(["create", "--bundle", bundle, "../x"], 'minic: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 128 characters');
     expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
@@ -383,6 +383,37 @@ describe("hooks", () => {
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
     expect(readFileSync(log, "utf8")).toBe("prestart\npoststart\npoststop\n");
     expect(JSON.parse(readFileSync(join(bundle, "poststop.json"), "utf8"))).toMatchObject({ id, status: "stopped", bundle });
+  });
+
+  test("createRuntime on the host and createContainer in the container's namespaces at create; startContainer inside it at start", async () => {
+    const id = newId();
+    const log = join(bundle, "hooks.log");
+    writeConfig(id, ["true"], (config) => {
+      config.hooks = {
+        createRuntime: [{ path: "/bin/sh", args: ["sh", "-c", `echo createRuntime $(readlink /proc/self/ns/uts) >> ${log}`] }],
+        createContainer: [{ path: "/bin/sh", args: ["sh", "-c", `echo createContainer $(readlink /proc/self/ns/uts) >> ${log}`] }],
+      };
+    });
+    expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
+    const pid = JSON.parse((await runtime(["state", id])).stdout).pid;
+    const [runtimeLine, containerLine] = readFileSync(log, "utf8").trim().split("\n");
+    expect(runtimeLine).toBe(`createRuntime ${readlinkSync("/proc/self/ns/uts")}`);
+    expect(containerLine).toBe(`createContainer ${readlinkSync(`/proc/${pid}/ns/uts`)}`);
+    expect((await runtime(["start", id])).code).toBe(0);
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    // startContainer: inside the container (its root, its namespaces), before the process runs.
+    const started = newId();
+    writeConfig(started, ["cat", "/scratch/started"], (config) => {
+      (config.mounts as unknown[]).push({ destination: "/scratch", type: "tmpfs", source: "tmpfs" });
+      config.hooks = { startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "echo in $(hostname) > /scratch/started"] }] };
+    });
+    const ran = await runtime(["run", "--bundle", bundle, started]);
+    expect({ code: ran.code, stdout: ran.stdout }).toEqual({ code: 0, stdout: "in oci-test\n" });
+    const failing = newId();
+    writeConfig(failing, ["true"], (config) => (config.hooks = { createContainer: [{ path: "/bin/false" }] }));
+    const refused = await runtime(["create", "--bundle", bundle, failing]);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 1, stderr: "minic: createContainer hook /bin/false exited with 1\n" });
+    expect(leftovers(root)).toEqual([]);
   });
 
   test("a failing prestart hook fails start, and the container is stopped and deleted; a failing poststart one is a warning", async () => {

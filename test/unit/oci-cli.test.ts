@@ -77,7 +77,7 @@ describe("config.json to a spec", () => {
   });
 
   test("the same validator decides: unsupported fields are named; a config without a mount namespace is refused", () => {
-    expect(() => specFromBundle({ ...config(), hooks: { startContainer: [] } }, "/b", "id")).toThrow("invalid spec: hooks.startContainer is not supported by minic");
+    expect(() => specFromBundle({ ...config(), linux: { ...config().linux, intelRdt: {} } }, "/b", "id")).toThrow("invalid spec: linux.intelRdt is not supported by minic");
     expect(() => specFromBundle({ ...config(), linux: { namespaces: [{ type: "pid" }] } }, "/b", "id")).toThrow("no new mount namespace");
     expect(() => specFromBundle([], "/b", "id")).toThrow(MinicError);
     const lsm = specFromBundle({ ...config(), process: { ...config().process, apparmorProfile: "docker-default" } }, "/b", "id");

@@ -253,7 +253,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "umount2", "sethostname", "wait-parent", "umask",
     "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
     "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
-    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "setdomainname", "personality", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
+    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "setdomainname", "personality", "wait-hooks", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
   ];
 
   test("every op of the vocabulary has a code, and every code an op", () => {

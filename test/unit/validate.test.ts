@@ -58,7 +58,7 @@ describe("validateSpec", () => {
   });
 
   test("unknown or unsupported fields are refused by name, never ignored", () => {
-    expect(refusal(changed((s) => set(s, "hooks", { createRuntime: [] })))).toBe("invalid spec: hooks.createRuntime is not supported by minic");
+    expect(refusal(changed((s) => set(s, "hooks", { prestop: [] })))).toBe("invalid spec: hooks.prestop is not supported by minic");
     expect(refusal(changed((s) => set(s, "hooks", { prestart: [{ path: "hook" }] })))).toBe('invalid spec: hooks.prestart[0].path must be an absolute path, not "hook"');
     expect(refusal(changed((s) => set(s.linux, "intelRdt", {})))).toBe("invalid spec: linux.intelRdt is not supported by minic");
     expect(refusal(changed((s) => set(s.linux, "personality", { domain: "BSD" })))).toBe('invalid spec: linux.personality.domain must be LINUX or LINUX32, not "BSD"');
