@@ -57,7 +57,37 @@ export function v1LimitFiles(resources: Resources, hasMemsw: boolean): [controll
   }
   if (cpu?.shares !== undefined) files.push(["cpu", "cpu.shares", String(cpu.shares)]);
   if (pids) files.push(["pids", "pids.max", String(pids.limit)]);
+  const io = resources.blockIO;
+  if (io?.weight !== undefined) files.push(["blkio", "blkio.weight", String(io.weight)]);
+  if (io?.leafWeight !== undefined) files.push(["blkio", "blkio.leaf_weight", String(io.leafWeight)]);
+  for (const device of io?.weightDevice ?? []) {
+    if (device.weight !== undefined) files.push(["blkio", "blkio.weight_device", `${device.major}:${device.minor} ${device.weight}`]);
+    if (device.leafWeight !== undefined) files.push(["blkio", "blkio.leaf_weight_device", `${device.major}:${device.minor} ${device.leafWeight}`]);
+  }
+  const throttles = [
+    ["throttleReadBpsDevice", "blkio.throttle.read_bps_device"],
+    ["throttleWriteBpsDevice", "blkio.throttle.write_bps_device"],
+    ["throttleReadIOPSDevice", "blkio.throttle.read_iops_device"],
+    ["throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"],
+  ] as const;
+  for (const [field, file] of throttles) {
+    for (const device of io?.[field] ?? []) files.push(["blkio", file, `${device.major}:${device.minor} ${device.rate ?? 0}`]);
+  }
+  for (const { pageSize, limit } of resources.hugepageLimits ?? []) files.push(["hugetlb", `hugetlb.${pageSize}.limit_in_bytes`, String(limit)]);
+  if (resources.network?.classID !== undefined) files.push(["net_cls", "net_cls.classid", String(resources.network.classID)]);
+  for (const { name, priority } of resources.network?.priorities ?? []) files.push(["net_prio", "net_prio.ifpriomap", `${name} ${priority}`]);
   return files;
+}
+
+/**
+ * The weight files exist only with a scheduler that has weights: CFQ's blkio.weight and
+ * blkio.leaf_weight, BFQ's blkio.bfq.weight (no leaf weights). Throttle files always exist.
+ */
+function blkioFile(dir: string, file: string): string {
+  if (!/^blkio\.(leaf_)?weight/.test(file) || cgroupFileExists(dir, file)) return file;
+  const bfq = file.replace("blkio.", "blkio.bfq.");
+  if (cgroupFileExists(dir, bfq)) return bfq;
+  throw new MinicError(`linux.resources.blockIO: ${file} is not on this host (its I/O scheduler offers no blkio weights)`);
 }
 
 /**
@@ -100,7 +130,7 @@ export const v1Driver: CgroupDriver = {
       for (const [controller, file, value] of v1LimitFiles(resources, hasMemsw)) {
         const dir = dirWith(cgroup, controller);
         if (dir === undefined) throw missingController(controller, "no cgroup v1 hierarchy has it mounted");
-        writeCgroupFile(dir.path, file, value);
+        writeCgroupFile(dir.path, controller === "blkio" ? blkioFile(dir.path, file) : file, value);
       }
     } catch (error) {
       for (const path of made) rmdirSync(path);
@@ -113,7 +143,7 @@ export const v1Driver: CgroupDriver = {
     for (const [controller, file, value] of v1LimitFiles(resources, resources.memory?.swap !== undefined)) {
       const dir = dirWith(cgroup, controller);
       if (dir === undefined) throw missingController(controller, "no cgroup v1 hierarchy has it mounted");
-      writeCgroupFile(dir.path, file, value);
+      writeCgroupFile(dir.path, controller === "blkio" ? blkioFile(dir.path, file) : file, value);
     }
   },
 

@@ -23,7 +23,9 @@ import type { CgroupDriver, ContainerCgroup } from "./types.ts";
 const WANTED = ["cpu", "memory", "pids"];
 
 export function placeV2(layout: Extract<CgroupLayout, { version: 2 }>, relativePath: string, resources: Resources): ContainerCgroup {
-  for (const controller of neededControllers(resources)) {
+  // v2 names v1's blkio "io".
+  const needed = [...neededControllers(resources), ...(resources.blockIO !== undefined ? ["io"] : [])];
+  for (const controller of needed) {
     if (!layout.controllers.includes(controller)) {
       const offered = layout.controllers.length > 0 ? layout.controllers.join(" ") : "none";
       throw missingController(controller, `cgroup v2 at ${layout.mountpoint} offers: ${offered}`);
@@ -36,7 +38,7 @@ export function placeV2(layout: Extract<CgroupLayout, { version: 2 }>, relativeP
         path: join(layout.mountpoint, relativePath),
         root: layout.mountpoint,
         view: "",
-        controllers: [...new Set([...WANTED, ...neededControllers(resources)])].filter((controller) => layout.controllers.includes(controller)),
+        controllers: [...new Set([...WANTED, ...needed])].filter((controller) => layout.controllers.includes(controller)),
       },
     ],
   };
@@ -69,6 +71,18 @@ export function v2LimitFiles(resources: Resources, hasSwapFile: boolean): [file:
   if (cpu?.realtimePeriod !== undefined || cpu?.realtimeRuntime !== undefined) {
     throw new MinicError("linux.resources.cpu: realtimePeriod and realtimeRuntime exist on cgroup v1 only, and this host runs cgroup v2");
   }
+  if (resources.network !== undefined) throw new MinicError("linux.resources.network (net_cls, net_prio) exists on cgroup v1 only, and this host runs cgroup v2");
+  const io = resources.blockIO;
+  if (io?.leafWeight !== undefined || io?.weightDevice?.some((device) => device.leafWeight !== undefined)) {
+    throw new MinicError("linux.resources.blockIO: leaf weights exist on cgroup v1 only, and this host runs cgroup v2");
+  }
+  if (io?.weight !== undefined) files.push(["io.weight", `default ${io.weight}`]);
+  for (const device of io?.weightDevice ?? []) if (device.weight !== undefined) files.push(["io.weight", `${device.major}:${device.minor} ${device.weight}`]);
+  const limits = [["throttleReadBpsDevice", "rbps"], ["throttleWriteBpsDevice", "wbps"], ["throttleReadIOPSDevice", "riops"], ["throttleWriteIOPSDevice", "wiops"]] as const;
+  for (const [field, key] of limits) {
+    for (const device of io?.[field] ?? []) files.push(["io.max", `${device.major}:${device.minor} ${key}=${device.rate ?? 0}`]);
+  }
+  for (const { pageSize, limit } of resources.hugepageLimits ?? []) files.push([`hugetlb.${pageSize}.max`, String(limit)]);
   if (cpu?.cpus !== undefined) files.push(["cpuset.cpus", cpu.cpus]);
   if (cpu?.mems !== undefined) files.push(["cpuset.mems", cpu.mems]);
   if (cpu?.quota !== undefined) files.push(["cpu.max", `${cpu.quota} ${cpu.period ?? 100_000}`]);

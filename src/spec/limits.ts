@@ -97,6 +97,7 @@ export function neededControllers(resources: Resources): string[] {
     ...(resources.memory ? ["memory"] : []),
     ...(cpuTime ? ["cpu"] : []),
     ...(cpu?.cpus !== undefined || cpu?.mems !== undefined ? ["cpuset"] : []),
+    ...((resources.hugepageLimits ?? []).length > 0 ? ["hugetlb"] : []),
     ...(resources.pids ? ["pids"] : []),
   ];
 }

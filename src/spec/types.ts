@@ -62,6 +62,30 @@ export interface Resources {
   devices?: DeviceRule[];
   /** cgroup v2 interface files and their values, written as they are. */
   unified?: Record<string, string>;
+  blockIO?: BlockIO;
+  /** Huge page limits by page size ("2MB", "1GB"), in bytes. */
+  hugepageLimits?: { pageSize: string; limit: number }[];
+  /** v1 net_cls and net_prio. */
+  network?: { classID?: number; priorities?: { name: string; priority: number }[] };
+}
+
+/** A device by its numbers, with a weight or a rate (OCI linux.resources.blockIO). */
+export interface BlockIODevice {
+  major: number;
+  minor: number;
+  weight?: number;
+  leafWeight?: number;
+  rate?: number;
+}
+
+export interface BlockIO {
+  weight?: number;
+  leafWeight?: number;
+  weightDevice?: BlockIODevice[];
+  throttleReadBpsDevice?: BlockIODevice[];
+  throttleWriteBpsDevice?: BlockIODevice[];
+  throttleReadIOPSDevice?: BlockIODevice[];
+  throttleWriteIOPSDevice?: BlockIODevice[];
 }
 
 export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup";

@@ -24,7 +24,9 @@ const KNOWN: Record<string, string[]> = {
   root: ["path", "readonly"],
   linux: ["namespaces", "uidMappings", "gidMappings", "devices", "maskedPaths", "readonlyPaths", "rootfsPropagation", "resources", "cgroupsPath", "sysctl", "seccomp", "personality"],
   "linux.seccomp": ["defaultAction", "defaultErrnoRet", "architectures", "syscalls"],
-  "linux.resources": ["memory", "cpu", "pids", "devices", "unified"],
+  "linux.resources": ["memory", "cpu", "pids", "devices", "unified", "blockIO", "hugepageLimits", "network"],
+  "linux.resources.blockIO": ["weight", "leafWeight", "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"],
+  "linux.resources.network": ["classID", "priorities"],
   "linux.resources.memory": ["limit", "swap", "reservation", "kernel", "kernelTCP", "swappiness", "disableOOMKiller"],
   "linux.resources.cpu": ["shares", "quota", "period", "cpus", "mems", "realtimePeriod", "realtimeRuntime"],
   "linux.resources.pids": ["limit"],
@@ -345,6 +347,48 @@ export function validateSpec(input: Json): Spec {
     if (personality.domain !== "LINUX" && personality.domain !== "LINUX32") fail("linux.personality.domain", `must be LINUX or LINUX32, not ${JSON.stringify(personality.domain)}`);
     // No flag is defined for Linux yet: one would be refused rather than dropped.
     if (strings(personality.flags ?? [], "linux.personality.flags").length > 0) fail("linux.personality.flags", "is not supported by minic");
+  });
+  optional(resources.blockIO, (v) => {
+    const blockIO = object(v, "linux.resources.blockIO");
+    optional(blockIO.weight, (w) => integer(w, "linux.resources.blockIO.weight", 10, 1000));
+    optional(blockIO.leafWeight, (w) => integer(w, "linux.resources.blockIO.leafWeight", 10, 1000));
+    for (const field of ["weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"]) {
+      optional(blockIO[field], (list) => {
+        if (!Array.isArray(list)) fail(`linux.resources.blockIO.${field}`, "must be an array");
+        list.forEach((item, i) => {
+          const at = `linux.resources.blockIO.${field}[${i}]`;
+          const device = object(item, at);
+          for (const key of Object.keys(device)) {
+            if (!["major", "minor", "weight", "leafWeight", "rate"].includes(key)) fail(`${at}.${key}`, "is not supported by minic");
+          }
+          integer(device.major, `${at}.major`, 0, 4095);
+          integer(device.minor, `${at}.minor`, 0, 1048575);
+          for (const key of ["weight", "leafWeight"]) optional(device[key], (w) => integer(w, `${at}.${key}`, 10, 1000));
+          optional(device.rate, (r) => integer(r, `${at}.rate`, 0, Number.MAX_SAFE_INTEGER));
+        });
+      });
+    }
+  });
+  optional(resources.hugepageLimits, (v) => {
+    if (!Array.isArray(v)) fail("linux.resources.hugepageLimits", "must be an array");
+    v.forEach((item, i) => {
+      const limit = object(item, `linux.resources.hugepageLimits[${i}]`);
+      for (const key of Object.keys(limit)) if (!["pageSize", "limit"].includes(key)) fail(`linux.resources.hugepageLimits[${i}].${key}`, "is not supported by minic");
+      if (!/^\d+[KMG]B$/.test(string(limit.pageSize, `linux.resources.hugepageLimits[${i}].pageSize`))) fail(`linux.resources.hugepageLimits[${i}].pageSize`, `must be a size like 2MB, not "${String(limit.pageSize)}"`);
+      integer(limit.limit, `linux.resources.hugepageLimits[${i}].limit`, 0, Number.MAX_SAFE_INTEGER);
+    });
+  });
+  optional(resources.network, (v) => {
+    const network = object(v, "linux.resources.network");
+    optional(network.classID, (c) => integer(c, "linux.resources.network.classID", 0, 4294967295));
+    optional(network.priorities, (list) => {
+      if (!Array.isArray(list)) fail("linux.resources.network.priorities", "must be an array");
+      list.forEach((item, i) => {
+        const priority = object(item, `linux.resources.network.priorities[${i}]`);
+        string(priority.name, `linux.resources.network.priorities[${i}].name`);
+        integer(priority.priority, `linux.resources.network.priorities[${i}].priority`, 0, 4294967295);
+      });
+    });
   });
   optional(resources.unified, (v) => {
     for (const [file, value] of Object.entries(object(v, "linux.resources.unified"))) {

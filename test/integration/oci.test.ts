@@ -237,6 +237,28 @@ describe("runc's update and events", () => {
   });
 });
 
+describe("linux.resources.blockIO", () => {
+  test("a read throttle on a disk reaches the container's blkio (v1) or io (v2) cgroup", async () => {
+    const disk = readdirSync("/sys/block").find((name) => !name.startsWith("loop") && !name.startsWith("zram") && !name.startsWith("ram"));
+    expect(disk).toBeDefined();
+    const [major, minor] = readFileSync(`/sys/block/${disk}/dev`, "utf8").trim().split(":").map(Number);
+    const id = newId();
+    writeConfig(id, ["sleep", "30"], (config) => {
+      const linux = config.linux as { resources: Record<string, unknown> };
+      linux.resources.blockIO = { throttleReadBpsDevice: [{ major, minor, rate: 1048576 }] };
+    });
+    const ran = await runtime(["run", "--detach", "--bundle", bundle, id]);
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: "" });
+    const cgroups = JSON.parse(readFileSync(join(root, "containers", id, "state.json"), "utf8")).cgroup.dirs as { path: string; controllers: string[] }[];
+    const blkio = cgroups.find((dir) => dir.controllers.includes("blkio"));
+    const io = cgroups.find((dir) => dir.controllers.includes("io"));
+    const written = blkio !== undefined ? readFileSync(join(blkio.path, "blkio.throttle.read_bps_device"), "utf8") : readFileSync(join(io?.path ?? "", "io.max"), "utf8");
+    expect(written).toContain(blkio !== undefined ? `${major}:${minor} 1048576` : `${major}:${minor} rbps=1048576`);
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    expect(leftovers(root)).toEqual([]);
+  });
+});
+
 describe("runc's spec", () => {
   test("writes a config.json a bundle runs from, and never over an existing one", async () => {
     const written = await minic(["spec", "--bundle", bundle], root);

@@ -300,3 +300,35 @@ describe("the rest of OCI's memory and cpu resources", () => {
     expect(() => v2LimitFiles({ cpu: { realtimeRuntime: 1 } }, true)).toThrow("exist on cgroup v1 only");
   });
 });
+
+describe("block I/O, huge pages and network classes", () => {
+  const resources: Resources = {
+    blockIO: { weight: 300, weightDevice: [{ major: 8, minor: 0, weight: 500 }], throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1048576 }], throttleWriteIOPSDevice: [{ major: 8, minor: 16, rate: 100 }] },
+    hugepageLimits: [{ pageSize: "2MB", limit: 4194304 }],
+    network: { classID: 1048577, priorities: [{ name: "eth0", priority: 5 }] },
+  };
+
+  test("v1: blkio weights and throttles, hugetlb limits, net_cls and net_prio", () => {
+    expect(v1LimitFiles(resources, false)).toEqual([
+      ["blkio", "blkio.weight", "300"],
+      ["blkio", "blkio.weight_device", "8:0 500"],
+      ["blkio", "blkio.throttle.read_bps_device", "8:0 1048576"],
+      ["blkio", "blkio.throttle.write_iops_device", "8:16 100"],
+      ["hugetlb", "hugetlb.2MB.limit_in_bytes", "4194304"],
+      ["net_cls", "net_cls.classid", "1048577"],
+      ["net_prio", "net_prio.ifpriomap", "eth0 5"],
+    ]);
+  });
+
+  test("v2: io.weight and io.max, hugetlb.SIZE.max; network classes are v1's only", () => {
+    const { network: _, ...v2Resources } = resources;
+    expect(v2LimitFiles(v2Resources, false)).toEqual([
+      ["io.weight", "default 300"],
+      ["io.weight", "8:0 500"],
+      ["io.max", "8:0 rbps=1048576"],
+      ["io.max", "8:16 wiops=100"],
+      ["hugetlb.2MB.max", "4194304"],
+    ]);
+    expect(() => v2LimitFiles(resources, false)).toThrow("exists on cgroup v1 only");
+  });
+});
