@@ -479,6 +479,8 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     return sys1(SYS_chdir, op->s1);
   case OP_PIVOT_ROOT:
     return sys2(SYS_pivot_root, op->s1, op->s2);
+  case OP_CHROOT:
+    return sys1(SYS_chroot, op->s1);
   case OP_UMOUNT2:
     return sys2(SYS_umount2, op->s1, op->n1);
   case OP_SETHOSTNAME:

@@ -8,6 +8,7 @@ const libc = dlopen("libc.so.6", {
   write: { args: ["i32", "ptr", "u64"], returns: "i64" },
   strerror: { args: ["i32"], returns: "ptr" },
   geteuid: { args: [], returns: "u32" },
+  umount2: { args: ["ptr", "i32"], returns: "i32" },
   __errno_location: { args: [], returns: "ptr" },
 });
 
@@ -68,4 +69,11 @@ export function writeAll(fd: number, data: Uint8Array): void {
 
 export function geteuid(): number {
   return libc.symbols.geteuid();
+}
+
+const MNT_DETACH = 2;
+
+/** Detach the mount at `path` (lazily, as umount -l); 0 or the errno. */
+export function detachMount(path: string): number {
+  return libc.symbols.umount2(ptr(Buffer.from(`${path}\0`)), MNT_DETACH) === 0 ? 0 : lastErrno();
 }

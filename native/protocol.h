@@ -52,6 +52,7 @@ enum op_code {
   OP_SETDOMAINNAME = 41,
   OP_PERSONALITY = 42,
   OP_WAIT_HOOKS = 43,
+  OP_CHROOT = 44,
 };
 
 /* Bits of op.flags. */

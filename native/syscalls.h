@@ -35,7 +35,7 @@ enum {
   SYS_close_range = 436, SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442,
   SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 81, SYS_pipe2 = 293,
   SYS_keyctl = 250, SYS_seccomp = 317, SYS_getdents64 = 217, SYS_fcntl = 72, SYS_setdomainname = 171,
-  SYS_personality = 135
+  SYS_personality = 135, SYS_chroot = 161
 };
 #elif defined(__aarch64__)
 #define CLONE_VM_SUPPORTED 0
@@ -51,7 +51,8 @@ enum {
   SYS_open_tree = 428, SYS_move_mount = 429, SYS_pidfd_open = 434, SYS_close_range = 436,
   SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442, SYS_fsopen = 430,
   SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 50, SYS_pipe2 = 59, SYS_keyctl = 219,
-  SYS_seccomp = 277, SYS_getdents64 = 61, SYS_fcntl = 25, SYS_setdomainname = 162, SYS_personality = 92
+  SYS_seccomp = 277, SYS_getdents64 = 61, SYS_fcntl = 25, SYS_setdomainname = 162, SYS_personality = 92,
+  SYS_chroot = 51
 };
 #else
 #error "minic's executor knows the system call numbers of x86_64 and aarch64 only"

@@ -14,7 +14,17 @@ import type { PreparedRun } from "./run.ts";
 import { compiledFilters } from "./seccomp.ts";
 import { ownCapabilities } from "./privileges.ts";
 
-export function prepareBundle(bundleDir: string, id: string): PreparedRun {
+/** runc's create flags that change how the container is made. */
+export interface BundleOptions {
+  /** --no-pivot: chroot into a root moved onto / (a root on ramfs refuses pivot_root). */
+  noPivot: boolean;
+  /** --no-new-keyring: the processes keep their creator's session keyring. */
+  noNewKeyring: boolean;
+}
+
+export const DEFAULT_BUNDLE_OPTIONS: BundleOptions = { noPivot: false, noNewKeyring: false };
+
+export function prepareBundle(bundleDir: string, id: string, options: BundleOptions = DEFAULT_BUNDLE_OPTIONS): PreparedRun {
   const root = stateRoot();
   validateName(id);
   if (existsSync(containerDir(root, id))) throw new MinicError(`container with id ${id} exists`);
@@ -42,6 +52,7 @@ export function prepareBundle(bundleDir: string, id: string): PreparedRun {
   }
   if (!isDirectory) throw new MinicError(`the bundle's root ${spec.root.path} is not a directory`);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
-  const plan = buildPlan(spec, { id, overlay: null, cgroup }, compiledFilters(spec, root));
-  return { id, name: id, spec, plan, missingSources: [], cgroup, bundle };
+  const sessionKeyring = !options.noNewKeyring;
+  const plan = buildPlan(spec, { id, overlay: null, cgroup, noPivot: options.noPivot, sessionKeyring }, compiledFilters(spec, root));
+  return { id, name: id, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring };
 }

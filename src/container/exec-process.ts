@@ -63,7 +63,7 @@ export async function execProcess(id: string, process: SpecProcess, settings: Ex
   if (process.terminal && settings.consoleSocket === null) throw new MinicError("a process with a terminal needs --console-socket");
   if (!process.terminal && settings.consoleSocket !== null) throw new MinicError("--console-socket is only for a process with a terminal (--tty)");
   const spec = validateSpec(readSpec(root, record.id));
-  const plan = buildExecPlan(spec, process, { id: record.id, pid: init.pid, cgroup: record.cgroup }, compiledFilters(spec, root));
+  const plan = buildExecPlan(spec, process, { id: record.id, pid: init.pid, cgroup: record.cgroup, sessionKeyring: record.sessionKeyring }, compiledFilters(spec, root));
   const socket = settings.consoleSocket;
   const child = startChild(plan, root, {
     watch: !settings.detach,

@@ -70,7 +70,7 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
     ...(options.privileged ? { capabilities: allOf(ownCapabilities()) } : {}),
   };
   const filters = options.privileged ? NO_FILTERS : compiledFilters(spec, root);
-  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup }, filters);
+  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup, sessionKeyring: record.sessionKeyring }, filters);
 
   let pid: number | null = null;
   const terminal = tty ? openTerminalSession({ interactive: options.interactive }) : null;

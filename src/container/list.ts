@@ -1,4 +1,5 @@
 // Listing and removing containers: the runtime side of `minic ps` and `minic rm`.
+import { releaseHostMounts } from "./host-mounts.ts";
 import { placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import { hostCgroupLayout } from "../cgroups/layout.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
@@ -41,6 +42,7 @@ export async function removeContainers(refs: string[], force: boolean): Promise<
       if (entry === null) continue;
       if (!force) refuseBusy(entry, id.slice(0, 12));
       if (entry.kind === "ok") await stop(entry.record);
+      if (entry.kind === "ok") releaseHostMounts(entry.record.hostMounts);
       removeCgroup(entry.kind === "ok" && entry.record.cgroup !== null ? entry.record.cgroup : cgroupOfDamaged(root, id));
       removeContainer(root, id, entry.kind === "ok" ? entry.record.name : (namesOf(root, id)[0] ?? null));
     } finally {

@@ -6,6 +6,7 @@ import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import type { ProcessIdentity } from "../state/store.ts";
 import { claimName, createContainerDirs, removeContainer, stateRoot, writeSpec, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, removeBindSources } from "./bind-sources.ts";
+import { noteHostMounts, releaseHostMounts } from "./host-mounts.ts";
 import type { PreparedRun } from "./run.ts";
 import { hostIdOf } from "../spec/id-maps.ts";
 import type { Spec } from "../spec/types.ts";
@@ -44,13 +45,16 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     finished: null,
     autoRemove: settings.autoRemove,
     cgroup,
+    sessionKeyring: prepared.sessionKeyring,
+    hostMounts: noteHostMounts(spec),
   };
   let createdSources: string[] = [];
   let nameClaimed = false;
   let cgroupMade = false;
   const undo = (): void => {
-    // Its mounts lived only in its own mount namespace; its cgroup holds no process, since the
-    // workload joins only just before exec.
+    // Its mounts lived only in its own mount namespace (or, without one, below its root); its
+    // cgroup holds no process, since the workload joins only just before exec.
+    releaseHostMounts(record.hostMounts);
     if (cgroupMade && cgroup !== null) removeCgroup(cgroup);
     removeContainer(root, id, nameClaimed ? name : null);
     removeBindSources(createdSources);

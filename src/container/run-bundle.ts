@@ -6,16 +6,16 @@ import { isAlive } from "../process/identity.ts";
 import { forwardSignals } from "../process/signals.ts";
 import { exitCodeOf } from "../process/spawn.ts";
 import { stateRoot } from "../state/store.ts";
-import { prepareBundle } from "./bundle.ts";
+import { prepareBundle, type BundleOptions } from "./bundle.ts";
 import { createPrepared, type CreateSettings } from "./create.ts";
 import { deleteContainer } from "./delete.ts";
 import { requireRoot } from "./privileges.ts";
 import { startContainers } from "./start.ts";
 import { containerById } from "./state.ts";
 
-export async function runBundle(bundle: string, id: string, settings: CreateSettings & { detach: boolean }): Promise<number> {
+export async function runBundle(bundle: string, id: string, settings: CreateSettings & { detach: boolean }, options: BundleOptions): Promise<number> {
   requireRoot();
-  await createPrepared(prepareBundle(bundle, id), settings);
+  await createPrepared(prepareBundle(bundle, id, options), settings);
   const init = containerById(id).process;
   const signals = settings.detach ? null : forwardSignals(() => init?.pid ?? null, { terminal: false });
   try {

@@ -38,6 +38,8 @@ export interface PreparedRun {
   cgroup: ContainerCgroup | null;
   /** The OCI bundle it comes from; null for `run` and `create`'s flags. */
   bundle: string | null;
+  /** false: its processes keep their creator's session keyring (runc's --no-new-keyring). */
+  sessionKeyring: boolean;
 }
 
 /** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
@@ -72,7 +74,7 @@ export function prepareRun(options: RunOptions): PreparedRun {
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

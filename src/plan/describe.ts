@@ -21,6 +21,8 @@ export function describeOp(op: Op): string {
       return `chdir ${op.path}`;
     case "pivot_root":
       return "pivot_root into the container's root";
+    case "chroot":
+      return `chroot into ${op.path}`;
     case "umount2":
       return `unmount ${op.target}`;
     case "sethostname":

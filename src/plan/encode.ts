@@ -172,6 +172,7 @@ function fieldsOf(op: Op): Fields {
     case "symlink":
       return { s1: op.target, s2: op.path };
     case "chdir":
+    case "chroot":
     case "open-root":
     case "readonly-in-root":
       return { s1: op.path };

@@ -11,6 +11,9 @@ export type Op =
   | { op: "symlink"; target: string; path: string }
   | { op: "chdir"; path: string }
   | { op: "pivot_root"; newRoot: string; putOld: string }
+  /** Where pivot_root cannot be used: without a mount namespace of the container's own, or as
+   *  runc's --no-pivot asks (after the root was moved onto /). */
+  | { op: "chroot"; path: string }
   | { op: "umount2"; target: string; detach: boolean }
   | { op: "sethostname"; hostname: string }
   | { op: "setdomainname"; domainname: string }

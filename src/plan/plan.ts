@@ -27,6 +27,11 @@ export interface ContainerLayout {
   overlay: OverlayLayout | null;
   /** The container's cgroup, made on the host before the child; null on a host without cgroups. */
   cgroup: ContainerCgroup | null;
+  /** runc's --no-pivot: the root is moved onto / and chrooted into, for a root pivot_root
+   *  refuses (one on ramfs). */
+  noPivot?: boolean;
+  /** false: runc's --no-new-keyring, the processes keep their creator's session keyring. */
+  sessionKeyring?: boolean;
 }
 
 /** A new user namespace's maps. */
@@ -79,7 +84,13 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
   // The cgroup namespace is made last, after the workload joins its cgroup, so that cgroup is
   // the namespace's root: /proc/self/cgroup then reads "/" inside.
   const cloneFlags = made.filter((type) => type !== "cgroup").map((type) => NAMESPACE_CLONE_FLAGS[type]);
-  const joined = namespaces.filter((ns) => ns.path !== undefined && ns.type !== "pid" && ns.type !== "user");
+  // A joined mount namespace last: once in it, the host's paths (/proc/PID/ns/*) may be gone.
+  const joined = namespaces
+    .filter((ns) => ns.path !== undefined && ns.type !== "pid" && ns.type !== "user")
+    .sort((a, b) => Number(a.type === "mount") - Number(b.type === "mount"));
+  // Without a mount namespace (new or joined), every mount is made in the caller's: the
+  // container's are made under its root only, and the root is entered with chroot.
+  const mountNamespace = namespaces.some((ns) => ns.type === "mount");
   const idMappings = user !== undefined && joinedUser === undefined
     ? { uidMappings: spec.linux.uidMappings ?? [], gidMappings: spec.linux.gidMappings ?? [] }
     : null;
@@ -107,11 +118,13 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     { op: "umask", mask: "0000" },
     // Nothing mounted from here on may propagate back to the host. A shared or unbindable root is
     // set only after pivot_root, which refuses a shared parent mount (and a bind, an unbindable one).
-    { op: "mount", source: null, target: "/", fstype: null, flags: laterPropagation ? ["MS_REC", "MS_SLAVE"] : propagationFlags(spec.linux.rootfsPropagation), data: null },
+    ...(mountNamespace
+      ? [{ op: "mount", source: null, target: "/", fstype: null, flags: laterPropagation ? ["MS_REC", "MS_SLAVE"] : propagationFlags(spec.linux.rootfsPropagation), data: null } satisfies Op]
+      : []),
     // Still as the host's root (in a user namespace, root there only from the next op on): the
     // cgroup's files and the container's directory are root's on the host.
     ...holdCgroup(cgroup, spec.mounts.find((mount) => mount.type === "cgroup")?.options.includes("ro") ?? true),
-    ...rootMount(spec, layout, idmappedRoot !== null),
+    ...(mountNamespace ? rootMount(spec, layout, idmappedRoot !== null) : []),
     { op: "open-root", path: root },
     // Root of the user namespace: what setup creates is owned by the container's root.
     ...(user !== undefined ? [{ op: "user", uid: 0, gid: 0, additionalGids: [] } satisfies Op] : []),
@@ -121,11 +134,9 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     // createRuntime and createContainer hooks run now, before pivot_root, as the runtime spec says.
     ...((spec.hooks?.createRuntime?.length ?? 0) + (spec.hooks?.createContainer?.length ?? 0) > 0 ? [{ op: "wait-hooks" } satisfies Op] : []),
     { op: "enter-root" },
-    // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it.
-    { op: "pivot_root", newRoot: ".", putOld: "." },
-    { op: "umount2", target: ".", detach: true },
+    ...rootEntry(mountNamespace, layout.noPivot ?? false),
     { op: "chdir", path: "/" },
-    ...(laterPropagation ? [{ op: "mount", source: null, target: "/", fstype: null, flags: propagationFlags(spec.linux.rootfsPropagation), data: null } satisfies Op] : []),
+    ...(laterPropagation && mountNamespace ? [{ op: "mount", source: null, target: "/", fstype: null, flags: propagationFlags(spec.linux.rootfsPropagation), data: null } satisfies Op] : []),
     ...(made.includes("network") ? [{ op: "link-up", interface: "lo" } satisfies Op] : []),
     ...(user !== undefined ? [] : spec.linux.devices.flatMap(deviceNode)),
     ...DEV_SYMLINKS.map((link): Op => ({ op: "symlink", target: link.target, path: link.path })),
@@ -145,10 +156,21 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     // Only now, so that nothing of the setup counts against the limits.
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
-    ...processOps(spec.process, layout.id, filters),
+    ...processOps(spec.process, layout.sessionKeyring === false ? null : layout.id, filters),
   ];
   const pid = namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
   return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pid?.path ?? null, idMappings, idmappedRoot, ops };
+}
+
+/**
+ * From the root's directory into it. pivot_root(".", ".") stacks the old root on the new one, and
+ * detaching "." drops it. --no-pivot moves the root mount onto / instead (the old root stays
+ * underneath, out of reach of paths); without a mount namespace, chroot is all there is.
+ */
+function rootEntry(mountNamespace: boolean, noPivot: boolean): Op[] {
+  if (!mountNamespace) return [{ op: "chroot", path: "." }];
+  if (noPivot) return [{ op: "mount", source: ".", target: "/", fstype: null, flags: ["MS_MOVE"], data: null }, { op: "chroot", path: "." }];
+  return [{ op: "pivot_root", newRoot: ".", putOld: "." }, { op: "umount2", target: ".", detach: true }];
 }
 
 /** Whether a plan's child joins a user namespace: setns refuses a process that shares memory. */
@@ -162,6 +184,8 @@ export interface ExecTarget {
   /** The container's init as the host sees it. */
   pid: number;
   cgroup: ContainerCgroup | null;
+  /** false: the container was made with --no-new-keyring. */
+  sessionKeyring?: boolean;
 }
 
 /**
@@ -182,19 +206,22 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     { op: "wait-parent" },
     ...(cgroup === null ? [] : cgroup.dirs.map((dir, index): Op => ({ op: "open-file", path: `${dir.path}/${joinFile(cgroup)}`, flags: O_WRONLY, slot: joinSlot(index) }))),
     ...ordered.map((type): Op => ({ op: "setns", path: `/proc/${target.pid}/ns/${NAMESPACE_FILES[type]}`, type })),
+    // A container without a mount namespace is its init's root in the caller's.
+    ...(joined.includes("mount") ? [] : [{ op: "chroot", path: `/proc/${target.pid}/root` } satisfies Op]),
     { op: "chdir", path: process.cwd },
     ...(process.terminal ? [{ op: "terminal" } satisfies Op] : []),
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
-    ...processOps(process, target.id, filters),
+    ...processOps(process, target.sessionKeyring === false ? null : target.id, filters),
   ];
   return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, idMappings: null, idmappedRoot: null, ops };
 }
 
 /**
  * The process's own settings, last: a session keyring of the container's own (the caller's
- * would reach its keys), limits, user and privileges, then the exec itself.
+ * would reach its keys; `keyringOf` null keeps it, as --no-new-keyring asks), limits, user and
+ * privileges, then the exec itself.
  */
-function processOps(process: SpecProcess, id: string, filters: CompiledFilters): Op[] {
+function processOps(process: SpecProcess, keyringOf: string | null, filters: CompiledFilters): Op[] {
   const { user, capabilities } = process;
   const file = process.args[0] ?? "/bin/sh";
   const path = searchPath(process.env);
@@ -205,7 +232,7 @@ function processOps(process: SpecProcess, id: string, filters: CompiledFilters):
   const early = process.noNewPrivileges ? [] : seccomp;
   const late = process.noNewPrivileges ? seccomp : [];
   return [
-    { op: "session-keyring", name: `_ses.${id}` },
+    ...(keyringOf === null ? [] : [{ op: "session-keyring", name: `_ses.${keyringOf}` } satisfies Op]),
     { op: "umask", mask: (user.umask ?? 0o022).toString(8).padStart(4, "0") },
     ...(process.oomScoreAdj !== undefined ? [{ op: "write-file", path: "/proc/self/oom_score_adj", content: String(process.oomScoreAdj) } satisfies Op] : []),
     ...(process.rlimits ?? []).map((limit): Op => ({ op: "rlimit", resource: limit.type as RlimitName, soft: limit.soft, hard: limit.hard })),

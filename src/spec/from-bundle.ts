@@ -128,8 +128,20 @@ export function specFromBundle(config: unknown, bundle: string, id: string, avai
   copy.linux = linux;
 
   const spec = validateSpec(copy);
-  if (!spec.linux.namespaces.some((ns) => ns.type === "mount" && ns.path === undefined)) {
-    throw new MinicError("invalid spec: linux.namespaces has no new mount namespace, which minic needs to give the container its own root");
-  }
+  if (!spec.linux.namespaces.some((ns) => ns.type === "mount")) refuseWithoutMountNamespace(spec);
   return { spec, ignored };
+}
+
+/**
+ * A container without a mount namespace makes its mounts in its creator's, under its root, and is
+ * entered with chroot (as runc does): what needs a mount table of the container's own is refused.
+ */
+function refuseWithoutMountNamespace(spec: Spec): void {
+  const needs = (what: string): never => {
+    throw new MinicError(`invalid spec: ${what} needs a mount namespace (linux.namespaces has none)`);
+  };
+  if (spec.linux.maskedPaths.length > 0) needs("linux.maskedPaths");
+  if (spec.linux.readonlyPaths.length > 0) needs("linux.readonlyPaths");
+  if (spec.root.readonly) needs("root.readonly");
+  if (spec.linux.namespaces.some((ns) => ns.type === "user")) needs("a user namespace");
 }

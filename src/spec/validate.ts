@@ -260,7 +260,6 @@ export function validateSpec(input: Json): Spec {
     if (!NAMESPACE_TYPES.includes(type)) fail(`linux.namespaces[${i}].type`, `names an unknown namespace "${type}"`);
     if (seen.has(type)) fail("linux.namespaces", `lists ${type} twice`);
     seen.add(type);
-    if (type === "mount" && namespace.path !== undefined) fail(`linux.namespaces[${i}].path`, "joining a mount namespace is not supported by minic");
     optional(namespace.path, (v) => absolute(v, `linux.namespaces[${i}].path`));
   });
   idMappings(linux, linux.namespaces as Record<string, Json>[]);

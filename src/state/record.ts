@@ -38,6 +38,18 @@ export interface ContainerRecord {
   autoRemove: boolean;
   /** The cgroup directories minic made for it, until they are removed. */
   cgroup: ContainerCgroup | null;
+  /** false: made with runc's --no-new-keyring, so `exec` keeps the caller's keyring too. */
+  sessionKeyring: boolean;
+  /** A container without a mount namespace mounts in its creator's, under its root: those
+   *  mounts are detached when it is removed. null: it has a mount namespace. */
+  hostMounts: HostMounts | null;
+}
+
+export interface HostMounts {
+  /** The root, canonical: the container's mounts are the ones below it... */
+  root: string;
+  /** ...that were not there before it was made (mount ids from /proc/self/mountinfo). */
+  before: number[];
 }
 
 export type RecordRead = { kind: "ok"; record: ContainerRecord } | { kind: "damaged"; id: string; reason: string };
@@ -100,6 +112,9 @@ function readRecord(directoryId: string, text: string): ContainerRecord {
     autoRemove: field(parsed, "autoRemove", "", isBoolean, "a boolean"),
     // Records written before cgroup limits existed have no such field.
     cgroup: v1 && !Object.hasOwn(parsed, "cgroup") ? null : cgroup(parsed),
+    // Both came after schema 2 itself: records without them are of containers with neither.
+    sessionKeyring: Object.hasOwn(parsed, "sessionKeyring") ? field(parsed, "sessionKeyring", "", isBoolean, "a boolean") : true,
+    hostMounts: Object.hasOwn(parsed, "hostMounts") ? hostMounts(parsed) : null,
   };
 }
 
@@ -149,6 +164,16 @@ function cgroup(record: Json): ContainerCgroup | null {
       };
     }),
   };
+}
+
+function hostMounts(record: Json): HostMounts | null {
+  const value = nullable(record, "hostMounts", "", isObject, "an object");
+  if (value === null) return null;
+  const root = field(value, "root", "hostMounts.", isString, "a string");
+  if (!root.startsWith("/")) throw new Damage(`state.json: field "hostMounts.root" is ${quote(root)}, expected an absolute path`);
+  const before = field(value, "before", "hostMounts.", isArray, "an array");
+  if (!before.every(isInteger)) throw new Damage(`state.json: field "hostMounts.before" holds something other than mount ids`);
+  return { root, before };
 }
 
 function date(record: Json, key: string, orNull: true): string | null;

@@ -1,6 +1,7 @@
 // minic under runc's command line, as engines and the conformance suite call it: a bundle's
 // config.json, create/start/state/kill/delete by the caller's id, runc's exit code and log.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -255,6 +256,99 @@ describe("linux.resources.blockIO", () => {
     const written = blkio !== undefined ? readFileSync(join(blkio.path, "blkio.throttle.read_bps_device"), "utf8") : readFileSync(join(io?.path ?? "", "io.max"), "utf8");
     expect(written).toContain(blkio !== undefined ? `${major}:${minor} 1048576` : `${major}:${minor} rbps=1048576`);
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    expect(leftovers(root)).toEqual([]);
+  });
+});
+
+describe("how the root is entered, and which mount namespace", () => {
+  const probe = testProgram("probe", join(REPO, ".cache"));
+  const withProbe = (config: Record<string, unknown>) => {
+    (config.mounts as unknown[]).push({ destination: "/probe", type: "bind", source: probe, options: ["bind", "ro"] });
+    const caps = ["CAP_KILL", "CAP_SYS_CHROOT"];
+    (config.process as Record<string, unknown>).capabilities = { bounding: caps, effective: caps, permitted: caps };
+  };
+  /** The host's mount points below `dir`, from this process's mount table. */
+  const mountsBelow = (dir: string) => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((line) => line.split(" ")[4]?.startsWith(`${dir}/`));
+
+  test("pivot_root, or with --no-pivot (runc's, for roots pivot_root refuses) MS_MOVE and chroot: either way the root is the bundle's and a chroot escape stays inside", async () => {
+    const id = newId();
+    writeConfig(id, ["sh", "-c", `/probe chroot-escape ${join(bundle, "config.json")}; awk '$5 == "/"' /proc/self/mountinfo | wc -l; ls /bin/busybox`], withProbe);
+    for (const flags of [[], ["--no-pivot"]]) {
+      const ran = await runtime(["run", ...flags, "--bundle", bundle, id]);
+      expect({ flags, code: ran.code, stdout: ran.stdout }).toEqual({ flags, code: 0, stdout: "contained\n1\n/bin/busybox\n" });
+    }
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  test("--no-new-keyring keeps the caller's session keyring, for the init and for exec; by default the container has its own", async () => {
+    const host = spawnSync(probe, ["keyring"], { encoding: "utf8" }).stdout;
+    expect(host).toMatch(/^keyring \d+\n$/);
+    const id = newId();
+    writeConfig(id, ["/probe", "keyring"], withProbe);
+    expect((await runtime(["run", "--no-new-keyring", "--bundle", bundle, id])).stdout).toBe(host);
+    const own = (await runtime(["run", "--bundle", bundle, id])).stdout;
+    expect(own).toMatch(/^keyring \d+\n$/);
+    expect(own).not.toBe(host);
+    writeConfig(id, ["sleep", "30"], withProbe);
+    expect((await runtime(["run", "--detach", "--no-new-keyring", "--bundle", bundle, id])).code).toBe(0);
+    expect((await runtime(["exec", id, "/probe", "keyring"])).stdout).toBe(host);
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+  });
+
+  test("a mount namespace joined by path: the container is set up inside it", async () => {
+    const holder = spawn(["unshare", "--mount", "--propagation", "private", "sleep", "60"]);
+    try {
+      const path = `/proc/${holder.pid}/ns/mnt`;
+      await waitFor(() => readlinkSync(path) !== readlinkSync("/proc/self/ns/mnt"));
+      const id = newId();
+      writeConfig(id, ["sleep", "30"], (config) => {
+        const linux = config.linux as { namespaces: { type: string; path?: string }[] };
+        linux.namespaces = linux.namespaces.map((ns) => (ns.type === "mount" ? { type: "mount", path } : ns));
+      });
+      expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
+      const { pid } = JSON.parse((await runtime(["state", id])).stdout) as { pid: number };
+      expect(readlinkSync(`/proc/${pid}/ns/mnt`)).toBe(readlinkSync(path));
+      expect(readFileSync(`/proc/${pid}/mountinfo`, "utf8")).toContain(" / ro,");
+      expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
+  test("without a mount namespace: the caller's, mounts below the root taken back at delete; what needs one refused", async () => {
+    // Its mounts are made on the host below its root: a copy of the rootfs, not the shared one.
+    const rootfs = join(bundle, "rootfs");
+    expect(spawnSync("cp", ["-a", ROOTFS, rootfs]).status).toBe(0);
+    const id = newId();
+    const noMountNamespace = (config: Record<string, unknown>) => {
+      const linux = config.linux as Record<string, unknown> & { namespaces: { type: string }[] };
+      linux.namespaces = linux.namespaces.filter((ns) => ns.type !== "mount");
+      linux.maskedPaths = [];
+      linux.readonlyPaths = [];
+      config.root = { path: "rootfs", readonly: false };
+    };
+    writeConfig(id, ["sh", "-c", "cat /etc/hostname 2>/dev/null; ls /proc/1/ns >/dev/null && echo proc-ok; sleep 30"], noMountNamespace);
+    expect((await runtime(["run", "--detach", "--bundle", bundle, id])).code).toBe(0);
+    const { pid } = JSON.parse((await runtime(["state", id])).stdout) as { pid: number };
+    expect(readlinkSync(`/proc/${pid}/ns/mnt`)).toBe(readlinkSync("/proc/self/ns/mnt"));
+    expect(readlinkSync(`/proc/${pid}/root`)).toBe(rootfs);
+    expect(mountsBelow(rootfs).length).toBeGreaterThanOrEqual(4);
+    const exec = await runtime(["exec", id, "sh", "-c", "readlink /proc/self/root; test -e /bin/busybox && echo in-root"]);
+    expect(exec.stdout).toBe("/\nin-root\n");
+    expect((await runtime(["delete", "--force", id])).code).toBe(0);
+    expect(mountsBelow(rootfs)).toEqual([]);
+
+    // A create that fails after its mounts were made takes them back too.
+    writeConfig(id, ["/no/such/command"], noMountNamespace);
+    const failed = await runtime(["create", "--bundle", bundle, id]);
+    expect(failed.code).toBe(1);
+    expect(mountsBelow(rootfs)).toEqual([]);
+    writeConfig(id, ["true"], (config) => {
+      noMountNamespace(config);
+      (config.linux as Record<string, unknown>).maskedPaths = ["/proc/kcore"];
+    });
+    const refused = await runtime(["create", "--bundle", bundle, id]);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 1, stderr: "minic: invalid spec: linux.maskedPaths needs a mount namespace (linux.namespaces has none)\n" });
     expect(leftovers(root)).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 /*
  * A static test program run inside containers: `probe NAME...` tries each named system call the
  * way an attacker would and prints "NAME ok" or "NAME EPERM" (the errno's name), one per line.
- * `probe keyring` prints the session keyring's serial number.
+ * `probe keyring` prints the session keyring's serial number. `probe chroot-escape PATH` tries
+ * the classic chroot escape (chroot into a subdirectory, climb out with "..", chroot there) and
+ * prints "escaped" if PATH, a host path the container must not see, is then reachable, else
+ * "contained".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,6 +73,15 @@ int main(int argc, char **argv) {
   int i;
   for (i = 1; i < argc; i++) {
     long rc;
+    if (!strcmp(argv[i], "chroot-escape") && i + 1 < argc) {
+      const char *marker = argv[++i];
+      int j;
+      if (chroot("/dev") != 0) { printf("chroot-escape %s\n", errno_name(errno)); continue; }
+      for (j = 0; j < 64; j++) if (chdir("..") != 0) break;
+      if (chroot(".") != 0) { printf("chroot-escape %s\n", errno_name(errno)); continue; }
+      printf("%s\n", access(marker, F_OK) == 0 ? "escaped" : "contained");
+      continue;
+    }
     if (!strcmp(argv[i], "keyring")) {
       printf("keyring %ld\n", (long)syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
       continue;

@@ -76,9 +76,11 @@ describe("config.json to a spec", () => {
     expect(() => withPath("system.slice:docker:c")).toThrow("systemd slice path");
   });
 
-  test("the same validator decides: unsupported fields are named; a config without a mount namespace is refused", () => {
+  test("the same validator decides: unsupported fields are named; without a mount namespace, what needs one is refused", () => {
     expect(() => specFromBundle({ ...config(), linux: { ...config().linux, intelRdt: {} } }, "/b", "id")).toThrow("invalid spec: linux.intelRdt is not supported by minic");
-    expect(() => specFromBundle({ ...config(), linux: { namespaces: [{ type: "pid" }] } }, "/b", "id")).toThrow("no new mount namespace");
+    expect(specFromBundle({ ...config(), linux: { namespaces: [{ type: "pid" }] } }, "/b", "id").spec.linux.namespaces).toEqual([{ type: "pid" }]);
+    expect(() => specFromBundle({ ...config(), linux: { namespaces: [{ type: "pid" }], maskedPaths: ["/proc/kcore"] } }, "/b", "id")).toThrow("invalid spec: linux.maskedPaths needs a mount namespace (linux.namespaces has none)");
+    expect(() => specFromBundle({ ...config(), root: { path: "rootfs", readonly: true }, linux: { namespaces: [{ type: "pid" }] } }, "/b", "id")).toThrow("invalid spec: root.readonly needs a mount namespace");
     expect(() => specFromBundle([], "/b", "id")).toThrow(MinicError);
     const lsm = specFromBundle({ ...config(), process: { ...config().process, apparmorProfile: "docker-default" } }, "/b", "id");
     expect(lsm.ignored).toContain("process.apparmorProfile is ignored: this host has no such security module enabled");

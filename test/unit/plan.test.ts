@@ -131,6 +131,53 @@ describe("buildPlan", () => {
   });
 });
 
+describe("entering the root", () => {
+  const bundleLayout: ContainerLayout = { id: "id", overlay: null, cgroup: null };
+  const entry = (ops: Op[]) => ops.slice(indexOf(ops, (op) => op.op === "enter-root") + 1, indexOf(ops, (op) => op.op === "enter-root") + 4);
+
+  test("--no-pivot moves the root onto / and chroots into it", () => {
+    expect(entry(buildPlan(spec(), { ...bundleLayout, noPivot: true }).ops)).toEqual([
+      { op: "mount", source: ".", target: "/", fstype: null, flags: ["MS_MOVE"], data: null },
+      { op: "chroot", path: "." },
+      { op: "chdir", path: "/" },
+    ]);
+    expect(kinds(buildPlan(spec(), { ...bundleLayout, noPivot: true }).ops)).not.toContain("pivot_root");
+  });
+
+  test("without a mount namespace: nothing changes the caller's / or binds the root; chroot", () => {
+    const custom = spec();
+    custom.linux.namespaces = custom.linux.namespaces.filter((ns) => ns.type !== "mount");
+    const { ops, cloneFlags } = buildPlan(custom, bundleLayout);
+    expect(cloneFlags).not.toContain("CLONE_NEWNS");
+    expect(ops.some((op) => op.op === "mount" && op.target === "/")).toBe(false);
+    expect(ops.some((op) => op.op === "mount" && op.flags.includes("MS_BIND") && op.target === "/rootfs")).toBe(false);
+    expect(entry(ops)).toEqual([{ op: "chroot", path: "." }, { op: "chdir", path: "/" }, expect.anything()]);
+  });
+
+  test("a joined mount namespace is entered after every other joined one, then set up as a new one", () => {
+    const custom = spec();
+    custom.linux.namespaces = custom.linux.namespaces.map((ns) => (ns.type === "mount" || ns.type === "uts" ? { type: ns.type, path: `/proc/42/ns/${ns.type}` } : ns));
+    const { ops, cloneFlags } = buildPlan(custom, bundleLayout);
+    expect(cloneFlags).not.toContain("CLONE_NEWNS");
+    expect(ops.slice(0, 2)).toEqual([{ op: "setns", path: "/proc/42/ns/uts", type: "uts" }, { op: "setns", path: "/proc/42/ns/mount", type: "mount" }]);
+    expect(kinds(ops)).toContain("pivot_root");
+  });
+
+  test("--no-new-keyring: no session keyring of the container's own, for its init and its execs", () => {
+    expect(kinds(buildPlan(spec(), { ...bundleLayout, sessionKeyring: false }).ops)).not.toContain("session-keyring");
+    expect(buildPlan(spec(), bundleLayout).ops).toContainEqual({ op: "session-keyring", name: "_ses.id" });
+    const exec = buildExecPlan(spec(), spec().process, { id: "id", pid: 42, cgroup: null, sessionKeyring: false });
+    expect(kinds(exec.ops)).not.toContain("session-keyring");
+  });
+
+  test("exec into a container without a mount namespace takes its init's root", () => {
+    const custom = spec();
+    custom.linux.namespaces = custom.linux.namespaces.filter((ns) => ns.type !== "mount");
+    const { ops } = buildExecPlan(custom, { ...custom.process, cwd: "/tmp" }, { id: "id", pid: 42, cgroup: null });
+    expect(ops.slice(indexOf(ops, (op) => op.op === "chroot"), indexOf(ops, (op) => op.op === "chroot") + 2)).toEqual([{ op: "chroot", path: "/proc/42/root" }, { op: "chdir", path: "/tmp" }]);
+  });
+});
+
 describe("spec-ordered mounts", () => {
   const mounts: RunOptions["mounts"] = [
     { type: "bind", source: "/h/deep", destination: "/data/sub/deep", readonly: false, createSource: true },
@@ -250,7 +297,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
   const header = readFileSync(join(import.meta.dir, "../../native/protocol.h"), "utf8");
   const parsed = parseProtocol(header);
   const OP_NAMES: Op["op"][] = [
-    "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "umount2", "sethostname", "wait-parent", "umask",
+    "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "chroot", "umount2", "sethostname", "wait-parent", "umask",
     "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
     "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
     "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "setdomainname", "personality", "wait-hooks", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",

@@ -27,6 +27,8 @@ function v2Record(): ContainerRecord {
       version: 1,
       dirs: [{ path: `/sys/fs/cgroup/memory/minic/${ID}`, root: "/sys/fs/cgroup/memory", view: "memory", controllers: ["memory"] }],
     },
+    sessionKeyring: true,
+    hostMounts: null,
   };
 }
 
@@ -161,6 +163,19 @@ describe("parseRecord", () => {
     expect(reason(parseRecord(other, text()))).toBe("state.json has id 0123456789ab but lies in directory ffffffffffff");
     expect(reason(parseRecord(ID, text((record) => (record.id = "../etc"))))).toBe('state.json: field "id" is not a container id');
     expect(reason(parseRecord("my-container.1", text((record) => (record.id = "my-container.1"))))).toBe("(read as a record)"); // an engine's own id
+  });
+
+  test("records from before --no-new-keyring and host mounts read as containers with neither", () => {
+    const read = parseRecord(ID, text((record) => {
+      delete record.sessionKeyring;
+      delete record.hostMounts;
+    }));
+    expect(read).toEqual({ kind: "ok", record: v2Record() });
+    const withMounts = parseRecord(ID, text((record) => (record.hostMounts = { root: "/srv/bundle/rootfs", before: [31, 40] })));
+    expect(withMounts.kind === "ok" && withMounts.record.hostMounts).toEqual({ root: "/srv/bundle/rootfs", before: [31, 40] });
+    expect(reason(parseRecord(ID, text((record) => (record.hostMounts = { root: "rootfs", before: [] }))))).toBe('state.json: field "hostMounts.root" is "rootfs", expected an absolute path');
+    expect(reason(parseRecord(ID, text((record) => (record.hostMounts = { root: "/r", before: ["x"] }))))).toBe('state.json: field "hostMounts.before" holds something other than mount ids');
+    expect(reason(parseRecord(ID, text((record) => (record.sessionKeyring = "no"))))).toBe('state.json: field "sessionKeyring" is a string, expected a boolean');
   });
 
   test("a malformed cgroup", () => {

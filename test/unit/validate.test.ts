@@ -70,7 +70,7 @@ describe("validateSpec", () => {
     expect(refusal(changed((s) => set(s.linux.resources, "devices", [{ allow: true, access: "rwx" }])))).toBe('invalid spec: linux.resources.devices[0].access must be made of r, w and m, not "rwx"');
     expect(refusal(changed((s) => set(s.linux.resources, "devices", [{ allow: "yes" }])))).toBe("invalid spec: linux.resources.devices[0].allow must be true or false");
     expect(refusal(changed((s) => set(s.mounts[0] ?? {}, "uidMappings", [])))).toBe("invalid spec: mounts[0].uidMappings is not supported by minic");
-    expect(refusal(changed((s) => (s.linux.namespaces = [{ type: "mount", path: "/proc/1/ns/mnt" }])))).toBe("invalid spec: linux.namespaces[0].path joining a mount namespace is not supported by minic");
+    expect(refusal(changed((s) => (s.linux.namespaces = [{ type: "mount", path: "proc/1/ns/mnt" }])))).toBe("invalid spec: linux.namespaces[0].path must be an absolute path, not \"proc/1/ns/mnt\"");
   });
 
   test("user namespaces: a new one needs both maps, mapping root, without overlaps", () => {

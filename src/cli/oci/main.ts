@@ -43,6 +43,16 @@ const GLOBALS: FlagSpec[] = [
 const EXIT_FAILURE = 1;
 
 /** --preserve-fds N: how many of this command's fds from 3 up the process keeps. */
+/** --no-pivot and --no-new-keyring, which create and run share. */
+export const BUNDLE_FLAGS: FlagSpec[] = [
+  { name: "no-pivot", kind: "boolean", description: "Enter the root by moving it onto / and chroot, not pivot_root (for a root on ramfs)" },
+  { name: "no-new-keyring", kind: "boolean", description: "Keep this command's session keyring instead of a new one for the container" },
+];
+
+export function bundleOptions(flags: FlagValues): { noPivot: boolean; noNewKeyring: boolean } {
+  return { noPivot: booleanFlag(flags, "no-pivot"), noNewKeyring: booleanFlag(flags, "no-new-keyring") };
+}
+
 export function preserveFds(flags: FlagValues): number {
   const text = stringFlag(flags, "preserve-fds") ?? "0";
   if (!/^\d+$/.test(text) || Number(text) > 1024) throw new MinicError(`invalid --preserve-fds "${text}": expected a number of file descriptors`);

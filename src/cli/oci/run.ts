@@ -1,7 +1,7 @@
 // runc's `run [--bundle DIR] [--detach] [--pid-file F] [--console-socket S] ID`.
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
 import { MinicError } from "../../errors.ts";
-import { preserveFds, type OciVerb } from "./main.ts";
+import { BUNDLE_FLAGS, bundleOptions, preserveFds, type OciVerb } from "./main.ts";
 
 const FLAGS: FlagSpec[] = [
   { name: "bundle", short: "b", kind: "string", valueHint: "DIR", description: "The bundle (default: the current directory)" },
@@ -9,6 +9,7 @@ const FLAGS: FlagSpec[] = [
   { name: "pid-file", kind: "string", valueHint: "FILE", description: "Write the container's init pid here" },
   { name: "preserve-fds", kind: "string", valueHint: "N", description: "Pass this command's fds 3 .. 3+N-1 on to the process" },
   { name: "console-socket", kind: "string", valueHint: "SOCKET", description: "A unix socket to send the terminal master to" },
+  ...BUNDLE_FLAGS,
 ];
 
 export const verb: OciVerb = {
@@ -23,6 +24,6 @@ export const verb: OciVerb = {
       consoleSocket: stringFlag(flags, "console-socket"),
       detach: booleanFlag(flags, "detach"),
       preserveFds: preserveFds(flags),
-    });
+    }, bundleOptions(flags));
   },
 };
