@@ -4,7 +4,7 @@
 // runc has, or a flag only runc's form of a shared verb takes.
 const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
 const RUNC_VERBS = ["state", "delete", "list", "features", "pause", "resume", "spec", "update", "events"];
-const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket", "--preserve-fds"];
+const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket", "--preserve-fds", "--no-pivot", "--no-new-keyring"];
 const RUNC_EXEC_FLAGS = ["--process", "-p", "--pid-file", "--console-socket", "--detach", "-d", "--cwd", "--cap", "--no-new-privs", "--preserve-fds"];
 
 function flagName(token: string): string {

@@ -111,11 +111,32 @@ describe.skipIf(!installed)("containerd with minic as the runc of its shim", () 
     expect(leftCgroups()).toEqual([]);
   });
 
-  test("a task: run -d, exec, kill, delete", async () => {
+  test("ctr run -t: the process has a terminal of its own (minic's pty sent over the shim's console socket)", async () => {
+    // ctr wants a terminal on its own stdin: script(1) gives it one.
+    const command = ["ctr", "-a", socket(), "-n", namespace, "run", "--rm", "-t", "--runc-binary", MINIC, "minic.test/busybox:latest", "tty1", "sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty; exit 3"].join(" ");
+    const result = spawnSync(["script", "-qec", command, "/dev/null"], { stdin: "ignore", timeout: 60_000 });
+    const output = result.stdout.toString().replace(/\r/g, "");
+    expect(output).toMatch(/\/dev\/pts\/\d+\nstdin-is-a-tty\n/);
+    expect(result.exitCode).toBe(3);
+    expect(readdirSync(join(runtimeRoot(), "containers"))).toEqual([]);
+  });
+
+  test("a task: run -d, exec, ps, pause, resume, kill, delete", async () => {
     expect((await ctr(["run", "-d", "--runc-binary", MINIC, "minic.test/busybox:latest", "svc", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"])).code).toBe(0);
     try {
       const exec = await ctr(["task", "exec", "--exec-id", "probe", "svc", "sh", "-c", "echo in-exec; cat /proc/1/cmdline | tr '\\0' ' '"]);
       expect(exec.stdout).toBe("in-exec\nsh -c trap 'exit 0' TERM; while true; do sleep 0.1; done ");
+      const status = async () => (await ctr(["task", "ls"])).stdout.split("\n").find((line) => line.startsWith("svc "))?.trim().split(/\s+/) ?? [];
+      const [, pid, running] = await status();
+      expect(running).toBe("RUNNING");
+      // task ps asks minic's ps for the container's host pids.
+      const ps = await ctr(["task", "ps", "svc"]);
+      expect(ps.stdout.split("\n").slice(1).map((line) => line.trim().split(/\s+/)[0])).toContain(pid);
+      expect((await ctr(["task", "pause", "svc"])).code).toBe(0);
+      expect((await status())[2]).toBe("PAUSED");
+      expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/State:\s+[SD]/);
+      expect((await ctr(["task", "resume", "svc"])).code).toBe(0);
+      expect((await status())[2]).toBe("RUNNING");
       expect((await ctr(["task", "kill", "svc"])).code).toBe(0);
       await waitFor(() => readFileSync(join(runtimeRoot(), "containers", "svc", "state.json"), "utf8").length > 0 && spawnSync(["ctr", "-a", socket(), "-n", namespace, "task", "ls"]).stdout.toString().includes("STOPPED"), 10_000);
     } finally {

@@ -19,6 +19,8 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["delete", "--force", "id"])).toBe(true);
     expect(speaksRunc(["create", "--bundle", "/b", "id"])).toBe(true);
     expect(speaksRunc(["create", "--pid-file=/p", "-b", "/b", "id"])).toBe(true);
+    expect(speaksRunc(["create", "--no-pivot", "id"])).toBe(true);
+    expect(speaksRunc(["run", "--no-new-keyring", "id"])).toBe(true);
     expect(speaksRunc(["kill", "id", "TERM"])).toBe(true);
     expect(speaksRunc(["kill", "id", "9"])).toBe(true);
     expect(speaksRunc(["kill", "--all", "id"])).toBe(true);
