@@ -1,6 +1,6 @@
 // libseccomp (Debian's libseccomp2), opened only when a profile must be compiled: a cached
 // program needs none of it. Declarations only; what to compile is src/seccomp/compile.ts.
-import { dlopen, type Pointer } from "bun:ffi";
+import { dlopen, read, type Pointer } from "bun:ffi";
 
 export interface Libseccomp {
   seccomp_init(defaultAction: number): Pointer | null;
@@ -11,6 +11,8 @@ export interface Libseccomp {
   seccomp_rule_add_array(context: Pointer, action: number, syscall: number, count: number, args: Pointer | null): number;
   seccomp_attr_set(context: Pointer, attribute: number, value: number): number;
   seccomp_export_bpf(context: Pointer, fd: number): number;
+  /** struct scmp_version { unsigned major, minor, micro; } */
+  seccomp_version(): Pointer | null;
 }
 
 let opened: Libseccomp | null = null;
@@ -27,7 +29,18 @@ export function libseccomp(): Libseccomp {
     seccomp_rule_add_array: { args: ["ptr", "u32", "i32", "u32", "ptr"], returns: "i32" },
     seccomp_attr_set: { args: ["ptr", "i32", "u32"], returns: "i32" },
     seccomp_export_bpf: { args: ["ptr", "i32"], returns: "i32" },
+    seccomp_version: { args: [], returns: "ptr" },
   });
   opened = library.symbols as unknown as Libseccomp;
   return opened;
+}
+
+/** "2.5.4", or null where libseccomp cannot be loaded. */
+export function libseccompVersion(): string | null {
+  try {
+    const version = libseccomp().seccomp_version();
+    return version === null ? null : [0, 4, 8].map((offset) => read.u32(version, offset)).join(".");
+  } catch {
+    return null;
+  }
 }

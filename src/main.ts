@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // minic's entry point: dispatch to a command, and turn every error into one line and an exit code.
-import { mainDefinition, usageText, VERBS, VERSION } from "./cli/command.ts";
+import { mainDefinition, usageText, VERBS } from "./cli/command.ts";
 import { EXIT, MinicError } from "./errors.ts";
 import { enableDebug, log } from "./log.ts";
 import { speaksRunc } from "./cli/dialect.ts";
@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const [name, ...rest] = args;
   if (name === "--version" || name === "-v") {
-    process.stdout.write(`minic ${VERSION}\n`);
+    process.stdout.write((await import("./cli/version.ts")).versionText());
     return 0;
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {

@@ -451,9 +451,12 @@ describe("what engines ask before and around", () => {
     expect((await runtime(["list"])).stdout).toMatch(new RegExp(`^ID +PID +STATUS +BUNDLE +CREATED +OWNER\\n${id} +\\d+ +created +${bundle} `));
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
     const features = JSON.parse((await runtime(["features"])).stdout);
-    expect(features).toMatchObject({ ociVersionMax: "1.2.0", hooks: ["prestart", "poststart", "poststop"], linux: { cgroup: { v1: true, v2: true, systemd: false } } });
+    expect(features).toMatchObject({ ociVersionMax: "1.2.0", hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"], linux: { cgroup: { v1: true, v2: true, systemd: false } } });
     expect(features.linux.seccomp.actions).toContain("SCMP_ACT_ERRNO");
     expect(features.mountOptions).toContain("rbind");
+    // runc's --version shape, which engines log.
+    expect((await runtime(["--version"])).stdout).toMatch(/^minic version \d+\.\d+\.\d+\nspec: 1\.2\.0\nlibseccomp: \d+\.\d+\.\d+\n$/);
+    expect((await minic(["--root", root, "--version"], root)).stdout).toBe((await runtime(["--version"])).stdout);
   });
 });
 

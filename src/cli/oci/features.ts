@@ -12,7 +12,7 @@ export const verb: OciVerb = {
     const features = {
       ociVersionMin: "1.0.0",
       ociVersionMax: OCI_VERSION,
-      hooks: ["prestart", "poststart", "poststop"],
+      hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
       mountOptions: MOUNT_OPTION_NAMES,
       linux: {
         namespaces: ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"],
