@@ -37,8 +37,9 @@ export interface BundleSpec {
 
 /**
  * `config`: config.json parsed; `bundle`: its directory, absolute; `id`: the container's id;
- * `available`: the capabilities minic itself has (it cannot give others: they are left out with a
- * note, where the kernel would refuse the whole set).
+ * `available`: the capabilities minic itself has. It cannot give others: in the bounding set, a
+ * ceiling, such a capability is left out with a note (the kernel's ceiling is minic's own anyway);
+ * asked for in a set that grants it, it fails create, as it does with runc and crun.
  */
 export function specFromBundle(config: unknown, bundle: string, id: string, available?: string[]): BundleSpec {
   if (!isObject(config)) throw new MinicError("invalid spec: config.json must hold an object");
@@ -66,8 +67,12 @@ export function specFromBundle(config: unknown, bundle: string, id: string, avai
     const names = capabilities[set];
     if (available !== undefined && Array.isArray(names)) {
       const missing = names.filter((cap) => typeof cap === "string" && isKnownCapability(cap) && !available.includes(cap));
+      const them = missing.length > 1 ? "them" : "it";
+      if (missing.length > 0 && set !== "bounding") {
+        throw new MinicError(`cannot grant process.capabilities.${set} ${missing.join(", ")}: minic itself does not hold ${them} on this host`);
+      }
       if (missing.length > 0) {
-        ignored.push(`process.capabilities.${set}: ${missing.join(", ")} left out: minic itself does not have ${missing.length > 1 ? "them" : "it"}`);
+        ignored.push(`process.capabilities.${set}: ${missing.join(", ")} left out: minic itself does not have ${them}`);
         capabilities[set] = names.filter((cap) => !missing.includes(cap));
       }
     }

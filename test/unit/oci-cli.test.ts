@@ -115,10 +115,12 @@ describe("what this host cannot give", () => {
     linux: { namespaces: [{ type: "mount" }], mountLabel: "system_u:object_r:container_file_t:s0" },
   };
 
-  test("capabilities minic lacks are left out with a note; an SELinux mount label is noted and ignored", () => {
+  test("a capability minic lacks: left out of the bounding set with a note, refused in a set that grants it; an SELinux mount label is noted and ignored", () => {
     const { spec, ignored } = specFromBundle(base, "/b", "id", ["CAP_KILL", "CAP_CHOWN"]);
     expect(spec.process.capabilities.bounding).toEqual(["CAP_KILL"]);
     expect(ignored).toContain("process.capabilities.bounding: CAP_SYS_RESOURCE left out: minic itself does not have it");
     expect(ignored).toContain("linux.mountLabel is ignored: this host has no such security module enabled");
+    const granting = { ...base, process: { ...base.process, capabilities: { bounding: ["CAP_KILL", "CAP_SYS_RESOURCE"], effective: ["CAP_SYS_RESOURCE"] } } };
+    expect(() => specFromBundle(granting, "/b", "id", ["CAP_KILL"])).toThrow("cannot grant process.capabilities.effective CAP_SYS_RESOURCE: minic itself does not hold it on this host");
   });
 });
