@@ -125,9 +125,7 @@ export function specFromBundle(config: unknown, bundle: string, id: string, avai
   linux.maskedPaths ??= [];
   linux.readonlyPaths ??= [];
   linux.rootfsPropagation ??= "rprivate";
-  if (typeof linux.cgroupsPath === "string" && linux.cgroupsPath.includes(":")) {
-    throw new MinicError(`invalid spec: linux.cgroupsPath "${linux.cgroupsPath}" is a systemd slice path, which needs the systemd cgroup driver (--systemd-cgroup), and minic manages cgroups itself`);
-  }
+  if (typeof linux.cgroupsPath === "string" && linux.cgroupsPath.includes(":")) linux.cgroupsPath = sliceToPath(linux.cgroupsPath);
   // runc's cgroupfs paths are relative to each hierarchy's root whether they start with / or not.
   linux.cgroupsPath = typeof linux.cgroupsPath === "string" && linux.cgroupsPath !== "" ? linux.cgroupsPath.replace(/^\/+/, "") : `${DEFAULT_CGROUP_PARENT}/${id}`;
   copy.linux = linux;
@@ -149,4 +147,29 @@ function refuseWithoutMountNamespace(spec: Spec): void {
   if (spec.linux.readonlyPaths.length > 0) needs("linux.readonlyPaths");
   if (spec.root.readonly) needs("root.readonly");
   if (spec.linux.namespaces.some((ns) => ns.type === "user")) needs("a user namespace");
+}
+
+/**
+ * systemd's form of cgroupsPath, SLICE:PREFIX:NAME (what an engine configured for systemd sends),
+ * as the directory systemd would make for it: the slice expanded by its dashes (a-b.slice lives
+ * in a.slice), then PREFIX-NAME.scope, or NAME itself when it is a slice. minic makes it in the
+ * cgroup file system itself; systemd is not told.
+ */
+export function sliceToPath(cgroupsPath: string): string {
+  const parts = cgroupsPath.split(":");
+  const refuse = (why: string): never => {
+    throw new MinicError(`invalid spec: linux.cgroupsPath "${cgroupsPath}" ${why}`);
+  };
+  if (parts.length !== 3) refuse("has a colon but is not systemd's SLICE:PREFIX:NAME");
+  const [slice = "", prefix = "", name = ""] = parts;
+  if (name === "") refuse("names no unit (SLICE:PREFIX:NAME with an empty NAME)");
+  const expand = (unit: string): string => {
+    if (unit === "-.slice") return "";
+    if (!/^[\w.@-]+\.slice$/.test(unit) || unit.startsWith("-") || unit.includes("--") || unit.endsWith("-.slice")) refuse(`names an invalid slice "${unit}"`);
+    const words = unit.slice(0, -".slice".length).split("-");
+    return words.map((_, i) => `${words.slice(0, i + 1).join("-")}.slice`).join("/");
+  };
+  const parent = expand(slice === "" ? "system.slice" : slice);
+  const leaf = name.endsWith(".slice") ? expand(name).split("/").pop() ?? name : `${prefix === "" ? "" : `${prefix}-`}${name}.scope`;
+  return [parent, leaf].filter((part) => part !== "").join("/");
 }

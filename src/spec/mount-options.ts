@@ -21,6 +21,12 @@ const FLAG_OPTIONS: Record<string, { set?: MountFlag; clear?: MountFlag }> = {
   norelatime: { clear: "MS_RELATIME" },
   strictatime: { set: "MS_STRICTATIME" },
   nostrictatime: { clear: "MS_STRICTATIME" },
+  nosymfollow: { set: "MS_NOSYMFOLLOW" },
+  symfollow: { clear: "MS_NOSYMFOLLOW" },
+  mand: { set: "MS_MANDLOCK" },
+  nomand: { clear: "MS_MANDLOCK" },
+  silent: { set: "MS_SILENT" },
+  loud: { clear: "MS_SILENT" },
   bind: { set: "MS_BIND" },
   rbind: { set: "MS_BIND" },
 };
@@ -71,4 +77,17 @@ export function parseMountOptions(options: string[]): ParsedMountOptions {
   }
   if (recursive) flags.add("MS_REC");
   return { flags: [...flags], data: data.length > 0 ? data.join(",") : null, recursive, propagation };
+}
+
+/**
+ * Why `options` cannot be honoured, or null. Filesystem data is the filesystem's to judge (a
+ * wrong option fails the mount), but a bind takes no data, so there an unknown option would be
+ * dropped without a word: refused instead, and so are idmapped mounts, which minic does not make.
+ */
+export function unsupportedMountOption(options: string[]): string | null {
+  const idmap = options.find((option) => option === "idmap" || option === "ridmap");
+  if (idmap !== undefined) return `"${idmap}" (an idmapped mount) is not supported by minic`;
+  if (!options.includes("bind") && !options.includes("rbind")) return null;
+  const other = options.find((option) => !MOUNT_OPTION_NAMES.includes(option));
+  return other === undefined ? null : `"${other}" is not an option minic knows for a bind mount`;
 }

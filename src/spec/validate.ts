@@ -4,6 +4,7 @@
 import { MinicError } from "../errors.ts";
 import { CAPABILITIES, RLIMITS } from "../plan/linux.ts";
 import { SECCOMP_ACTIONS, SECCOMP_ARCHITECTURES, SECCOMP_COMPARISONS } from "../seccomp/names.ts";
+import { unsupportedMountOption } from "./mount-options.ts";
 import type { Spec } from "./types.ts";
 
 type Json = unknown;
@@ -245,7 +246,10 @@ export function validateSpec(input: Json): Spec {
     if (destination.split("/").includes("..")) fail(`mounts[${i}].destination`, `must not contain "..": ${destination}`);
     string(mount.type, `mounts[${i}].type`);
     string(mount.source, `mounts[${i}].source`);
-    optional(mount.options, (v) => strings(v, `mounts[${i}].options`));
+    optional(mount.options, (v) => {
+      const why = unsupportedMountOption(strings(v, `mounts[${i}].options`));
+      if (why !== null) fail(`mounts[${i}].options`, why);
+    });
   });
 
   const linux = object(spec.linux, "linux");

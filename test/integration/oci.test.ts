@@ -2,7 +2,7 @@
 // config.json, create/start/state/kill/delete by the caller's id, runc's exit code and log.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
@@ -235,6 +235,32 @@ describe("runc's update and events", () => {
     expect(event).toMatchObject({ type: "stats", id, data: { pids: { current: 1, limit: 20 } } });
     expect(event.data.memory.usage.usage).toBeGreaterThan(0);
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
+  });
+});
+
+describe("cgroupsPath in systemd's form", () => {
+  test("SLICE:PREFIX:NAME is made where systemd would make it, and removed with the container", async () => {
+    const id = newId();
+    const slice = `minictest${process.pid}.slice`;
+    writeConfig(id, ["sleep", "30"], (config) => ((config.linux as Record<string, unknown>).cgroupsPath = `${slice}:oci:${id}`));
+    try {
+      expect((await runtime(["run", "--detach", "--bundle", bundle, id])).code).toBe(0);
+      const dirs = JSON.parse(readFileSync(join(root, "containers", id, "state.json"), "utf8")).cgroup.dirs as { path: string }[];
+      expect(dirs.length).toBeGreaterThan(0);
+      for (const dir of dirs) expect(dir.path.endsWith(`/${slice}/oci-${id}.scope`)).toBe(true);
+      const { pid } = JSON.parse((await runtime(["state", id])).stdout) as { pid: number };
+      expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toContain(`/${slice}/oci-${id}.scope`);
+      expect((await runtime(["delete", "--force", id])).code).toBe(0);
+      for (const dir of dirs) expect(existsSync(dir.path)).toBe(false);
+    } finally {
+      for (const hierarchy of ["", ...readdirSync("/sys/fs/cgroup")]) {
+        try {
+          rmdirSync(join("/sys/fs/cgroup", hierarchy, slice));
+        } catch {
+          // not made in this hierarchy
+        }
+      }
+    }
   });
 });
 

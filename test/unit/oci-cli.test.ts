@@ -71,11 +71,17 @@ describe("config.json to a spec", () => {
     expect(ignored).toEqual(["process.capabilities.ambient: CAP_KILL cannot be raised (not both permitted and inheritable)"]);
   });
 
-  test("cgroupsPath: absolute or relative, below each hierarchy's root; a systemd slice is refused", () => {
+  test("cgroupsPath: absolute or relative, below each hierarchy's root; systemd's slice form as systemd would place it", () => {
     const withPath = (cgroupsPath: string) => specFromBundle({ ...config(), linux: { ...config().linux, cgroupsPath } }, "/b", "id").spec.linux.cgroupsPath;
     expect(withPath("/kube/pod1/c")).toBe("kube/pod1/c");
     expect(withPath("engine/c")).toBe("engine/c");
-    expect(() => withPath("system.slice:docker:c")).toThrow("systemd slice path");
+    // systemd's form, where systemd would put it.
+    expect(withPath("system.slice:docker:c")).toBe("system.slice/docker-c.scope");
+    expect(withPath("kubepods-besteffort-pod1.slice:cri-containerd:abc")).toBe("kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-abc.scope");
+    expect(withPath(":crio:abc")).toBe("system.slice/crio-abc.scope");
+    expect(withPath("-.slice:p:abc")).toBe("p-abc.scope");
+    expect(() => withPath("a:b")).toThrow('invalid spec: linux.cgroupsPath "a:b" has a colon but is not systemd\'s SLICE:PREFIX:NAME');
+    expect(() => withPath("a--b.slice:p:n")).toThrow('names an invalid slice "a--b.slice"');
   });
 
   test("the same validator decides: unsupported fields are named; without a mount namespace, what needs one is refused", () => {

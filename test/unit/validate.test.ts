@@ -70,6 +70,10 @@ describe("validateSpec", () => {
     expect(refusal(changed((s) => set(s.linux.resources, "devices", [{ allow: true, access: "rwx" }])))).toBe('invalid spec: linux.resources.devices[0].access must be made of r, w and m, not "rwx"');
     expect(refusal(changed((s) => set(s.linux.resources, "devices", [{ allow: "yes" }])))).toBe("invalid spec: linux.resources.devices[0].allow must be true or false");
     expect(refusal(changed((s) => set(s.mounts[0] ?? {}, "uidMappings", [])))).toBe("invalid spec: mounts[0].uidMappings is not supported by minic");
+    const bind = (options: string[]) => changed((s) => s.mounts.push({ destination: "/data", type: "bind", source: "/srv", options }));
+    expect(refusal(bind(["rbind", "idmap"]))).toBe('invalid spec: mounts[8].options "idmap" (an idmapped mount) is not supported by minic');
+    expect(refusal(bind(["bind", "rro"]))).toBe('invalid spec: mounts[8].options "rro" is not an option minic knows for a bind mount');
+    expect(() => validateSpec(bind(["rbind", "ro", "nosymfollow", "rprivate"]))).not.toThrow();
     expect(refusal(changed((s) => (s.linux.namespaces = [{ type: "mount", path: "proc/1/ns/mnt" }])))).toBe("invalid spec: linux.namespaces[0].path must be an absolute path, not \"proc/1/ns/mnt\"");
   });
 
