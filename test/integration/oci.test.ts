@@ -462,6 +462,10 @@ describe("a terminal through --console-socket", () => {
     const nobody = await runtime(["create", "--bundle", bundle, "--console-socket", join(bundle, "none.sock"), id]);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toBe(`minic: cannot send the terminal to the console socket ${join(bundle, "none.sock")}: No such file or directory\n`);
+    writeFileSync(join(bundle, "file.sock"), "");
+    const notSocket = await runtime(["create", "--bundle", bundle, "--console-socket", join(bundle, "file.sock"), id]);
+    expect({ code: notSocket.code, lines: notSocket.stderr.split("\n").length }).toEqual({ code: 1, lines: 2 });
+    expect(notSocket.stderr).toStartWith(`minic: cannot send the terminal to the console socket ${join(bundle, "file.sock")}: `);
     expect(leftovers(root)).toEqual([]);
   });
 });
@@ -503,6 +507,8 @@ describe("bad input: one line, exit 1, nothing left behind", () => {
     expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
     await expectOne(["create", "--bundle", bundle, id], `minic: container with id ${id} exists`);
     await expectOne(["kill", id, "NOSUCHSIGNAL"], "minic: invalid signal: NOSUCHSIGNAL");
+    expect((await runtime(["start", id])).code).toBe(0);
+    await expectOne(["--root", root, "start", id], `minic: cannot start container ${id}: it is already running`);
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
     await expectOne(["state", id], `minic: container ${id} does not exist`);
     expect(leftovers(root)).toEqual([]);
