@@ -7,7 +7,7 @@ import { describeOp } from "../../src/plan/describe.ts";
 import { encodeJob, encodePlan } from "../../src/plan/encode.ts";
 import type { Op } from "../../src/plan/ops.ts";
 import { buildExecPlan, buildPlan, joinsUserNamespace, ROOT_TREE_SLOT, type ContainerLayout } from "../../src/plan/plan.ts";
-import { constant, offsetOf, opConstantName, parseProtocol, sizeOf } from "../../src/plan/protocol.ts";
+import { constant, offsetOf, opConstantName, parseProtocol, protocol, sizeOf } from "../../src/plan/protocol.ts";
 import { buildSpec } from "../../src/spec/from-run-flags.ts";
 import { parseMountOptions } from "../../src/spec/mount-options.ts";
 import type { RunOptions } from "../../src/spec/run-options.ts";
@@ -304,9 +304,13 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
   ];
 
   test("every op of the vocabulary has a code, and every code an op", () => {
-    const codes = [...parsed.constants.keys()].filter((name) => name.startsWith("OP_"));
+    const codes = Object.keys(parsed.constants).filter((name) => name.startsWith("OP_"));
     expect(OP_NAMES.map(opConstantName).sort()).toEqual(codes.sort());
-    expect(new Set(codes.map((name) => parsed.constants.get(name))).size).toBe(codes.length);
+    expect(new Set(codes.map((name) => parsed.constants[name])).size).toBe(codes.length);
+  });
+
+  test("the tables minic is built with are the header's", () => {
+    expect(protocol()).toEqual(parsed);
   });
 
   test("the record layouts the C static asserts check are the ones the encoder uses", () => {
