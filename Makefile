@@ -71,8 +71,8 @@ DEMO_FALLBACK := .cache/busybox-rootfs
 
 run: minic
 	@mkdir -p .cache; if ./minic build --quiet --force -o $(ROOTFS) 2>.cache/build.log; then \
-		echo "make run: built $(ROOTFS) from Dockerfile.rootfs with the Docker engine ($$(tail -n1 .cache/build.log)); running app/hello.py"; \
-		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo python3 /opt/app/hello.py; \
+		echo "make run: built $(ROOTFS) from Dockerfile.rootfs with the Docker engine ($$(tail -n1 .cache/build.log)); running its CMD, app/hello.py"; \
+		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo; \
 	else \
 		echo "make run: no rootfs from Docker ($$(tail -n1 .cache/build.log | sed 's/^minic: //'))"; \
 		echo "make run: falling back to a busybox rootfs from the host's busybox-static; running app/hello.sh"; \

@@ -1,7 +1,7 @@
 // `minic run`: its flags, parsed into RunOptions (shared with `minic create`), and the verb.
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
-import { DEFAULT_COMMAND, DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
+import { DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
 import { parseIdMapFlag } from "../spec/id-maps.ts";
 import { parseSecurityOpts } from "../spec/security-opts.ts";
 import { parseCapability } from "../spec/capabilities.ts";
@@ -16,6 +16,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "name", kind: "string", valueHint: "NAME", description: "Name the container (unique; default: generated)" },
   { name: "hostname", kind: "string", valueHint: "NAME", description: "Hostname inside the container (default: the container's name)" },
   { name: "env", short: "e", kind: "list", valueHint: "K=V", description: "Set an environment variable; -e K copies K from your environment (repeatable)" },
+  { name: "env-file", kind: "list", valueHint: "FILE", description: "Read environment variables from a file, a K=V or K a line, # comments (repeatable; -e wins)" },
+  { name: "entrypoint", kind: "string", valueHint: "CMD", description: "Run CMD instead of the image's ENTRYPOINT (\"\" for none); the image's CMD is then dropped" },
   { name: "volume", short: "v", kind: "list", valueHint: "HOST:CTR[:ro|rw]", description: "Bind mount a host file or directory (a missing directory is created) (repeatable)" },
   { name: "tmpfs", kind: "list", valueHint: "PATH[:OPTS]", description: "Mount a private tmpfs (default nosuid,nodev,mode=1777; OPTS like size=64m,mode=0755) (repeatable)" },
   { name: "mount", kind: "list", valueHint: "SPEC", description: "Long form: type=bind|tmpfs,source=HOST,target=CTR[,readonly][,tmpfs-size=S][,tmpfs-mode=M] (repeatable)" },
@@ -68,7 +70,9 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
     help: booleanFlag(flags, "help"),
     options: {
       rootfs: stringFlag(flags, "rootfs") ?? DEFAULT_ROOTFS,
-      command: positionals.length > 0 ? positionals : [...DEFAULT_COMMAND],
+      command: positionals,
+      entrypoint: stringFlag(flags, "entrypoint"),
+      envFiles: listFlag(flags, "env-file"),
       name: stringFlag(flags, "name"),
       hostname: stringFlag(flags, "hostname"),
       env: listFlag(flags, "env"),
@@ -118,7 +122,7 @@ function parseMounts(flags: FlagValues): MountRequest[] {
 export const runDefinition: CommandDef = {
   meta: { name: "run", description: "Run a command in a new container" },
   args: argsDef(RUN_FLAGS, {
-    command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments; options end at the command" },
+    command: { type: "positional", required: false, description: "Command to run as PID 1 (default: the image's ENTRYPOINT and CMD from minic build, else /bin/sh), followed by its arguments; options end at the command" },
   }),
 };
 

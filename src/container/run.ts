@@ -22,6 +22,11 @@ import { provisionContainer, type Provisioned } from "./provision.ts";
 import { ownCapabilities, requireRoot } from "./privileges.ts";
 import { ALL_CAPABILITIES } from "../spec/capabilities.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
+import { readImageConfig } from "../image/rootfs-record.ts";
+import { applyImageConfig } from "../spec/image-config.ts";
+import { parseEnvFile } from "../spec/env.ts";
+import { fsReason } from "../state/store.ts";
+import { MinicError } from "../errors.ts";
 import { compiledFilters, seccompResolver } from "./seccomp.ts";
 import { allHostDevices, hostDevice } from "./devices.ts";
 import { setupError } from "./setup-error.ts";
@@ -41,11 +46,23 @@ export interface PreparedRun {
   sessionKeyring: boolean;
 }
 
+function readEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new MinicError(`cannot read --env-file ${path}: ${fsReason(error)}`);
+  }
+  return parseEnvFile(text, path);
+}
+
 /** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
-export function prepareRun(options: RunOptions): PreparedRun {
+export function prepareRun(asked: RunOptions): PreparedRun {
   const root = stateRoot();
   assertOverlaySafe(root, "state directory (MINIC_ROOT)");
-  const rootfs = resolveRootfs(options.rootfs);
+  const rootfs = resolveRootfs(asked.rootfs);
+  // The image's ENTRYPOINT, CMD, ENV, WORKDIR and USER where the command line leaves them out.
+  let options = applyImageConfig({ ...asked, env: [...asked.envFiles.flatMap(readEnvFile), ...asked.env] }, readImageConfig(rootfs));
   const id = generateId();
   const name = options.name ?? generateName();
   validateName(name);

@@ -156,6 +156,14 @@ async function removeContainer(engine: Engine, id: string): Promise<void> {
   }
 }
 
+/** The image's configuration (ENTRYPOINT, CMD, ENV, ...), which `minic run` applies. */
+async function imageConfig(engine: Engine, image: string): Promise<unknown> {
+  const response = await engineFetch(engine, `/images/${encodeURIComponent(image)}/json`);
+  if (!response.ok) throw new MinicError(`reading the image's configuration failed: ${await engineError(response)}`);
+  const inspected = (await response.json()) as { Config?: unknown };
+  return inspected.Config ?? {};
+}
+
 async function exportInto(engine: Engine, id: string, target: string, options: BuildOptions, signal: AbortSignal): Promise<number> {
   const response = await engineFetch(engine, `/containers/${id}/export`, { signal });
   if (!response.ok || response.body === null) throw new MinicError(`exporting the container failed: ${await engineError(response)}`);
@@ -203,11 +211,12 @@ export async function buildRootfs(options: BuildOptions): Promise<void> {
     const image = await buildImage(engine, inputs, options, abort.signal);
     if (!options.quiet) log.info(`exporting ${image.replace(/^sha256:/, "").slice(0, 12)} to ${options.output}`);
     if (abort.signal.aborted) throw new Error("interrupted");
+    const config = await imageConfig(engine, image);
     container = await createContainer(engine, image);
     mkdirSync(dirname(inputs.output), { recursive: true });
     await exportInto(engine, container, staging, options, abort.signal);
     if (abort.signal.aborted) throw new Error("interrupted");
-    replaceDir(staging, inputs.output, { image, dockerfile: inputs.dockerfile, built: new Date().toISOString() });
+    replaceDir(staging, inputs.output, { image, dockerfile: inputs.dockerfile, built: new Date().toISOString(), config });
     reportSize(options.output, inputs.output, started);
   } catch (error) {
     if (stoppedBy !== null) {

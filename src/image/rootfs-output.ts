@@ -7,8 +7,7 @@ import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
 import { processStartTime } from "../process/identity.ts";
 
-/** Written into every rootfs minic builds: the mark that lets a later build replace it without --force. */
-export const ROOTFS_MARKER = ".minic-rootfs";
+import { ROOTFS_MARKER, type RootfsRecord } from "./rootfs-record.ts";
 
 /** Refuse an output that is a file, or a directory with content minic did not make (without --force). */
 export function checkOutput(dir: string, force: boolean): void {
@@ -65,7 +64,7 @@ export async function extractTar(stream: ReadableStream<Uint8Array>, target: str
 }
 
 /** Put the finished `built` tree at `dir`, replacing what was there. */
-export function replaceDir(built: string, dir: string, record: Record<string, string>): void {
+export function replaceDir(built: string, dir: string, record: RootfsRecord): void {
   writeFileSync(join(built, ROOTFS_MARKER), `${JSON.stringify(record, null, 2)}\n`);
   if (!existsSync(dir)) {
     renameSync(built, dir);

@@ -52,3 +52,22 @@ export function searchPath(env: string[]): string {
   const entry = env.findLast((item) => item.startsWith("PATH="));
   return entry === undefined ? DEFAULT_PATH : entry.slice("PATH=".length);
 }
+
+/**
+ * The entries of an --env-file, as Docker reads one: a `K=V` or `K` a line, leading blanks
+ * dropped, blank lines and lines starting with # skipped. A bad line is named by its number.
+ */
+export function parseEnvFile(text: string, path: string): string[] {
+  const entries: string[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.replace(/^\s+/, "").replace(/\r$/, "");
+    if (line === "" || line.startsWith("#")) return;
+    const eq = line.indexOf("=");
+    const key = eq === -1 ? line : line.slice(0, eq);
+    if (key === "" || /\s/.test(key) || line.includes("\0")) {
+      throw new MinicError(`invalid --env-file ${path}, line ${index + 1}: "${line}" (expected KEY=VALUE or KEY)`);
+    }
+    entries.push(line);
+  });
+  return entries;
+}

@@ -8,7 +8,12 @@ import type { SecurityOptions } from "./security-opts.ts";
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
 export interface RunOptions {
   rootfs: string;
+  /** The command and its arguments as given; empty: the image's CMD, or /bin/sh. */
   command: string[];
+  /** --entrypoint: replaces the image's ENTRYPOINT ("" clears it); null: the image's. */
+  entrypoint: string | null;
+  /** --env-file paths: their entries go after the image's ENV and before -e. */
+  envFiles: string[];
   name: string | null;
   hostname: string | null;
   /** Raw -e values: `K=V` sets, `K` copies K from minic's own environment. */

@@ -82,6 +82,32 @@ COPY app/ /opt/app/
     expect(JSON.parse(readFileSync(join(out, ".minic-rootfs"), "utf8")).image).toMatch(/^sha256:/);
   }, 120_000);
 
+  test("the image's ENTRYPOINT, CMD, ENV, WORKDIR and USER are kept and applied by run, as docker run applies them", async () => {
+    const ctx = context({
+      "Dockerfile.rootfs": `FROM ${BASE_IMAGE}
+ENV GREETING=hello-from-image
+WORKDIR /srv/www
+USER nobody
+STOPSIGNAL SIGQUIT
+ENTRYPOINT ["/bin/sh", "-c", "echo \\"$GREETING from $(pwd) as $(id -u): $*\\"", "sh"]
+CMD ["default-arg"]
+`,
+    });
+    const out = join(work, "rootfs");
+    expect((await build(["-q", "-o", out, ctx])).code).toBe(0);
+    const record = JSON.parse(readFileSync(join(out, ".minic-rootfs"), "utf8"));
+    expect(record.config).toMatchObject({ Entrypoint: ["/bin/sh", "-c", 'echo "$GREETING from $(pwd) as $(id -u): $*"', "sh"], Cmd: ["default-arg"], WorkingDir: "/srv/www", User: "nobody", StopSignal: "SIGQUIT" });
+    const root = stateDir();
+    try {
+      const plain = await minic(["run", "--rm", "--rootfs", out], root);
+      expect({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr }).toEqual({ code: 0, stdout: "hello-from-image from /srv/www as 65534: default-arg\n", stderr: "" });
+      const overridden = await minic(["run", "--rm", "--rootfs", out, "-e", "GREETING=hi", "-u", "0", "given"], root);
+      expect(overridden.stdout).toBe("hi from /srv/www as 0: given\n");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   test(".dockerignore is honoured, with ! exceptions; -f from outside the context; -q", async () => {
     const ctx = context({
       ".dockerignore": "secret*\nlogs/\n!logs/keep.log\n",

@@ -5,10 +5,12 @@ import { MinicError } from "../../src/errors.ts";
 const parse = (...argv: string[]) => parseRunArgs(argv).options;
 
 describe("run argument parsing", () => {
-  test("defaults: ./rootfs and /bin/sh", () => {
+  test("defaults: ./rootfs, no command (the image's, else /bin/sh, is settled at run), no entrypoint", () => {
     const options = parse();
     expect(options.rootfs).toBe("./rootfs");
-    expect(options.command).toEqual(["/bin/sh"]);
+    expect(options.command).toEqual([]);
+    expect(options.entrypoint).toBeNull();
+    expect(parse("--entrypoint", "", "--env-file", "a.env", "--env-file", "b.env", "x")).toMatchObject({ entrypoint: "", envFiles: ["a.env", "b.env"], command: ["x"] });
     expect(options.network).toBe("host");
     expect(options.remove).toBe(false);
   });
