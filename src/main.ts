@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // minic's entry point: dispatch to a command, and turn every error into one line and an exit code.
-import { mainDefinition, usageText, VERBS } from "./cli/command.ts";
+import { HIDDEN_VERBS, mainDefinition, usageText, VERBS } from "./cli/command.ts";
 import { EXIT, MinicError } from "./errors.ts";
 import { enableDebug, log } from "./log.ts";
 import { speaksRunc } from "./cli/dialect.ts";
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? EXIT.runtimeFailure : 0;
   }
   // Own keys only: `minic constructor` must not find Object's.
-  const load = Object.hasOwn(VERBS, name) ? VERBS[name] : undefined;
+  const load = Object.hasOwn(VERBS, name) ? VERBS[name] : Object.hasOwn(HIDDEN_VERBS, name) ? HIDDEN_VERBS[name] : undefined;
   if (load === undefined) {
     throw new MinicError(`unknown command "${name}"`, undefined, "see 'minic --help'");
   }

@@ -23,6 +23,14 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   ps: async () => (await import("./ps.ts")).command,
   rm: async () => (await import("./rm.ts")).command,
   stats: async () => (await import("./stats.ts")).command,
+  logs: async () => (await import("./logs.ts")).command,
+  stop: async () => (await import("./stop.ts")).command,
+  wait: async () => (await import("./wait.ts")).command,
+};
+
+/** Verbs minic runs for itself (conmon's exit command), kept out of the help. */
+export const HIDDEN_VERBS: Record<string, () => Promise<Command>> = {
+  cleanup: async () => (await import("./cleanup.ts")).command,
 };
 
 export const mainDefinition: CommandDef = {

@@ -26,6 +26,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the container" },
   { name: "tty", short: "t", kind: "boolean", description: "Allocate a terminal for the container (-it for an interactive shell)" },
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
+  { name: "detach", short: "d", kind: "boolean", description: "Run in the background, watched by conmon; print the container's id" },
+  { name: "stop-signal", kind: "string", valueHint: "SIGNAL", description: "Signal minic stop sends first (default: the image's STOPSIGNAL, else SIGTERM)" },
+  { name: "stop-timeout", kind: "string", valueHint: "SECONDS", description: "Seconds minic stop waits before SIGKILL (default 10)" },
   { name: "read-only", kind: "boolean", description: "Mount the container's root filesystem read-only" },
   { name: "memory", short: "m", kind: "string", valueHint: "SIZE", description: "Memory limit, at least 6m (units b, k, m, g); OOM kills exit 137" },
   { name: "memory-swap", kind: "string", valueHint: "SIZE", description: "Memory plus swap limit (-1: unlimited swap; default: twice --memory)" },
@@ -79,6 +82,9 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       workdir: stringFlag(flags, "workdir"),
       user: stringFlag(flags, "user"),
       remove: booleanFlag(flags, "rm"),
+      detach: booleanFlag(flags, "detach"),
+      stopSignal: stringFlag(flags, "stop-signal"),
+      stopTimeout: parseStopTimeout(stringFlag(flags, "stop-timeout")),
       readOnly: booleanFlag(flags, "read-only"),
       network,
       cgroupParent: stringFlag(flags, "cgroup-parent"),
@@ -106,6 +112,12 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       dryRun: booleanFlag(flags, "dry-run"),
     },
   };
+}
+
+function parseStopTimeout(text: string | null): number | null {
+  if (text === null) return null;
+  if (!/^\d+$/.test(text)) throw new MinicError(`invalid --stop-timeout "${text}": expected a number of seconds`);
+  return Number(text);
 }
 
 /** -v first, then --mount, then --tmpfs: each kind in the order given (the plan sorts by depth). */
@@ -140,6 +152,11 @@ export const command: Command = {
     const { help, options } = parseRunArgs(argv);
     if (help) return printUsage(runDefinition);
     if (options.dryRun) return printPlan(options);
+    if (options.detach) {
+      const { runDetached } = await import("../container/run-detached.ts");
+      process.stdout.write(`${await runDetached(options)}\n`);
+      return 0;
+    }
     const { runContainer } = await import("../container/run.ts");
     return runContainer(options);
   },

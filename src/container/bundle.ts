@@ -9,10 +9,17 @@ import { log } from "../log.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { specFromBundle } from "../spec/from-bundle.ts";
 import { validateName } from "../state/names.ts";
-import { containerDir, fsReason, stateRoot } from "../state/store.ts";
+import { containerDir, fsReason, overlayLayout, stateRoot } from "../state/store.ts";
 import type { PreparedRun } from "./run.ts";
 import { compiledFilters } from "./seccomp.ts";
 import { ownCapabilities } from "./privileges.ts";
+
+/**
+ * Set by `minic run -d` in the bundle it hands conmon, whose `create` comes back here: the
+ * container's Docker name, and that its root is minic's overlay over `root.path`.
+ */
+export const NAME_ANNOTATION = "org.minic.name";
+export const OVERLAY_ANNOTATION = "org.minic.overlay";
 
 /** runc's create flags that change how the container is made. */
 export interface BundleOptions {
@@ -53,6 +60,9 @@ export function prepareBundle(bundleDir: string, id: string, options: BundleOpti
   if (!isDirectory) throw new MinicError(`the bundle's root ${spec.root.path} is not a directory`);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const sessionKeyring = !options.noNewKeyring;
-  const plan = buildPlan(spec, { id, overlay: null, cgroup, noPivot: options.noPivot, sessionKeyring }, compiledFilters(spec, root));
-  return { id, name: id, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring };
+  const name = spec.annotations?.[NAME_ANNOTATION] ?? id;
+  if (name !== id) validateName(name);
+  const overlay = spec.annotations?.[OVERLAY_ANNOTATION] === "true" ? overlayLayout(root, id) : null;
+  const plan = buildPlan(spec, { id, overlay, cgroup, noPivot: options.noPivot, sessionKeyring }, compiledFilters(spec, root));
+  return { id, name, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring, stopSignal: null };
 }

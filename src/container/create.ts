@@ -24,7 +24,7 @@ export function execFifo(root: string, id: string): string {
 
 /** `run` flags that need a minic process attached to the container, which `create` does not keep. */
 export function refuseAttachedFlags(options: RunOptions): void {
-  const attached = [options.tty && "-t", options.interactive && "-i", options.remove && "--rm"].filter(Boolean);
+  const attached = [options.tty && "-t", options.interactive && "-i", options.remove && "--rm", options.detach && "-d"].filter(Boolean);
   if (attached.length > 0) {
     throw new MinicError(`create cannot take ${attached.join(", ")}: minic does not stay attached to a created container`, undefined, "use `minic run`");
   }

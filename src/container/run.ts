@@ -44,6 +44,8 @@ export interface PreparedRun {
   bundle: string | null;
   /** false: its processes keep their creator's session keyring (runc's --no-new-keyring). */
   sessionKeyring: boolean;
+  /** What `minic stop` sends first: --stop-signal or the image's STOPSIGNAL; null: SIGTERM. */
+  stopSignal: string | null;
 }
 
 function readEnvFile(path: string): string[] {
@@ -91,7 +93,7 @@ export function prepareRun(asked: RunOptions): PreparedRun {
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

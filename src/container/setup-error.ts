@@ -24,3 +24,13 @@ function execError(file: string, errno: number): MinicError {
   }
   return new MinicError(`exec: "${file}": ${strerror(errno).toLowerCase()}`, EXIT.cannotExecute);
 }
+
+/**
+ * The exit code for a setup error that arrives as its line only (from `minic create` under
+ * conmon, whose runc-style exit code is 1): Docker's 127 and 126 for the command, else 125.
+ */
+export function exitCodeOfSetupLine(line: string): number {
+  if (/^exec: ".*": (no such file or directory|executable file not found in \$PATH)$/.test(line)) return EXIT.notFound;
+  if (/^exec: ".*": /.test(line)) return EXIT.cannotExecute;
+  return EXIT.runtimeFailure;
+}

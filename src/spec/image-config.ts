@@ -86,6 +86,7 @@ export function applyImageConfig(options: RunOptions, image: ImageConfig | null)
     // The image's first, so that --env-file and -e override it.
     env: [...image.Env, ...options.env],
     workdir: options.workdir ?? (image.WorkingDir === "" ? null : image.WorkingDir),
+    stopSignal: options.stopSignal ?? image.StopSignal,
     user: options.user ?? (image.User === "" ? null : image.User),
   };
 }

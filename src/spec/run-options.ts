@@ -22,6 +22,11 @@ export interface RunOptions {
   /** -u USER[:GROUP], names resolved in the container's /etc/passwd and /etc/group. */
   user: string | null;
   remove: boolean;
+  /** -d: the container runs on under conmon, and minic returns once it has started. */
+  detach: boolean;
+  /** --stop-signal (else the image's STOPSIGNAL, else SIGTERM) and --stop-timeout (seconds, else 10): for `minic stop`. */
+  stopSignal: string | null;
+  stopTimeout: number | null;
   readOnly: boolean;
   network: "host" | "none";
   /** --cgroup-parent: where the container's cgroup goes in each hierarchy (default "minic"). */

@@ -26,6 +26,14 @@ export function containerDir(root: string, id: string): string {
   return join(containersDir(root), id);
 }
 
+/**
+ * The bundle `minic run -d` hands conmon for a container: its config.json, conmon's log, exit
+ * file and attach socket. It lives as long as the container and goes with it.
+ */
+export function detachedBundleDir(root: string, id: string): string {
+  return join(root, "bundles", id);
+}
+
 export function overlayLayout(root: string, id: string): OverlayLayout {
   const dir = containerDir(root, id);
   return { upperdir: join(dir, "upper"), workdir: join(dir, "work"), merged: join(dir, "merged") };
@@ -211,11 +219,12 @@ function readNameLink(root: string, name: string): string | null {
 
 /** Delete everything minic keeps for a container: its layer, its record, its names. */
 export function removeContainer(root: string, id: string, name: string | null): void {
-  const dir = containerDir(root, id);
-  try {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  } catch (error) {
-    throw stateError("remove", dir, error);
+  for (const dir of [containerDir(root, id), detachedBundleDir(root, id)]) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      throw stateError("remove", dir, error);
+    }
   }
   for (const held of name === null ? [] : [name, ...namesOf(root, id).filter((other) => other !== name)]) releaseName(root, held, id);
 }

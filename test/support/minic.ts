@@ -106,7 +106,7 @@ export function hostMounts(): string {
  * executor library, resolved and compiled seccomp profiles): what a failed or dry run must not leave.
  */
 export function leftovers(root: string): string[] {
-  return tree(root).filter((path) => !/^(containers|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.(bpf|json))$/.test(path));
+  return tree(root).filter((path) => !/^(containers|bundles|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.(bpf|json))$/.test(path));
 }
 
 /** Everything under a state directory, as a sorted list of relative paths. */

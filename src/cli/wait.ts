@@ -1,0 +1,21 @@
+// `minic wait CONTAINER...`: block until each stops, print its exit code.
+import type { CommandDef } from "citty";
+import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
+import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+
+const WAIT_FLAGS: FlagSpec[] = [HELP_FLAG];
+
+const waitDefinition: CommandDef = {
+  meta: { name: "wait", description: "Wait for containers to stop, then print their exit codes" },
+  args: argsDef(WAIT_FLAGS, { container: { type: "positional", required: true, description: "One or more container names or ids" } }),
+};
+
+export const command: Command = {
+  definition: waitDefinition,
+  async handle(argv) {
+    const { flags, positionals } = parseCommandLine(argv, WAIT_FLAGS, "wait");
+    if (booleanFlag(flags, "help")) return printUsage(waitDefinition);
+    const { waitContainers } = await import("../container/stop.ts");
+    return printLines((await waitContainers(positionals)).map(String));
+  },
+};

@@ -1,0 +1,39 @@
+// `minic cleanup [--rm] ID`: conmon's exit command for a detached container (not for people;
+// hidden from help). The container's process has exited and conmon has reaped it and written its
+// status: the record says how it ended, its cgroup goes, and with --rm the container goes too.
+import { readFileSync } from "node:fs";
+import { removeCgroup } from "../cgroups/cgroup.ts";
+import { detachedBundleDir, lockContainer, readRecord, stateRoot, writeRecord } from "../state/store.ts";
+import { exitFilePath } from "./run-detached.ts";
+import { removeContainers } from "./list.ts";
+
+export async function cleanupContainer(id: string, remove: boolean): Promise<void> {
+  const root = stateRoot();
+  const entry = readRecord(root, id);
+  // Removed meanwhile (`rm -f`), or damaged: nothing of it to record.
+  if (entry === null || entry.kind !== "ok") return;
+  if (remove) {
+    await removeContainers([id], true);
+    return;
+  }
+  const lock = lockContainer(root, id);
+  try {
+    const current = readRecord(root, id);
+    if (current === null || current.kind !== "ok") return;
+    const record = current.record;
+    if (record.cgroup !== null) removeCgroup(record.cgroup);
+    writeRecord(root, { ...record, status: "stopped", exitCode: exitStatus(root, id), finished: new Date().toISOString(), process: null, owner: null, cgroup: null });
+  } finally {
+    lock.release();
+  }
+}
+
+/** What conmon wrote: the exit code, or 128 + the signal that ended it; null if it wrote nothing. */
+function exitStatus(root: string, id: string): number | null {
+  try {
+    const text = readFileSync(exitFilePath(detachedBundleDir(root, id), id), "utf8").trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,119 @@
+// `minic logs`: what a container wrote. A detached container's output is in conmon's log, in
+// Kubernetes' format (one entry a line: time, stream, F for a full line or P for part of one,
+// the text); a container made by `minic create` has its console.log (stdout and stderr as one).
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { MinicError } from "../errors.ts";
+import { isAlive } from "../process/identity.ts";
+import { containerDir, detachedBundleDir, findContainer, readRecord, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { detachedLogPath } from "./run-detached.ts";
+
+export interface LogOptions {
+  follow: boolean;
+  /** Only the last N lines (before following); null: all. */
+  tail: number | null;
+  timestamps: boolean;
+  /** Only what was written at or after this time (k8s-file logs only). */
+  since: Date | null;
+}
+
+export interface LogSink {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+interface Entry {
+  time: string;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+/** Parse k8s-file lines into whole lines per stream (P parts joined up to their F). */
+export function parseKubernetesLog(text: string): Entry[] {
+  const entries: Entry[] = [];
+  const partial: Record<string, Entry | undefined> = {};
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const [time = "", stream = "", tag = "", ...rest] = line.split(" ");
+    if (stream !== "stdout" && stream !== "stderr") continue;
+    const content = rest.join(" ");
+    const pending = partial[stream];
+    const entry: Entry = pending === undefined ? { time, stream, text: content } : { ...pending, text: pending.text + content };
+    if (tag === "P") {
+      partial[stream] = entry;
+      continue;
+    }
+    partial[stream] = undefined;
+    entries.push({ ...entry, text: `${entry.text}\n` });
+  }
+  return entries;
+}
+
+/** Docker's --since: an RFC 3339 time, or a duration before now (10s, 5m, 2h). */
+export function parseSince(text: string, now = Date.now()): Date {
+  const relative = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(text);
+  if (relative !== null) return new Date(now - Number(relative[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[relative[2] as "s" | "m" | "h"]);
+  const absolute = Date.parse(text);
+  if (Number.isNaN(absolute)) throw new MinicError(`invalid --since "${text}": expected a time such as 2026-11-24T10:00:00Z or a duration such as 10m`);
+  return new Date(absolute);
+}
+
+function logSource(root: string, record: ContainerRecord): { path: string; format: "k8s-file" | "plain" } {
+  const detached = detachedLogPath(detachedBundleDir(root, record.id));
+  if (existsSync(detached)) return { path: detached, format: "k8s-file" };
+  const consoleLog = join(containerDir(root, record.id), "console.log");
+  if (existsSync(consoleLog)) return { path: consoleLog, format: "plain" };
+  throw new MinicError(`container ${record.name} keeps no log: a container run in the foreground wrote to the terminal`, undefined, "run it with -d to keep its output");
+}
+
+export async function containerLogs(ref: string, options: LogOptions, sink: LogSink): Promise<void> {
+  const root = stateRoot();
+  const record = findContainer(root, ref);
+  const { path, format } = logSource(root, record);
+  let offset = 0;
+  let carry = "";
+  const emit = (entries: Entry[]): void => {
+    for (const entry of entries) {
+      if (options.since !== null && Date.parse(entry.time) < options.since.getTime()) continue;
+      const text = options.timestamps ? `${entry.time} ${entry.text}` : entry.text;
+      if (entry.stream === "stderr") sink.stderr(text);
+      else sink.stdout(text);
+    }
+  };
+  const readNew = (): string => {
+    const size = statSync(path).size;
+    if (size <= offset) return "";
+    const fd = openSync(path, "r");
+    try {
+      const buffer = new Uint8Array(size - offset);
+      const n = readSync(fd, buffer, 0, buffer.length, offset);
+      offset += n;
+      return new TextDecoder().decode(buffer.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  /** Whole lines only: a k8s-file line still being written waits for its end. */
+  const entriesOf = (text: string): Entry[] => {
+    const all = carry + text;
+    const cut = all.lastIndexOf("\n") + 1;
+    carry = all.slice(cut);
+    const complete = all.slice(0, cut);
+    if (format === "k8s-file") return parseKubernetesLog(complete);
+    return complete === "" ? [] : complete.split(/(?<=\n)/).map((line) => ({ time: "", stream: "stdout" as const, text: line }));
+  };
+  const first = entriesOf(readNew());
+  emit(options.tail === null ? first : first.slice(Math.max(0, first.length - options.tail)));
+  if (!options.follow) return;
+  for (;;) {
+    const entry = readRecord(root, record.id);
+    const running = entry !== null && entry.kind === "ok" && entry.record.status !== "stopped" && isAlive(entry.record.process);
+    emit(entriesOf(readNew()));
+    if (!running) {
+      // conmon writes the last lines before it reaps: once stopped, one more read ends it.
+      emit(entriesOf(readNew()));
+      return;
+    }
+    await Bun.sleep(100);
+  }
+}

@@ -1,0 +1,137 @@
+// `minic run -d`: the container outlives the command, watched by conmon (the monitor podman and
+// CRI-O use, about 1-2 MB where a Bun process would take 40). minic writes the container's bundle
+// and starts conmon with itself as the OCI runtime; conmon runs `minic create` on that bundle,
+// holds the container's stdio (its log, its terminal), reaps it, writes its exit status, and
+// runs `minic cleanup` when it exits. This command then starts it and prints its id.
+import { closeSync, mkdirSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { MinicError } from "../errors.ts";
+import { close, pipe } from "../../native/libc.ts";
+import type { RunOptions } from "../spec/run-options.ts";
+import { detachedBundleDir, stateRoot } from "../state/store.ts";
+import { NAME_ANNOTATION, OVERLAY_ANNOTATION } from "./bundle.ts";
+import { requireRoot } from "./privileges.ts";
+import { prepareRun } from "./run.ts";
+import { startContainers } from "./start.ts";
+import { parseSignal } from "./kill.ts";
+import { exitCodeOfSetupLine } from "./setup-error.ts";
+
+/** The stop signal `minic stop` sends first (the image's STOPSIGNAL, or --stop-signal). */
+export const STOP_SIGNAL_ANNOTATION = "org.minic.stop-signal";
+/** Seconds `minic stop` waits before SIGKILL (--stop-timeout). */
+export const STOP_TIMEOUT_ANNOTATION = "org.minic.stop-timeout";
+
+/** Where conmon keeps a detached container's output, in Kubernetes' log format. */
+export function detachedLogPath(bundle: string): string {
+  return join(bundle, "ctr.log");
+}
+
+/** The file conmon writes the container's exit status to. */
+export function exitFilePath(bundle: string, id: string): string {
+  return join(bundle, id);
+}
+
+function conmonPath(): string {
+  const found = Bun.which("conmon");
+  if (found === null) throw new MinicError("conmon is not installed: minic run -d needs it to watch the container", undefined, "apt-get install conmon");
+  return found;
+}
+
+/** Create and start the container under conmon; its id once its process runs. */
+export async function runDetached(options: RunOptions): Promise<string> {
+  requireRoot();
+  const conmon = conmonPath();
+  if (options.stopSignal !== null) parseSignal(options.stopSignal);
+  // -i keeps the container's stdin open through conmon; there is no terminal here to check.
+  const prepared = prepareRun({ ...options, interactive: false });
+  const root = stateRoot();
+  const { id, name, spec } = prepared;
+  const bundle = detachedBundleDir(root, id);
+  const annotations: Record<string, string> = { ...spec.annotations, [NAME_ANNOTATION]: name, [OVERLAY_ANNOTATION]: "true" };
+  if (prepared.stopSignal !== null) annotations[STOP_SIGNAL_ANNOTATION] = prepared.stopSignal;
+  if (options.stopTimeout !== null) annotations[STOP_TIMEOUT_ANNOTATION] = String(options.stopTimeout);
+  try {
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    writeFileSync(join(bundle, "config.json"), JSON.stringify({ ...spec, annotations }));
+    const pid = await startMonitor(conmon, { id, name, bundle, tty: options.tty, interactive: options.interactive, remove: options.remove });
+    if (pid <= 0) throw new MinicError("conmon reported no container process");
+  } catch (error) {
+    // `create` failed (and took back what it made) or never ran: only the bundle is left.
+    rmSync(bundle, { recursive: true, force: true });
+    throw error;
+  }
+  await startContainers([id]);
+  return id;
+}
+
+interface MonitorSettings {
+  id: string;
+  name: string;
+  bundle: string;
+  tty: boolean;
+  interactive: boolean;
+  remove: boolean;
+}
+
+/**
+ * Start conmon and wait for its report on the sync pipe (_OCI_SYNCPIPE, fd 3 in conmon): a JSON
+ * line `{"data": PID}` once `minic create` has parked the container, or `{"data": -1, "message":
+ * ...}` with create's error. conmon's first process exits at once; the second watches on.
+ */
+async function startMonitor(conmon: string, settings: MonitorSettings): Promise<number> {
+  const { id, name, bundle } = settings;
+  const minic = process.execPath;
+  const args = [
+    "--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", minic, "-b", bundle,
+    "-p", join(bundle, "pidfile"), "-l", `k8s-file:${detachedLogPath(bundle)}`, "--exit-dir", bundle,
+    "--conmon-pidfile", join(bundle, "conmon.pid"), "--full-attach", "--log-level", "warning",
+    "--exit-command", minic, "--exit-command-arg", "cleanup", ...(settings.remove ? ["--exit-command-arg", "--rm"] : []), "--exit-command-arg", id,
+    ...(settings.tty ? ["-t"] : []), ...(settings.interactive ? ["-i"] : []),
+  ];
+  const sync = pipe();
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn([conmon, ...args], {
+      stdio: ["ignore", "ignore", "pipe", sync.writeEnd],
+      env: { ...process.env, _OCI_SYNCPIPE: "3" },
+    });
+  } finally {
+    close(sync.writeEnd);
+  }
+  const [stderr, code] = await Promise.all([new Response(child.stderr as ReadableStream).text(), child.exited]);
+  if (code !== 0) {
+    close(sync.readEnd);
+    throw new MinicError(`conmon failed: ${stderr.trim().split("\n").pop() ?? `exit status ${code}`}`);
+  }
+  const report = readLine(sync.readEnd);
+  if (report === "") throw new MinicError("conmon exited without reporting the container");
+  let parsed: { data?: unknown; message?: unknown };
+  try {
+    parsed = JSON.parse(report) as { data?: unknown; message?: unknown };
+  } catch {
+    throw new MinicError(`conmon's report is not JSON: ${report}`);
+  }
+  if (typeof parsed.data !== "number" || parsed.data < 0) {
+    // The message is `minic create`'s own error line, as it wrote it to the stderr conmon reads.
+    const message = typeof parsed.message === "string" ? parsed.message.trim().split("\n").filter((line) => line !== "").pop() ?? "" : "";
+    const line = message.replace(/^minic: /, "") || "the container could not be created";
+    throw new MinicError(line, exitCodeOfSetupLine(line));
+  }
+  return parsed.data;
+}
+
+/** One line from a pipe, blocking until it ends or the writer closes it. */
+function readLine(fd: number): string {
+  const buffer = new Uint8Array(4096);
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const n = readSync(fd, buffer);
+      if (n === 0) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return text.split("\n")[0] ?? "";
+}

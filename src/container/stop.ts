@@ -1,0 +1,80 @@
+// `minic stop [-t SECONDS] CONTAINER...` and `minic wait CONTAINER...`: a graceful stop (the stop
+// signal, then SIGKILL after the grace period), and waiting for containers to end.
+import { MinicError } from "../errors.ts";
+import { isAlive } from "../process/identity.ts";
+import type { Spec } from "../spec/types.ts";
+import { findContainer, readRecord, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { parseSignal } from "./kill.ts";
+import { requireRoot } from "./privileges.ts";
+import { STOP_SIGNAL_ANNOTATION, STOP_TIMEOUT_ANNOTATION } from "./run-detached.ts";
+
+const DEFAULT_TIMEOUT_S = 10;
+/** How long after its process ends a detached container's exit command may take to record it. */
+const RECORD_GRACE_MS = 5000;
+
+/**
+ * Stop each container: its stop signal (--stop-signal, the image's STOPSIGNAL, else SIGTERM),
+ * then SIGKILL if it is still there after `timeout` seconds (else its --stop-timeout, else 10).
+ * A container that is not running is left as it is, as Docker does.
+ */
+export async function stopContainers(refs: string[], timeout: number | null): Promise<string[]> {
+  requireRoot();
+  if (refs.length === 0) throw new MinicError("stop needs at least one container name or id", undefined, "see 'minic stop --help'");
+  const root = stateRoot();
+  const records = refs.map((ref) => findContainer(root, ref));
+  await Promise.all(records.map((record) => stopOne(root, record, timeout)));
+  return refs;
+}
+
+async function stopOne(root: string, record: ContainerRecord, timeout: number | null): Promise<void> {
+  // A created container has not started: Docker leaves it as it is, and so does minic.
+  if (record.status !== "running" || !isAlive(record.process)) return;
+  const annotations = (readSpec(root, record.id) as Pick<Spec, "annotations">).annotations ?? {};
+  const signal = parseSignal(annotations[STOP_SIGNAL_ANNOTATION] ?? "TERM");
+  const seconds = timeout ?? (annotations[STOP_TIMEOUT_ANNOTATION] !== undefined ? Number(annotations[STOP_TIMEOUT_ANNOTATION]) : DEFAULT_TIMEOUT_S);
+  send(record, signal);
+  const deadline = Date.now() + seconds * 1000;
+  while (isAlive(record.process) && Date.now() < deadline) await Bun.sleep(20);
+  if (isAlive(record.process)) {
+    send(record, 9);
+    while (isAlive(record.process)) await Bun.sleep(10);
+  }
+  await settled(root, record.id);
+}
+
+function send(record: ContainerRecord, signal: number): void {
+  try {
+    process.kill(record.process?.pid ?? 0, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/**
+ * Wait for each container to stop; their exit codes, in order. A detached container's record
+ * says it once conmon's exit command has run.
+ */
+export async function waitContainers(refs: string[]): Promise<number[]> {
+  requireRoot();
+  if (refs.length === 0) throw new MinicError("wait needs at least one container name or id", undefined, "see 'minic wait --help'");
+  const root = stateRoot();
+  const records = refs.map((ref) => findContainer(root, ref));
+  const codes: number[] = [];
+  for (const record of records) {
+    while (record.status !== "stopped" && isAlive(record.process)) await Bun.sleep(20);
+    const final = await settled(root, record.id);
+    codes.push(final?.exitCode ?? -1);
+  }
+  return codes;
+}
+
+/** The record once it says the container stopped (or it is gone, with --rm); null if gone. */
+async function settled(root: string, id: string): Promise<ContainerRecord | null> {
+  const deadline = Date.now() + RECORD_GRACE_MS;
+  for (;;) {
+    const entry = readRecord(root, id);
+    if (entry === null || entry.kind !== "ok") return null;
+    if (entry.record.status === "stopped" || Date.now() > deadline) return entry.record;
+    await Bun.sleep(20);
+  }
+}

@@ -1,0 +1,127 @@
+// Detached containers: `run -d` under conmon, logs, stop, wait, exec and rm on them, --rm, -t,
+// and that nothing of theirs (conmon, process, cgroup, bundle) outlives them.
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isolatedContainers, leftovers, minic, minicCgroups, ROOTFS, waitFor } from "../support/minic.ts";
+
+const stateRoot = isolatedContainers("detached");
+
+const run = (args: string[]) => minic(["run", "-d", "--rootfs", ROOTFS, ...args], stateRoot());
+
+/** conmon processes watching containers of this test's state directory. */
+function monitors(): number[] {
+  const root = stateRoot();
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return cmdline[0]?.endsWith("conmon") === true && cmdline.some((arg) => arg.startsWith(join(root, "bundles")));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function status(ref: string): Promise<string> {
+  const listed = await minic(["ps", "-a"], stateRoot());
+  return listed.stdout.split("\n").find((line) => line.includes(ref))?.replace(/.*  ((Up|Exited|Created).*)$/, "$1") ?? "";
+}
+
+describe("run -d", () => {
+  test("prints the id once the process runs; logs keeps stdout and stderr apart; wait gives the exit code; conmon goes with it", async () => {
+    const started = await run(["--name", "counter", "sh", "-c", "for i in 1 2 3; do echo out $i; echo err $i >&2; sleep 0.2; done; exit 3"]);
+    expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(started.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(await status("counter")).toStartWith("Up");
+    expect(monitors().length).toBe(1);
+    const waited = await minic(["wait", "counter"], stateRoot());
+    expect(waited.stdout).toBe("3\n");
+    expect(await status("counter")).toStartWith("Exited (3)");
+    const logs = await minic(["logs", "counter"], stateRoot());
+    expect({ stdout: logs.stdout, stderr: logs.stderr }).toEqual({ stdout: "out 1\nout 2\nout 3\n", stderr: "err 1\nerr 2\nerr 3\n" });
+    // --tail counts lines of both streams, as Docker's does.
+    const tail = await minic(["logs", "--tail", "2", "counter"], stateRoot());
+    expect({ stdout: tail.stdout, stderr: tail.stderr }).toEqual({ stdout: "out 3\n", stderr: "err 3\n" });
+    expect((await minic(["logs", "-t", "counter"], stateRoot())).stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\S* out 1\n/);
+    await waitFor(() => monitors().length === 0);
+    expect(minicCgroups()).toEqual([]);
+  });
+
+  test("logs -f follows until the container stops", async () => {
+    await run(["--name", "slow", "sh", "-c", "echo first; sleep 0.5; echo second"]);
+    const follow = await minic(["logs", "-f", "slow"], stateRoot(), { timeoutMs: 10_000 });
+    expect({ code: follow.code, stdout: follow.stdout }).toEqual({ code: 0, stdout: "first\nsecond\n" });
+  });
+
+  test("stop: TERM first, a workload that handles it ends at once; one that ignores it is killed after -t", async () => {
+    await run(["--name", "polite", "sh", "-c", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.05; done"]);
+    await run(["--name", "stubborn", "sh", "-c", "trap '' TERM; while true; do sleep 0.05; done"]);
+    await run(["--name", "quitter", "--stop-signal", "QUIT", "sh", "-c", "trap 'echo got QUIT; exit 4' QUIT; while true; do sleep 0.05; done"]);
+    const before = Date.now();
+    expect((await minic(["stop", "polite", "quitter"], stateRoot())).stdout).toBe("polite\nquitter\n");
+    expect(Date.now() - before).toBeLessThan(3000);
+    expect(await status("polite")).toStartWith("Exited (0)");
+    expect((await minic(["logs", "polite"], stateRoot())).stdout).toBe("got TERM\n");
+    expect(await status("quitter")).toStartWith("Exited (4)");
+    const killed = Date.now();
+    expect((await minic(["stop", "-t", "1", "stubborn"], stateRoot())).code).toBe(0);
+    expect(Date.now() - killed).toBeGreaterThanOrEqual(1000);
+    expect(await status("stubborn")).toStartWith("Exited (137)");
+    // A stopped container stops again without complaint, as Docker's does.
+    expect((await minic(["stop", "polite"], stateRoot())).code).toBe(0);
+    await waitFor(() => monitors().length === 0);
+  });
+
+  test("exec and kill reach it; rm -f stops and removes it; --rm removes it when it exits", async () => {
+    await run(["--name", "svc", "sleep", "60"]);
+    const exec = await minic(["exec", "svc", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"], stateRoot());
+    expect(exec.stdout).toBe("sleep 60 ");
+    expect((await minic(["rm", "-f", "svc"], stateRoot())).code).toBe(0);
+    expect(await status("svc")).toBe("");
+    await run(["--rm", "--name", "brief", "true"]);
+    await waitFor(() => !readdirSync(join(stateRoot(), "containers")).some((id) => !id.startsWith(".")));
+    expect(existsSync(join(stateRoot(), "bundles")) ? readdirSync(join(stateRoot(), "bundles")) : []).toEqual([]);
+    await waitFor(() => monitors().length === 0);
+    expect(leftovers(stateRoot())).toEqual([]);
+  });
+
+  test("-t: the process has a terminal that conmon holds, its output in the log", async () => {
+    await run(["-t", "--name", "tty", "sh", "-c", "test -t 1 && echo on-a-tty"]);
+    expect((await minic(["wait", "tty"], stateRoot())).stdout).toBe("0\n");
+    expect((await minic(["logs", "tty"], stateRoot())).stdout.replace(/\r/g, "")).toBe("on-a-tty\n");
+  });
+
+  test("ten at once, then all stopped and removed: no conmon, process, cgroup or bundle left", async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => run(["--name", `many${i}`, "sleep", "60"]).then((r) => r.stdout.trim())));
+    expect(ids.every((id) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
+    expect(monitors().length).toBe(10);
+    const pids = ids.map((id) => JSON.parse(readFileSync(join(stateRoot(), "containers", id, "state.json"), "utf8")).process.pid as number);
+    // sleep as PID 1 has no TERM handler, so the kernel drops TERM: SIGKILL after a second.
+    expect((await minic(["stop", "-t", "1", ...ids], stateRoot(), { timeoutMs: 30_000 })).code).toBe(0);
+    expect((await minic(["rm", ...ids], stateRoot())).code).toBe(0);
+    await waitFor(() => monitors().length === 0);
+    expect(pids.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+    expect(minicCgroups()).toEqual([]);
+    expect(existsSync(join(stateRoot(), "bundles")) ? readdirSync(join(stateRoot(), "bundles")) : []).toEqual([]);
+  }, 60_000);
+
+  test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
+    const missing = await run(["/no/such/command"]);
+    expect({ code: missing.code, stdout: missing.stdout, stderr: missing.stderr }).toEqual({ code: 127, stdout: "", stderr: 'minic: exec: "/no/such/command": no such file or directory\n' });
+    await run(["--name", "taken", "sleep", "60"]);
+    const taken = await run(["--name", "taken", "true"]);
+    expect(taken.code).toBe(125);
+    expect(taken.stderr).toStartWith('minic: the container name "taken" is already in use');
+    const noConmon = await minic(["run", "-d", "--rootfs", ROOTFS, "true"], stateRoot(), { env: { PATH: "/nonexistent" } });
+    expect({ code: noConmon.code, stderr: noConmon.stderr }).toEqual({ code: 125, stderr: "minic: conmon is not installed: minic run -d needs it to watch the container (apt-get install conmon)\n" });
+    expect((await minic(["logs", "nosuch"], stateRoot())).stderr).toBe("minic: no such container: nosuch\n");
+    expect((await minic(["stop", "nosuch"], stateRoot())).code).toBe(125);
+    expect((await minic(["rm", "-f", "taken"], stateRoot())).code).toBe(0);
+    await waitFor(() => monitors().length === 0);
+    expect(existsSync(join(stateRoot(), "bundles")) ? readdirSync(join(stateRoot(), "bundles")) : []).toEqual([]);
+    expect(leftovers(stateRoot())).toEqual([]);
+  });
+});
