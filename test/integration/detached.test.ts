@@ -88,10 +88,17 @@ describe("run -d", () => {
     expect(leftovers(stateRoot())).toEqual([]);
   });
 
-  test("-t: the process has a terminal that conmon holds, its output in the log", async () => {
+  test("-t: the process has a terminal that conmon holds, its output in the log; -i keeps stdin open", async () => {
     await run(["-t", "--name", "tty", "sh", "-c", "test -t 1 && echo on-a-tty"]);
     expect((await minic(["wait", "tty"], stateRoot())).stdout).toBe("0\n");
     expect((await minic(["logs", "tty"], stateRoot())).stdout.replace(/\r/g, "")).toBe("on-a-tty\n");
+    // -i keeps stdin open through conmon: cat waits on it instead of ending at once; -it gets both.
+    await run(["-i", "--name", "reader", "cat"]);
+    await run(["-it", "--name", "shell", "sh"]);
+    await Bun.sleep(300);
+    expect(await status("reader")).toStartWith("Up");
+    expect(await status("shell")).toStartWith("Up");
+    expect((await minic(["exec", "shell", "readlink", "/proc/1/fd/0"], stateRoot())).stdout).toMatch(/^\/dev\/pts\/\d+\n$/);
   });
 
   test("ten at once, then all stopped and removed: no conmon, process, cgroup or bundle left", async () => {
