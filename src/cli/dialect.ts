@@ -7,6 +7,19 @@ const RUNC_VERBS = ["state", "delete", "list", "features", "pause", "resume", "s
 const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket", "--preserve-fds", "--no-pivot", "--no-new-keyring"];
 const RUNC_EXEC_FLAGS = ["--process", "-p", "--pid-file", "--console-socket", "--detach", "-d", "--cwd", "--cap", "--no-new-privs", "--preserve-fds"];
 
+/** Linux's signal names: `kill A B` is runc's only when B is one (else it is Docker's, two containers). */
+const SIGNAL_NAMES = new Set([
+  "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "IOT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
+  "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "POLL",
+  "PWR", "SYS", "RTMIN", "RTMAX",
+]);
+
+function isSignal(token: string): boolean {
+  if (/^\d+$/.test(token)) return Number(token) >= 1 && Number(token) <= 64;
+  const name = token.toUpperCase().replace(/^SIG/, "");
+  return SIGNAL_NAMES.has(name) || /^RTMIN\+\d+$|^RTMAX-\d+$/.test(name);
+}
+
 function flagName(token: string): string {
   return token.split("=", 1)[0] ?? token;
 }
@@ -28,7 +41,7 @@ export function speaksRunc(argv: string[]): boolean {
     // runc: kill [--all] ID [SIGNAL]; Docker: kill [-s SIGNAL] NAME...
     if (rest.includes("--all") || rest.includes("-a")) return true;
     const positionals = rest.filter((token) => !token.startsWith("-"));
-    return !rest.includes("-s") && !rest.some((token) => token.startsWith("--signal")) && positionals.length === 2 && /^(SIG)?[A-Z0-9+-]+$|^\d+$/i.test(positionals[1] ?? "");
+    return !rest.includes("-s") && !rest.some((token) => token.startsWith("--signal")) && positionals.length === 2 && isSignal(positionals[1] ?? "");
   }
   return false;
 }

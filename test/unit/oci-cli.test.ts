@@ -34,6 +34,13 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["kill", "web"])).toBe(false);
     expect(speaksRunc(["kill", "-s", "TERM", "web", "db"])).toBe(false);
     expect(speaksRunc(["kill", "web", "db", "cache"])).toBe(false);
+    // Two containers, the second not a signal name: Docker's (a bug once: "db" read as a signal).
+    expect(speaksRunc(["kill", "web", "db"])).toBe(false);
+    expect(speaksRunc(["kill", "r", "s"])).toBe(false);
+    expect(speaksRunc(["kill", "id", "sigusr1"])).toBe(true);
+    expect(speaksRunc(["kill", "id", "RTMIN+3"])).toBe(true);
+    // A short id of digits only is no signal.
+    expect(speaksRunc(["kill", "web", "123456789012"])).toBe(false);
     expect(speaksRunc(["start", "web"])).toBe(false);
     expect(speaksRunc(["exec", "-it", "web", "sh"])).toBe(false);
     expect(speaksRunc(["exec", "web", "ls", "-d", "--cwd"])).toBe(false);
