@@ -506,7 +506,7 @@ describe("bad input: one line, exit 1, nothing left behind", () => {
     await expectOne(["create", "--bundle", bundle, "../x"], 'minic: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 128 characters');
     expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
     await expectOne(["create", "--bundle", bundle, id], `minic: container with id ${id} exists`);
-    await expectOne(["kill", id, "NOSUCHSIGNAL"], "minic: invalid signal: NOSUCHSIGNAL");
+    await expectOne(["--root", root, "kill", id, "NOSUCHSIGNAL"], "minic: invalid signal: NOSUCHSIGNAL");
     expect((await runtime(["start", id])).code).toBe(0);
     await expectOne(["--root", root, "start", id], `minic: cannot start container ${id}: it is already running`);
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
