@@ -48,6 +48,15 @@ export interface PreparedRun {
   stopSignal: string | null;
 }
 
+/** Debian's tini-static (the tini package): static, so it runs in any rootfs. */
+const INIT_BINARIES = ["/usr/bin/tini-static", "/usr/bin/docker-init"];
+
+function initBinary(): string {
+  const found = INIT_BINARIES.find((path) => existsSync(path));
+  if (found === undefined) throw new MinicError("--init needs tini's static binary (/usr/bin/tini-static), which is not installed", undefined, "apt-get install tini");
+  return found;
+}
+
 function readEnvFile(path: string): string[] {
   let text: string;
   try {
@@ -88,6 +97,7 @@ export function prepareRun(asked: RunOptions): PreparedRun {
       devices: options.privileged ? allHostDevices() : options.devices.map(hostDevice),
       // Read only when asked for more than Docker's defaults, which every root has.
       hostCapabilities: options.privileged || options.capAdd.length > 0 ? ownCapabilities() : ALL_CAPABILITIES,
+      initBinary: options.init ? initBinary() : null,
     }),
   );
   const missingSources = inspectBindSources(options.mounts);

@@ -40,7 +40,12 @@ export interface SpecContext {
   devices: { device: SpecDevice; access: string }[];
   /** The capabilities minic may give (its own bounding set). */
   hostCapabilities: Capability[];
+  /** --init: the host's static init (tini), bound read-only at INIT_PATH and run as PID 1. */
+  initBinary?: string | null;
 }
+
+/** Where --init's binary appears inside the container (Docker's is /sbin/docker-init). */
+export const INIT_PATH = "/sbin/minic-init";
 
 const HOST_NAME_MAX = 64;
 export const DEFAULT_CGROUP_PARENT = "minic";
@@ -129,7 +134,8 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
         umask: 0o022,
         additionalGids: [context.user.gid, ...context.user.additionalGids],
       },
-      args: [...options.command],
+      // --init: tini reaps orphans and passes signals on, which a program as PID 1 may not do.
+      args: context.initBinary ? [INIT_PATH, "--", ...options.command] : [...options.command],
       env: containerEnv(options.env, { hostname, home: context.user.home, terminal: options.tty }, context.callerEnv),
       cwd,
       capabilities: {
@@ -154,6 +160,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       // As Docker's daemon does: parents before children, whatever order the flags came in, so
       // the plan (which follows spec order) never hides a volume under another.
       ...[...options.mounts].sort((a, b) => depth(a.destination) - depth(b.destination)).map(specMount),
+      ...(context.initBinary ? [{ destination: INIT_PATH, type: "bind", source: context.initBinary, options: ["bind", "ro", "nosuid", "nodev"] }] : []),
     ],
     linux: {
       namespaces,

@@ -22,6 +22,8 @@ export interface RunOptions {
   /** -u USER[:GROUP], names resolved in the container's /etc/passwd and /etc/group. */
   user: string | null;
   remove: boolean;
+  /** --init: a small init (tini) as PID 1 that reaps zombies and forwards signals. */
+  init: boolean;
   /** -d: the container runs on under conmon, and minic returns once it has started. */
   detach: boolean;
   /** --stop-signal (else the image's STOPSIGNAL, else SIGTERM) and --stop-timeout (seconds, else 10): for `minic stop`. */

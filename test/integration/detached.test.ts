@@ -115,6 +115,23 @@ describe("run -d", () => {
     expect(existsSync(join(stateRoot(), "bundles")) ? readdirSync(join(stateRoot(), "bundles")) : []).toEqual([]);
   }, 60_000);
 
+  test("--init: orphans are reaped, and stop's TERM reaches a program that does not handle it as PID 1", async () => {
+    // The orphaned sleep is reparented to PID 1: `exec sleep` never reaps it, tini does.
+    const workload = ["sh", "-c", "(sleep 0.1 &); exec sleep 30"];
+    await run(["--name", "plain", ...workload]);
+    await run(["--init", "--name", "inited", ...workload]);
+    await Bun.sleep(600);
+    const states = async (ref: string) => (await minic(["exec", ref, "ps", "-o", "stat,comm"], stateRoot())).stdout;
+    expect(await states("plain")).toMatch(/\nZ +sleep\n/);
+    const inited = await states("inited");
+    expect(inited).not.toContain("Z");
+    expect(inited).toContain("minic-init");
+    const before = Date.now();
+    expect((await minic(["stop", "inited"], stateRoot())).code).toBe(0);
+    expect(Date.now() - before).toBeLessThan(3000);
+    expect(await status("inited")).toStartWith("Exited (143)");
+  });
+
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
     const missing = await run(["/no/such/command"]);
     expect({ code: missing.code, stdout: missing.stdout, stderr: missing.stderr }).toEqual({ code: 127, stdout: "", stderr: 'minic: exec: "/no/such/command": no such file or directory\n' });

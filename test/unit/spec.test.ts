@@ -34,6 +34,13 @@ describe("buildSpec", () => {
     expect(spec.linux.readonlyPaths).toContain("/proc/sys");
   });
 
+  test("--init: the host's tini bound read-only at /sbin/minic-init and run as PID 1 before the command", () => {
+    const spec = buildSpec(options({ command: ["sleep", "9"] }), { ...context, initBinary: "/usr/bin/tini-static" });
+    expect(spec.process.args).toEqual(["/sbin/minic-init", "--", "sleep", "9"]);
+    expect(spec.mounts.at(-1)).toEqual({ destination: "/sbin/minic-init", type: "bind", source: "/usr/bin/tini-static", options: ["bind", "ro", "nosuid", "nodev"] });
+    expect(buildSpec(options({ command: ["sleep", "9"] }), context).process.args).toEqual(["sleep", "9"]);
+  });
+
   test("--network none adds a network namespace; --read-only a read-only root", () => {
     const spec = buildSpec(options({ network: "none", readOnly: true }), context);
     expect(spec.linux.namespaces.map((ns) => ns.type)).toContain("network");
