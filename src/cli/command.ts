@@ -26,6 +26,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import("./logs.ts")).command,
   stop: async () => (await import("./stop.ts")).command,
   wait: async () => (await import("./wait.ts")).command,
+  inspect: async () => (await import("./inspect.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */

@@ -132,6 +132,32 @@ describe("run -d", () => {
     expect(await status("inited")).toStartWith("Exited (143)");
   });
 
+  test("inspect: Docker's fields and --format, running and exited", async () => {
+    const id = (await run(["--name", "insp", "--init", "-e", "MODE=x", "-w", "/tmp", "-m", "64m", "--pids-limit", "20", "-v", `${stateRoot()}:/host:ro`, "sleep", "30"])).stdout.trim();
+    const [inspected] = JSON.parse((await minic(["inspect", "insp"], stateRoot())).stdout) as Record<string, any>[];
+    expect(inspected).toMatchObject({
+      Id: id,
+      Name: "/insp",
+      Path: "sleep",
+      Args: ["30"],
+      State: { Status: "running", Running: true, ExitCode: 0 },
+      Config: { WorkingDir: "/tmp", Cmd: ["sleep", "30"] },
+      HostConfig: { Memory: 64 << 20, PidsLimit: 20, Init: true, Binds: [`${stateRoot()}:/host:ro`] },
+      Mounts: [{ Type: "bind", Source: stateRoot(), Destination: "/host", Mode: "ro", RW: false }],
+    });
+    expect(inspected.Config.Env).toContain("MODE=x");
+    expect(inspected.State.Pid).toBe(JSON.parse(readFileSync(join(stateRoot(), "containers", id, "state.json"), "utf8")).process.pid);
+    expect(inspected.LogPath).toEndWith("/ctr.log");
+    expect((await minic(["inspect", "-f", "{{.State.Pid}} {{.Name}} {{json .HostConfig.Binds}}", "insp"], stateRoot())).stdout).toBe(`${inspected.State.Pid} /insp ["${stateRoot()}:/host:ro"]\n`);
+    await minic(["kill", "insp"], stateRoot());
+    expect((await minic(["wait", "insp"], stateRoot())).stdout).toBe("137\n");
+    expect((await minic(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}", id], stateRoot())).stdout).toBe("exited 137 false\n");
+    const bad = await minic(["inspect", "-f", "{{if .State.Running}}x{{end}}", "insp"], stateRoot());
+    expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 125, stdout: "" });
+    expect(bad.stderr).toStartWith('minic: invalid --format template "{{if .State.Running}}x{{end}}"');
+    expect((await minic(["inspect", "nosuch"], stateRoot())).stderr).toBe("minic: no such container: nosuch\n");
+  });
+
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
     const missing = await run(["/no/such/command"]);
     expect({ code: missing.code, stdout: missing.stdout, stderr: missing.stderr }).toEqual({ code: 127, stdout: "", stderr: 'minic: exec: "/no/such/command": no such file or directory\n' });

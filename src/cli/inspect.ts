@@ -1,0 +1,32 @@
+// `minic inspect [-f TEMPLATE] CONTAINER...`: Docker's JSON, or a Go-template line per container.
+import type { CommandDef } from "citty";
+import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { formatWith } from "./template.ts";
+import { MinicError } from "../errors.ts";
+
+const INSPECT_FLAGS: FlagSpec[] = [
+  { name: "format", short: "f", kind: "string", valueHint: "TEMPLATE", description: "A Go template per container, e.g. '{{.State.Pid}}' or '{{json .Config}}'" },
+  HELP_FLAG,
+];
+
+const inspectDefinition: CommandDef = {
+  meta: { name: "inspect", description: "Show containers' configuration and state as JSON" },
+  args: argsDef(INSPECT_FLAGS, { container: { type: "positional", required: true, description: "One or more container names or ids" } }),
+};
+
+export const command: Command = {
+  definition: inspectDefinition,
+  async handle(argv) {
+    const { flags, positionals } = parseCommandLine(argv, INSPECT_FLAGS, "inspect");
+    if (booleanFlag(flags, "help")) return printUsage(inspectDefinition);
+    if (positionals.length === 0) throw new MinicError("inspect needs at least one container name or id", undefined, "see 'minic inspect --help'");
+    const template = stringFlag(flags, "format");
+    // The template is checked before anything is read.
+    const format = template === null ? null : formatWith(template);
+    const { inspectContainers } = await import("../container/inspect.ts");
+    const inspected = inspectContainers(positionals);
+    process.stdout.write(format === null ? `${JSON.stringify(inspected, null, 4)}\n` : inspected.map((item) => `${format(item)}\n`).join(""));
+    return 0;
+  },
+};

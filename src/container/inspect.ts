@@ -1,0 +1,90 @@
+// `minic inspect`: a container as Docker's `docker inspect` shows one (the fields scripts read),
+// from its record and its config.json.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_MOUNTS } from "../spec/defaults.ts";
+import { INIT_PATH } from "../spec/from-run-flags.ts";
+import type { Spec } from "../spec/types.ts";
+import { isAlive } from "../process/identity.ts";
+import { containerDir, detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { requireRoot } from "./privileges.ts";
+import { detachedLogPath, STOP_SIGNAL_ANNOTATION } from "./run-detached.ts";
+
+export type Inspected = Record<string, unknown>;
+
+export function inspectContainers(refs: string[]): Inspected[] {
+  requireRoot();
+  const root = stateRoot();
+  return refs.map((ref) => inspectRecord(root, findContainer(root, ref)));
+}
+
+/** Docker's State.Status: created, running, paused or exited. */
+function dockerStatus(record: ContainerRecord): string {
+  if (record.status === "stopped" || (record.status === "running" && !isAlive(record.process))) return "exited";
+  return record.status === "creating" ? "created" : record.status;
+}
+
+function inspectRecord(root: string, record: ContainerRecord): Inspected {
+  const spec = readSpec(root, record.id) as Spec;
+  const args = spec.process.args[0] === INIT_PATH ? spec.process.args.slice(2) : spec.process.args;
+  const status = dockerStatus(record);
+  const running = status === "running";
+  const memory = spec.linux.resources.memory;
+  const cpu = spec.linux.resources.cpu;
+  const defaults = new Set(DEFAULT_MOUNTS.map((mount) => mount.destination));
+  const userMounts = spec.mounts.filter((mount) => !defaults.has(mount.destination) && mount.destination !== INIT_PATH);
+  const binds = userMounts.filter((mount) => mount.options.includes("bind") || mount.options.includes("rbind"));
+  const logPath = detachedLogPath(detachedBundleDir(root, record.id));
+  const user = spec.process.user;
+  return {
+    Id: record.id,
+    Name: `/${record.name}`,
+    Created: record.created,
+    Path: args[0] ?? "",
+    Args: args.slice(1),
+    State: {
+      Status: status,
+      Running: running,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: running ? (record.process?.pid ?? 0) : 0,
+      ExitCode: record.exitCode ?? 0,
+      StartedAt: record.created,
+      FinishedAt: record.finished ?? "0001-01-01T00:00:00Z",
+    },
+    Config: {
+      Hostname: spec.hostname,
+      User: user.uid === 0 && user.gid === 0 ? "" : `${user.uid}:${user.gid}`,
+      Env: spec.process.env,
+      Cmd: args,
+      Entrypoint: null,
+      WorkingDir: spec.process.cwd,
+      Tty: spec.process.terminal,
+      Labels: {},
+      StopSignal: spec.annotations?.[STOP_SIGNAL_ANNOTATION] ?? "SIGTERM",
+    },
+    HostConfig: {
+      Binds: binds.map((mount) => `${mount.source}:${mount.destination}${mount.options.includes("ro") ? ":ro" : ""}`),
+      Memory: memory?.limit ?? 0,
+      MemorySwap: memory?.swap ?? 0,
+      NanoCpus: cpu?.quota !== undefined && cpu.period !== undefined ? Math.round((cpu.quota / cpu.period) * 1e9) : 0,
+      CpuShares: cpu?.shares ?? 0,
+      PidsLimit: spec.linux.resources.pids?.limit ?? null,
+      ReadonlyRootfs: spec.root.readonly,
+      AutoRemove: record.autoRemove,
+      Init: spec.process.args[0] === INIT_PATH,
+      NetworkMode: spec.linux.namespaces.some((ns) => ns.type === "network") ? "none" : "host",
+      RestartPolicy: { Name: "no", MaximumRetryCount: 0 },
+      CgroupParent: spec.linux.cgroupsPath.split("/").slice(0, -1).join("/"),
+    },
+    Mounts: userMounts.map((mount) => {
+      const bind = mount.options.includes("bind") || mount.options.includes("rbind");
+      const readonly = mount.options.includes("ro");
+      return { Type: bind ? "bind" : mount.type, Source: bind ? mount.source : "", Destination: mount.destination, Mode: readonly ? "ro" : "", RW: !readonly };
+    }),
+    LogPath: existsSync(logPath) ? logPath : existsSync(join(containerDir(root, record.id), "console.log")) ? join(containerDir(root, record.id), "console.log") : "",
+    Image: record.rootfs,
+  };
+}
