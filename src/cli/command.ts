@@ -27,6 +27,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   stop: async () => (await import("./stop.ts")).command,
   wait: async () => (await import("./wait.ts")).command,
   inspect: async () => (await import("./inspect.ts")).command,
+  restart: async () => (await import("./restart.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */

@@ -4,7 +4,7 @@ import { booleanFlag, parseCommandLine } from "./argv.ts";
 import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
 
 const startDefinition: CommandDef = {
-  meta: { name: "start", description: "Start created containers (their commands run detached from this shell's minic)" },
+  meta: { name: "start", description: "Start created containers, or stopped ones again with their writable layer (detached, under conmon)" },
   args: argsDef([HELP_FLAG], {
     container: { type: "positional", required: true, description: "One or more container names or ids" },
   }),
@@ -16,6 +16,6 @@ export const command: Command = {
     const { flags, positionals } = parseCommandLine(argv, [HELP_FLAG], "start");
     if (booleanFlag(flags, "help")) return printUsage(startDefinition);
     const { startContainers } = await import("../container/start.ts");
-    return printLines(await startContainers(positionals));
+    return printLines(await startContainers(positionals, { runningIsDone: true }));
   },
 };

@@ -9,7 +9,7 @@ import { log } from "../log.ts";
 import { buildPlan } from "../plan/plan.ts";
 import { specFromBundle } from "../spec/from-bundle.ts";
 import { validateName } from "../state/names.ts";
-import { containerDir, fsReason, overlayLayout, stateRoot } from "../state/store.ts";
+import { containerDir, detachedBundleDir, fsReason, overlayLayout, readRecord, stateRoot, type ContainerRecord } from "../state/store.ts";
 import type { PreparedRun } from "./run.ts";
 import { compiledFilters } from "./seccomp.ts";
 import { ownCapabilities } from "./privileges.ts";
@@ -31,11 +31,22 @@ export interface BundleOptions {
 
 export const DEFAULT_BUNDLE_OPTIONS: BundleOptions = { noPivot: false, noNewKeyring: false };
 
+/**
+ * minic's own container being started again (`minic start` of a stopped one hands conmon its
+ * detached bundle): its record, to be reused with its layer. Any other existing id is taken.
+ */
+function stoppedDetached(root: string, id: string, bundle: string): ContainerRecord | null {
+  if (bundle !== detachedBundleDir(root, id)) return null;
+  const entry = readRecord(root, id);
+  return entry !== null && entry.kind === "ok" && entry.record.status === "stopped" ? entry.record : null;
+}
+
 export function prepareBundle(bundleDir: string, id: string, options: BundleOptions = DEFAULT_BUNDLE_OPTIONS): PreparedRun {
   const root = stateRoot();
   validateName(id);
-  if (existsSync(containerDir(root, id))) throw new MinicError(`container with id ${id} exists`);
   const bundle = resolve(bundleDir);
+  const again = stoppedDetached(root, id, bundle);
+  if (again === null && existsSync(containerDir(root, id))) throw new MinicError(`container with id ${id} exists`);
   const configPath = `${bundle}/config.json`;
   let text: string;
   try {
@@ -64,5 +75,5 @@ export function prepareBundle(bundleDir: string, id: string, options: BundleOpti
   if (name !== id) validateName(name);
   const overlay = spec.annotations?.[OVERLAY_ANNOTATION] === "true" ? overlayLayout(root, id) : null;
   const plan = buildPlan(spec, { id, overlay, cgroup, noPivot: options.noPivot, sessionKeyring }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring, stopSignal: null };
+  return { id, name, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring, stopSignal: null, again };
 }

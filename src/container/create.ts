@@ -67,6 +67,8 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
     provisioned = provisionContainer(prepared, { owner: null, autoRemove: false });
     const { root, record } = provisioned;
     const fifoPath = execFifo(root, record.id);
+    // One left by a start that never came (a container started again after that) goes first.
+    if (prepared.again !== null) rmSync(fifoPath, { force: true });
     mkfifo(fifoPath, 0o600);
     // Opened for reading without blocking (there is no writer yet); the init polls it.
     const fifo = open(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);

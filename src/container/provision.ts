@@ -4,7 +4,7 @@
 // taken back here (only `--rm` or `minic rm` delete it).
 import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import type { ProcessIdentity } from "../state/store.ts";
-import { claimName, createContainerDirs, removeContainer, stateRoot, writeSpec, type ContainerRecord } from "../state/store.ts";
+import { claimName, createContainerDirs, removeContainer, stateRoot, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, removeBindSources } from "./bind-sources.ts";
 import { noteHostMounts, releaseHostMounts } from "./host-mounts.ts";
 import type { PreparedRun } from "./run.ts";
@@ -28,6 +28,7 @@ function upperOwner(spec: Spec): { uid: number; gid: number } | null {
 }
 
 export function provisionContainer(prepared: PreparedRun, settings: { owner: ProcessIdentity | null; autoRemove: boolean }): Provisioned {
+  if (prepared.again !== null) return provisionAgain(prepared, prepared.again);
   const root = stateRoot();
   const { id, name, spec, cgroup } = prepared;
   const record: ContainerRecord = {
@@ -67,6 +68,34 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     writeSpec(root, id, spec);
     if (cgroup !== null) {
       // The record names the cgroup before it exists: `rm` finds it if minic is killed from here on.
+      createCgroup(cgroup, spec.linux.resources);
+      cgroupMade = true;
+    }
+  } catch (error) {
+    undo();
+    throw error;
+  }
+  return { root, record, undo };
+}
+
+/**
+ * A stopped container started again: its directory, layer, name and log stay; it gets a new
+ * cgroup and a record that says it is being created. Undone, it is the stopped container it was:
+ * nothing of it is deleted.
+ */
+function provisionAgain(prepared: PreparedRun, previous: ContainerRecord): Provisioned {
+  const root = stateRoot();
+  const { spec, cgroup } = prepared;
+  const record: ContainerRecord = { ...previous, status: "created", process: null, owner: null, exitCode: null, finished: null, cgroup, created: previous.created };
+  let cgroupMade = false;
+  const undo = (): void => {
+    if (cgroupMade && cgroup !== null) removeCgroup(cgroup);
+    writeRecord(root, previous);
+  };
+  try {
+    writeRecord(root, record);
+    writeSpec(root, record.id, spec);
+    if (cgroup !== null) {
       createCgroup(cgroup, spec.linux.resources);
       cgroupMade = true;
     }

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { close, pipe } from "../../native/libc.ts";
 import type { RunOptions } from "../spec/run-options.ts";
-import { detachedBundleDir, stateRoot } from "../state/store.ts";
+import { detachedBundleDir, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import type { Spec } from "../spec/types.ts";
 import { NAME_ANNOTATION, OVERLAY_ANNOTATION } from "./bundle.ts";
 import { requireRoot } from "./privileges.ts";
 import { prepareRun } from "./run.ts";
@@ -51,10 +52,7 @@ export async function runDetached(options: RunOptions): Promise<string> {
   if (prepared.stopSignal !== null) annotations[STOP_SIGNAL_ANNOTATION] = prepared.stopSignal;
   if (options.stopTimeout !== null) annotations[STOP_TIMEOUT_ANNOTATION] = String(options.stopTimeout);
   try {
-    mkdirSync(bundle, { recursive: true, mode: 0o700 });
-    writeFileSync(join(bundle, "config.json"), JSON.stringify({ ...spec, annotations }));
-    const pid = await startMonitor(conmon, { id, name, bundle, tty: options.tty, interactive: options.interactive, remove: options.remove });
-    if (pid <= 0) throw new MinicError("conmon reported no container process");
+    await createUnderMonitor(conmon, { id, name, bundle, tty: options.tty, interactive: options.interactive, remove: options.remove }, { ...spec, annotations });
   } catch (error) {
     // `create` failed (and took back what it made) or never ran: only the bundle is left.
     rmSync(bundle, { recursive: true, force: true });
@@ -62,6 +60,28 @@ export async function runDetached(options: RunOptions): Promise<string> {
   }
   await startContainers([id]);
   return id;
+}
+
+/** Write the bundle's config.json and have conmon run `minic create` on it. */
+async function createUnderMonitor(conmon: string, settings: MonitorSettings, spec: Spec): Promise<void> {
+  mkdirSync(settings.bundle, { recursive: true, mode: 0o700 });
+  writeFileSync(join(settings.bundle, "config.json"), JSON.stringify(spec));
+  const pid = await startMonitor(conmon, settings);
+  if (pid <= 0) throw new MinicError("conmon reported no container process");
+}
+
+/**
+ * A stopped container of minic's own made again under conmon from its stored spec, with its
+ * writable layer, name and log: `create` parks it, and `start` lets it go as for a new one.
+ */
+export async function createAgain(record: ContainerRecord): Promise<void> {
+  const conmon = conmonPath();
+  const root = stateRoot();
+  const spec = readSpec(root, record.id) as Spec;
+  const annotations = { ...spec.annotations, [NAME_ANNOTATION]: record.name, [OVERLAY_ANNOTATION]: "true" };
+  const bundle = detachedBundleDir(root, record.id);
+  rmSync(exitFilePath(bundle, record.id), { force: true });
+  await createUnderMonitor(conmon, { id: record.id, name: record.name, bundle, tty: spec.process.terminal, interactive: false, remove: false }, { ...spec, annotations });
 }
 
 interface MonitorSettings {

@@ -16,7 +16,7 @@ import type { RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { generateId, generateName, validateName } from "../state/names.ts";
-import { containerDir, overlayLayout, removeContainer, stateRoot, writeRecord } from "../state/store.ts";
+import { containerDir, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import { ownCapabilities, requireRoot } from "./privileges.ts";
@@ -46,6 +46,8 @@ export interface PreparedRun {
   sessionKeyring: boolean;
   /** What `minic stop` sends first: --stop-signal or the image's STOPSIGNAL; null: SIGTERM. */
   stopSignal: string | null;
+  /** A stopped container started again (its directory, layer and name kept); null: a new one. */
+  again: ContainerRecord | null;
 }
 
 /** Debian's tini-static (the tini package): static, so it runs in any rootfs. */
@@ -103,7 +105,7 @@ export function prepareRun(asked: RunOptions): PreparedRun {
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal, again: null };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

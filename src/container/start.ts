@@ -3,7 +3,7 @@ import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import type { Spec } from "../spec/types.ts";
-import { findContainer, lockContainer, readSpec, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import { detachedBundleDir, findContainer, lockContainer, readSpec, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { hookState, runLaterHooks, runPrestartHooks, runStartContainerHooks } from "./hooks.ts";
 import { execFifo } from "./create.ts";
 import { requireRoot } from "./privileges.ts";
@@ -13,18 +13,31 @@ import { removeContainers } from "./list.ts";
 class PrestartFailed extends MinicError {}
 
 /**
- * Start each container named; every reference is checked before any is started. Returns the
- * references of those made by `minic create` (Docker's start prints them); a container made from
- * a bundle was made by an engine, which reads nothing from start, as from runc's.
+ * Start each container named; every reference is checked before any is started. With
+ * `runningIsDone` (Docker's start), one already running is left as it is. A stopped container
+ * of minic's own is made again under conmon first; an engine's is not (runc's start fails).
+ * Returns the references of minic's own containers (Docker's start prints them); one made from
+ * an engine's bundle is not among them: the engine reads nothing from start, as from runc's.
  */
-export async function startContainers(refs: string[]): Promise<string[]> {
+export async function startContainers(refs: string[], options: { runningIsDone?: boolean } = {}): Promise<string[]> {
   requireRoot();
   if (refs.length === 0) throw new MinicError("start needs at least one container name or id", undefined, "see 'minic start --help'");
   const root = stateRoot();
-  const records = refs.map((ref) => findContainer(root, ref));
+  let records = refs.map((ref) => findContainer(root, ref));
+  const own = refs.filter((_, i) => startsAgain(root, records[i] as ContainerRecord));
+  // Docker's start leaves a running container as it is; runc's fails, as the runtime spec says.
+  if (options.runningIsDone === true) records = records.filter((record) => record.status !== "running" || !isAlive(record.process));
   for (const [i, record] of records.entries()) {
+    if (record.status === "stopped" && startsAgain(root, record)) continue;
     if (record.status !== "created") throw new MinicError(`cannot start container ${refs[i]}: it is ${record.status === "running" ? "already running" : "not a created container"}`);
     if (!isAlive(record.process)) throw new MinicError(`cannot start container ${refs[i]}: its init is gone`);
+  }
+  // Stopped ones of minic's own are made again under conmon (parked, as created), then let go.
+  const again = records.filter((record) => record.status === "stopped");
+  if (again.length > 0) {
+    const { createAgain } = await import("./run-detached.ts");
+    for (const record of again) await createAgain(record);
+    records = records.map((record) => findContainer(root, record.id));
   }
   for (const found of records) {
     const lock = lockContainer(root, found.id);
@@ -49,10 +62,15 @@ export async function startContainers(refs: string[]): Promise<string[]> {
     }
     startedHooks(found, spec);
   }
-  return refs.filter((_, i) => records[i]?.bundle === null);
+  return own;
 }
 
 type HookSpec = Pick<Spec, "hooks" | "annotations">;
+
+/** minic's own containers (run, run -d, create) start again; an engine's bundle does not, as runc's. */
+function startsAgain(root: string, record: ContainerRecord): boolean {
+  return record.bundle === null || record.bundle === detachedBundleDir(root, record.id);
+}
 
 /** poststart hooks: release() has seen the process start. */
 function startedHooks(record: ContainerRecord, spec: HookSpec): void {

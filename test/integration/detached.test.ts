@@ -134,7 +134,8 @@ describe("run -d", () => {
 
   test("inspect: Docker's fields and --format, running and exited", async () => {
     const id = (await run(["--name", "insp", "--init", "-e", "MODE=x", "-w", "/tmp", "-m", "64m", "--pids-limit", "20", "-v", `${stateRoot()}:/host:ro`, "sleep", "30"])).stdout.trim();
-    const [inspected] = JSON.parse((await minic(["inspect", "insp"], stateRoot())).stdout) as Record<string, any>[];
+    const inspected = (JSON.parse((await minic(["inspect", "insp"], stateRoot())).stdout) as { Config: { Env: string[] }; State: { Pid: number }; LogPath: string }[])[0];
+    if (inspected === undefined) throw new Error("inspect printed no container");
     expect(inspected).toMatchObject({
       Id: id,
       Name: "/insp",
@@ -156,6 +157,32 @@ describe("run -d", () => {
     expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 125, stdout: "" });
     expect(bad.stderr).toStartWith('minic: invalid --format template "{{if .State.Running}}x{{end}}"');
     expect((await minic(["inspect", "nosuch"], stateRoot())).stderr).toBe("minic: no such container: nosuch\n");
+  });
+
+  test("start again: a stopped container runs once more with its writable layer, name and log; restart stops and starts", async () => {
+    await run(["--name", "again", "sh", "-c", "echo run >> /runs; echo runs=$(wc -l < /runs); exit 5"]);
+    expect((await minic(["wait", "again"], stateRoot())).stdout).toBe("5\n");
+    expect((await minic(["start", "again"], stateRoot())).stdout).toBe("again\n");
+    expect((await minic(["wait", "again"], stateRoot())).stdout).toBe("5\n");
+    expect((await minic(["logs", "again"], stateRoot())).stdout).toBe("runs=1\nruns=2\n");
+    // One run in the foreground starts again too, then detached.
+    const foreground = await minic(["run", "--name", "fore", "--rootfs", ROOTFS, "sh", "-c", "echo x >> /f; wc -l < /f"], stateRoot());
+    expect(foreground.stdout).toBe("1\n");
+    await minic(["start", "fore"], stateRoot());
+    await minic(["wait", "fore"], stateRoot());
+    expect((await minic(["logs", "fore"], stateRoot())).stdout).toBe("2\n");
+    // restart: the stop signal, then a new process in the same layer.
+    await run(["--name", "svc", "sh", "-c", "trap 'exit 0' TERM; echo up >> /ups; while true; do sleep 0.05; done"]);
+    const firstPid = JSON.parse((await minic(["inspect", "svc"], stateRoot())).stdout)[0].State.Pid as number;
+    expect((await minic(["restart", "svc"], stateRoot())).stdout).toBe("svc\n");
+    const [second] = JSON.parse((await minic(["inspect", "svc"], stateRoot())).stdout) as { State: { Pid: number; Status: string } }[];
+    expect(second?.State.Status).toBe("running");
+    expect(second?.State.Pid).not.toBe(firstPid);
+    expect((await minic(["exec", "svc", "wc", "-l", "/ups"], stateRoot())).stdout).toBe("2 /ups\n");
+    // Starting a running container changes nothing, as Docker's start does.
+    const twice = await minic(["start", "svc"], stateRoot());
+    expect({ code: twice.code, stdout: twice.stdout, stderr: twice.stderr }).toEqual({ code: 0, stdout: "svc\n", stderr: "" });
+    expect(JSON.parse((await minic(["inspect", "svc"], stateRoot())).stdout)[0].State.Pid).toBe(second?.State.Pid);
   });
 
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
