@@ -19,7 +19,8 @@ export function statusText(record: ContainerRecord, now: number): string {
   if (record.status === "created" || record.status === "creating") return "Created";
   if (record.status === "running") return `Up ${humanDuration(now - Date.parse(record.created))}`;
   const ago = record.finished === null ? "" : ` ${humanDuration(now - Date.parse(record.finished))} ago`;
-  return `Exited (${record.exitCode ?? "?"})${ago}`;
+  // Docker's words for one its restart policy is about to start again.
+  return `${record.restarting ? "Restarting" : "Exited"} (${record.exitCode ?? "?"})${ago}`;
 }
 
 function commandText(command: string[]): string {

@@ -5,6 +5,7 @@ import { DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
 import { parseIdMapFlag } from "../spec/id-maps.ts";
 import { parseSecurityOpts } from "../spec/security-opts.ts";
 import { parseCapability } from "../spec/capabilities.ts";
+import { NO_RESTART, parseRestartPolicy, type RestartPolicy } from "../spec/restart-policy.ts";
 import { parseDeviceCgroupRule, parseDeviceFlag } from "../spec/device-flags.ts";
 import { parseOomScoreAdj, parseSysctl, parseUlimit } from "../spec/process-flags.ts";
 import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
@@ -27,6 +28,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "tty", short: "t", kind: "boolean", description: "Allocate a terminal for the container (-it for an interactive shell)" },
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
   { name: "detach", short: "d", kind: "boolean", description: "Run in the background, watched by conmon; print the container's id" },
+  { name: "restart", kind: "string", valueHint: "POLICY", description: "Start the container again when it exits: no (default), on-failure[:N], always, unless-stopped" },
   { name: "init", kind: "boolean", description: "Run an init (tini) as PID 1 that reaps zombies and forwards signals to the command" },
   { name: "stop-signal", kind: "string", valueHint: "SIGNAL", description: "Signal minic stop sends first (default: the image's STOPSIGNAL, else SIGTERM)" },
   { name: "stop-timeout", kind: "string", valueHint: "SECONDS", description: "Seconds minic stop waits before SIGKILL (default 10)" },
@@ -85,6 +87,7 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       remove: booleanFlag(flags, "rm"),
       detach: booleanFlag(flags, "detach"),
       init: booleanFlag(flags, "init"),
+      restart: parseRestart(stringFlag(flags, "restart"), booleanFlag(flags, "rm")),
       stopSignal: stringFlag(flags, "stop-signal"),
       stopTimeout: parseStopTimeout(stringFlag(flags, "stop-timeout")),
       readOnly: booleanFlag(flags, "read-only"),
@@ -114,6 +117,13 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       dryRun: booleanFlag(flags, "dry-run"),
     },
   };
+}
+
+function parseRestart(text: string | null, remove: boolean): RestartPolicy {
+  const policy = text === null ? NO_RESTART : parseRestartPolicy(text);
+  // Docker's refusal: a container removed at its exit cannot be started again.
+  if (remove && policy.name !== "no") throw new MinicError("conflicting options: --restart and --rm");
+  return policy;
 }
 
 function parseStopTimeout(text: string | null): number | null {

@@ -6,6 +6,7 @@ import { removeCgroup } from "../cgroups/cgroup.ts";
 import { detachedBundleDir, lockContainer, readRecord, stateRoot, writeRecord } from "../state/store.ts";
 import { exitFilePath } from "./run-detached.ts";
 import { removeContainers } from "./list.ts";
+import { applyRestartPolicy } from "./restart.ts";
 
 export async function cleanupContainer(id: string, remove: boolean): Promise<void> {
   const root = stateRoot();
@@ -26,6 +27,7 @@ export async function cleanupContainer(id: string, remove: boolean): Promise<voi
   } finally {
     lock.release();
   }
+  await applyRestartPolicy(root, id);
 }
 
 /** What conmon wrote: the exit code, or 128 + the signal that ended it; null if it wrote nothing. */

@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_MOUNTS } from "../spec/defaults.ts";
-import { INIT_PATH } from "../spec/from-run-flags.ts";
+import { INIT_PATH, RESTART_ANNOTATION } from "../spec/from-run-flags.ts";
+import { parseRestartPolicy } from "../spec/restart-policy.ts";
 import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
 import { containerDir, detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
@@ -46,7 +47,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       Status: status,
       Running: running,
       Paused: false,
-      Restarting: false,
+      Restarting: record.restarting,
       OOMKilled: false,
       Dead: false,
       Pid: running ? (record.process?.pid ?? 0) : 0,
@@ -76,7 +77,10 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       AutoRemove: record.autoRemove,
       Init: spec.process.args[0] === INIT_PATH,
       NetworkMode: spec.linux.namespaces.some((ns) => ns.type === "network") ? "none" : "host",
-      RestartPolicy: { Name: "no", MaximumRetryCount: 0 },
+      RestartPolicy: (() => {
+        const policy = parseRestartPolicy(spec.annotations?.[RESTART_ANNOTATION] ?? "no");
+        return { Name: policy.name, MaximumRetryCount: policy.maxRetries };
+      })(),
       CgroupParent: spec.linux.cgroupsPath.split("/").slice(0, -1).join("/"),
     },
     Mounts: userMounts.map((mount) => {
@@ -84,6 +88,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       const readonly = mount.options.includes("ro");
       return { Type: bind ? "bind" : mount.type, Source: bind ? mount.source : "", Destination: mount.destination, Mode: readonly ? "ro" : "", RW: !readonly };
     }),
+    RestartCount: record.restartCount,
     LogPath: existsSync(logPath) ? logPath : existsSync(join(containerDir(root, record.id), "console.log")) ? join(containerDir(root, record.id), "console.log") : "",
     Image: record.rootfs,
   };

@@ -8,6 +8,7 @@ import { isAlive } from "../process/identity.ts";
 import { findContainer, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { containerById } from "./state.ts";
+import { updateRecord } from "./restart.ts";
 
 /** A signal by name (KILL, SIGKILL, kill) or number, as docker kill and runc kill take it. */
 export function parseSignal(text: string): number {
@@ -22,6 +23,9 @@ export function parseSignal(text: string): number {
   return number;
 }
 
+/** HUP, INT, QUIT, KILL, TERM. */
+const ENDING_SIGNALS = new Set([1, 2, 3, 9, 15]);
+
 export function killContainers(refs: string[], signal: string | null): string[] {
   requireRoot();
   if (refs.length === 0) throw new MinicError("kill needs at least one container name or id", undefined, "see 'minic kill --help'");
@@ -32,6 +36,9 @@ export function killContainers(refs: string[], signal: string | null): string[] 
     if (record.status === "stopped" || !isAlive(record.process)) throw new MinicError(`cannot kill container ${refs[i]}: it is not running`);
   }
   for (const record of records) {
+    // As docker kill: the restart policy leaves a container killed by hand stopped (by a signal
+    // that ends a process; USR1 and the like do not count).
+    if (ENDING_SIGNALS.has(number)) updateRecord(root, record.id, (latest) => ({ ...latest, manuallyStopped: true }));
     try {
       process.kill(record.process?.pid ?? 0, number);
     } catch {

@@ -48,6 +48,9 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     cgroup,
     sessionKeyring: prepared.sessionKeyring,
     hostMounts: noteHostMounts(spec),
+    restartCount: 0,
+    manuallyStopped: false,
+    restarting: false,
   };
   let createdSources: string[] = [];
   let nameClaimed = false;
@@ -86,7 +89,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
 function provisionAgain(prepared: PreparedRun, previous: ContainerRecord): Provisioned {
   const root = stateRoot();
   const { spec, cgroup } = prepared;
-  const record: ContainerRecord = { ...previous, status: "created", process: null, owner: null, exitCode: null, finished: null, cgroup, created: previous.created };
+  const record: ContainerRecord = { ...previous, status: "created", process: null, owner: null, exitCode: null, finished: null, cgroup, manuallyStopped: false, restarting: false };
   let cgroupMade = false;
   const undo = (): void => {
     if (cgroupMade && cgroup !== null) removeCgroup(cgroup);

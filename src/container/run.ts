@@ -19,6 +19,7 @@ import { generateId, generateName, validateName } from "../state/names.ts";
 import { containerDir, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
+import { applyRestartPolicy } from "./restart.ts";
 import { ownCapabilities, requireRoot } from "./privileges.ts";
 import { ALL_CAPABILITIES } from "../spec/capabilities.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
@@ -167,6 +168,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
     terminal?.finish();
     containerPid = null;
     finishRun(prepared, provisioned, exitCode, options.remove);
+    if (!options.remove) await applyRestartPolicy(provisioned.root, provisioned.record.id);
     return exitCode;
   } finally {
     if (stdin >= 0) closeSync(stdin);

@@ -7,6 +7,7 @@ import { findContainer, readRecord, readSpec, stateRoot, type ContainerRecord } 
 import { parseSignal } from "./kill.ts";
 import { requireRoot } from "./privileges.ts";
 import { STOP_SIGNAL_ANNOTATION, STOP_TIMEOUT_ANNOTATION } from "./run-detached.ts";
+import { updateRecord } from "./restart.ts";
 
 const DEFAULT_TIMEOUT_S = 10;
 /** How long after its process ends a detached container's exit command may take to record it. */
@@ -27,6 +28,8 @@ export async function stopContainers(refs: string[], timeout: number | null): Pr
 }
 
 async function stopOne(root: string, record: ContainerRecord, timeout: number | null): Promise<void> {
+  // Stopped by hand: its restart policy leaves it be (and one waiting to restart stays stopped).
+  updateRecord(root, record.id, (latest) => (latest.manuallyStopped ? null : { ...latest, manuallyStopped: true }));
   // A created container has not started: Docker leaves it as it is, and so does minic.
   if (record.status !== "running" || !isAlive(record.process)) return;
   const annotations = (readSpec(root, record.id) as Pick<Spec, "annotations">).annotations ?? {};

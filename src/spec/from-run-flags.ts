@@ -5,6 +5,7 @@ import {
   MASKED_PATHS,
   READONLY_PATHS,
 } from "./defaults.ts";
+import { restartPolicyText } from "./restart-policy.ts";
 import { idMapsFromFlags } from "./id-maps.ts";
 import type { SeccompHost } from "../seccomp/profile.ts";
 import type { Seccomp } from "../seccomp/types.ts";
@@ -43,6 +44,9 @@ export interface SpecContext {
   /** --init: the host's static init (tini), bound read-only at INIT_PATH and run as PID 1. */
   initBinary?: string | null;
 }
+
+/** The container's --restart policy, kept in its spec for whoever sees it exit. */
+export const RESTART_ANNOTATION = "org.minic.restart";
 
 /** Where --init's binary appears inside the container (Docker's is /sbin/docker-init). */
 export const INIT_PATH = "/sbin/minic-init";
@@ -179,6 +183,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     annotations: {
       "org.minic.id": context.id,
       "org.minic.name": context.name,
+      ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
     },
   };
 }

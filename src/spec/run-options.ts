@@ -4,6 +4,7 @@ import type { Capability } from "../plan/linux.ts";
 import type { DeviceRequest } from "./device-flags.ts";
 import type { DeviceRule, IdMapping, Rlimit } from "./types.ts";
 import type { SecurityOptions } from "./security-opts.ts";
+import type { RestartPolicy } from "./restart-policy.ts";
 
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
 export interface RunOptions {
@@ -22,6 +23,8 @@ export interface RunOptions {
   /** -u USER[:GROUP], names resolved in the container's /etc/passwd and /etc/group. */
   user: string | null;
   remove: boolean;
+  /** --restart: whether the container is started again when it exits. */
+  restart: RestartPolicy;
   /** --init: a small init (tini) as PID 1 that reaps zombies and forwards signals. */
   init: boolean;
   /** -d: the container runs on under conmon, and minic returns once it has started. */

@@ -40,6 +40,12 @@ export interface ContainerRecord {
   cgroup: ContainerCgroup | null;
   /** false: made with runc's --no-new-keyring, so `exec` keeps the caller's keyring too. */
   sessionKeyring: boolean;
+  /** How many times its restart policy has started it again. */
+  restartCount: number;
+  /** Stopped by hand (stop, kill): its restart policy leaves it stopped, as Docker's does. */
+  manuallyStopped: boolean;
+  /** Exited, and about to be started again by its restart policy (after Docker's delay). */
+  restarting: boolean;
   /** A container without a mount namespace mounts in its creator's, under its root: those
    *  mounts are detached when it is removed. null: it has a mount namespace. */
   hostMounts: HostMounts | null;
@@ -115,6 +121,9 @@ function readRecord(directoryId: string, text: string): ContainerRecord {
     // Both came after schema 2 itself: records without them are of containers with neither.
     sessionKeyring: Object.hasOwn(parsed, "sessionKeyring") ? field(parsed, "sessionKeyring", "", isBoolean, "a boolean") : true,
     hostMounts: Object.hasOwn(parsed, "hostMounts") ? hostMounts(parsed) : null,
+    restartCount: Object.hasOwn(parsed, "restartCount") ? field(parsed, "restartCount", "", isInteger, "an integer") : 0,
+    manuallyStopped: Object.hasOwn(parsed, "manuallyStopped") ? field(parsed, "manuallyStopped", "", isBoolean, "a boolean") : false,
+    restarting: Object.hasOwn(parsed, "restarting") ? field(parsed, "restarting", "", isBoolean, "a boolean") : false,
   };
 }
 

@@ -185,6 +185,38 @@ describe("run -d", () => {
     expect(JSON.parse((await minic(["inspect", "svc"], stateRoot())).stdout)[0].State.Pid).toBe(second?.State.Pid);
   });
 
+  test("restart policies: on-failure:2 restarts twice then stays stopped; always restarts until stopped by hand", async () => {
+    await run(["--name", "flaky", "--restart", "on-failure:2", "sh", "-c", "echo try; exit 1"]);
+    const inspect = async (ref: string, template: string) => (await minic(["inspect", "-f", template, ref], stateRoot())).stdout;
+    for (let tries = 0; tries < 100 && (await inspect("flaky", "{{.RestartCount}} {{.State.Status}}")) !== "2 exited\n"; tries++) await Bun.sleep(50);
+    await Bun.sleep(500); // a third restart, if there were one, would come within 400 ms
+    expect(await inspect("flaky", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}} {{json .HostConfig.RestartPolicy}}")).toBe('2 exited 1 {"Name":"on-failure","MaximumRetryCount":2}\n');
+    expect((await minic(["logs", "flaky"], stateRoot())).stdout).toBe("try\ntry\ntry\n");
+
+    await run(["--name", "forever", "--restart", "always", "sh", "-c", "sleep 0.2; exit 0"]);
+    await Bun.sleep(1500);
+    const restarts = Number(await inspect("forever", "{{.RestartCount}}"));
+    expect(restarts).toBeGreaterThanOrEqual(2);
+    expect((await minic(["stop", "forever"], stateRoot())).code).toBe(0);
+    await Bun.sleep(1200);
+    expect(await inspect("forever", "{{.State.Status}}")).toBe("exited\n");
+    expect(Number(await inspect("forever", "{{.RestartCount}}"))).toBeLessThanOrEqual(restarts + 1);
+    // Started again by hand, it restarts again.
+    await minic(["start", "forever"], stateRoot());
+    // Docker's delay has grown with the count (800 ms by the fourth restart).
+    await Bun.sleep(1800);
+    expect(Number(await inspect("forever", "{{.RestartCount}}"))).toBeGreaterThan(restarts);
+    await minic(["stop", "forever"], stateRoot());
+  }, 20_000);
+
+  test("--restart: bad policies and --rm with one are refused", async () => {
+    const bad = await run(["--restart", "sometimes", "true"]);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 125, stderr: 'minic: invalid --restart "sometimes": expected no, on-failure[:N], always or unless-stopped\n' });
+    const both = await run(["--rm", "--restart", "always", "true"]);
+    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 125, stderr: "minic: conflicting options: --restart and --rm\n" });
+    expect(leftovers(stateRoot())).toEqual([]);
+  });
+
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
     const missing = await run(["/no/such/command"]);
     expect({ code: missing.code, stdout: missing.stdout, stderr: missing.stderr }).toEqual({ code: 127, stdout: "", stderr: 'minic: exec: "/no/such/command": no such file or directory\n' });

@@ -7,7 +7,7 @@ const record: ContainerRecord = {
   schemaVersion: 2, bundle: null, id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",
   created: "2026-01-01T00:00:00.000Z", status: "stopped", process: null, owner: null,
   exitCode: 3, finished: "2026-01-01T00:01:00.000Z", autoRemove: false, cgroup: null,
-  sessionKeyring: true, hostMounts: null,
+  sessionKeyring: true, hostMounts: null, restartCount: 0, manuallyStopped: false, restarting: false,
 };
 
 describe("ps formatting", () => {
@@ -21,6 +21,7 @@ describe("ps formatting", () => {
   test("status carries the exit code", () => {
     expect(statusText(record, Date.parse("2026-01-01T00:03:00.000Z"))).toBe("Exited (3) 2 minutes ago");
     expect(statusText({ ...record, status: "running" }, Date.parse("2026-01-01T00:00:10.000Z"))).toBe("Up 10 seconds");
+    expect(statusText({ ...record, restarting: true }, Date.parse("2026-01-01T00:03:00.000Z"))).toBe("Restarting (3) 2 minutes ago");
   });
 
   test("the table has Docker's columns and short ids", () => {

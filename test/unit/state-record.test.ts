@@ -29,6 +29,9 @@ function v2Record(): ContainerRecord {
     },
     sessionKeyring: true,
     hostMounts: null,
+    restartCount: 0,
+    manuallyStopped: false,
+    restarting: false,
   };
 }
 
