@@ -28,6 +28,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   wait: async () => (await import("./wait.ts")).command,
   inspect: async () => (await import("./inspect.ts")).command,
   restart: async () => (await import("./restart.ts")).command,
+  top: async () => (await import("./top.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */

@@ -20,6 +20,23 @@ function isSignal(token: string): boolean {
   return SIGNAL_NAMES.has(name) || /^RTMIN\+\d+$|^RTMAX-\d+$/.test(name);
 }
 
+/** Flags of either `ps` that take a value (Docker's -f is --filter, runc's --format). */
+const PS_VALUE_FLAGS = ["-f", "--format", "--filter", "-n", "--last"];
+
+/** The arguments that are neither flags nor the values of `valueFlags`. */
+function positionalsOf(tokens: string[], valueFlags: string[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] ?? "";
+    if (token.startsWith("-")) {
+      if (valueFlags.includes(token)) i++;
+      continue;
+    }
+    found.push(token);
+  }
+  return found;
+}
+
 function flagName(token: string): string {
   return token.split("=", 1)[0] ?? token;
 }
@@ -36,7 +53,7 @@ export function speaksRunc(argv: string[]): boolean {
   if (verb === "exec") return leading.some((token) => RUNC_EXEC_FLAGS.includes(flagName(token)));
   if (verb === "run") return leading.some((token) => RUNC_CREATE_FLAGS.includes(flagName(token)));
   // Docker's ps lists containers and takes no argument; runc's shows one container's processes.
-  if (verb === "ps") return rest.some((token) => !token.startsWith("-") && token !== "json" && token !== "table");
+  if (verb === "ps") return positionalsOf(rest, PS_VALUE_FLAGS).length > 0;
   if (verb === "kill") {
     // runc: kill [--all] ID [SIGNAL]; Docker: kill [-s SIGNAL] NAME...
     if (rest.includes("--all") || rest.includes("-a")) return true;

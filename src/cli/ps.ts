@@ -1,13 +1,20 @@
-// `minic ps [-a] [-q]`
+// `minic ps [-a] [-q] [-n N] [--no-trunc] [--filter K=V]... [--format table|json|TEMPLATE]`
 import type { CommandDef } from "citty";
-import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
+import { MinicError } from "../errors.ts";
+import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
 import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
 import { containerTable } from "./format.ts";
+import { matchesFilters, parsePsFilter, psRow, tableOf } from "./ps-view.ts";
+import { formatWith } from "./template.ts";
 import { shortId } from "../state/names.ts";
 
 const PS_FLAGS: FlagSpec[] = [
   { name: "all", short: "a", kind: "boolean", description: "Show all containers, damaged records included (default shows just running)" },
   { name: "quiet", short: "q", kind: "boolean", description: "Only display container ids" },
+  { name: "last", short: "n", kind: "string", valueHint: "N", description: "Show the N last created containers, in any state" },
+  { name: "filter", short: "f", kind: "list", valueHint: "K=V", description: "Only containers with status=created|running|exited|restarting, name=PART, label=K[=V], id=PREFIX (repeatable)" },
+  { name: "format", kind: "string", valueHint: "FORMAT", description: "table (default), json (one object a line), 'table TEMPLATE' or a Go TEMPLATE such as '{{.Names}}'" },
+  { name: "no-trunc", kind: "boolean", description: "Show whole ids and commands" },
   HELP_FLAG,
 ];
 
@@ -21,12 +28,32 @@ export const command: Command = {
   async handle(argv) {
     const { flags } = parseCommandLine(argv, PS_FLAGS, "ps");
     if (booleanFlag(flags, "help")) return printUsage(psDefinition);
-    const { listContainers } = await import("../container/list.ts");
-    const entries = listContainers(booleanFlag(flags, "all"));
-    const text = booleanFlag(flags, "quiet")
-      ? entries.map((entry) => shortId(entry.kind === "ok" ? entry.record.id : entry.id)).join("\n")
-      : containerTable(entries, Date.now());
-    if (text.length > 0) process.stdout.write(`${text}\n`);
-    return 0;
+    const filters = listFlag(flags, "filter").map(parsePsFilter);
+    const last = stringFlag(flags, "last");
+    if (last !== null && !/^\d+$/.test(last)) throw new MinicError(`invalid --last "${last}": expected a number of containers`);
+    const format = stringFlag(flags, "format") ?? "table";
+    // Templates are checked before anything is read.
+    const template = format === "table" || format === "json" ? null : formatWith(format.replace(/^table\s+/, ""));
+    const noTrunc = booleanFlag(flags, "no-trunc");
+    const { listContainers, containerLabels } = await import("../container/list.ts");
+    // As Docker: a status filter or --last looks at containers in every state.
+    let entries = listContainers(booleanFlag(flags, "all") || last !== null || filters.some((filter) => filter.key === "status"));
+    const needsLabels = filters.some((filter) => filter.key === "label") || format === "json" || /Labels/.test(format);
+    const labels = (id: string) => (needsLabels ? containerLabels(id) : {});
+    if (filters.length > 0) entries = entries.filter((entry) => entry.kind === "ok" && matchesFilters(entry.record, labels(entry.record.id), filters));
+    if (last !== null) entries = entries.filter((entry) => entry.kind === "ok").slice(0, Number(last));
+    const now = Date.now();
+    if (booleanFlag(flags, "quiet")) return print(entries.map((entry) => (entry.kind === "ok" ? (noTrunc ? entry.record.id : shortId(entry.record.id)) : shortId(entry.id))));
+    if (format === "table") return print([containerTable(entries, now)]);
+    const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [psRow(entry.record, labels(entry.record.id), now, noTrunc)] : []));
+    if (format === "json") return print(rows.map((row) => JSON.stringify(row)));
+    if (template === null) return 0;
+    return print(format.startsWith("table") ? [tableOf(format.replace(/^table\s+/, ""), template, rows)] : rows.map(template));
   },
 };
+
+function print(lines: string[]): number {
+  const text = lines.join("\n");
+  if (text.length > 0) process.stdout.write(`${text}\n`);
+  return 0;
+}

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DEFAULT_MOUNTS } from "../spec/defaults.ts";
 import { INIT_PATH, RESTART_ANNOTATION } from "../spec/from-run-flags.ts";
 import { parseRestartPolicy } from "../spec/restart-policy.ts";
+import { labelsOf } from "../spec/labels.ts";
 import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
 import { containerDir, detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
@@ -63,7 +64,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       Entrypoint: null,
       WorkingDir: spec.process.cwd,
       Tty: spec.process.terminal,
-      Labels: {},
+      Labels: labelsOf(spec.annotations),
       StopSignal: spec.annotations?.[STOP_SIGNAL_ANNOTATION] ?? "SIGTERM",
     },
     HostConfig: {

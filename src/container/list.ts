@@ -1,4 +1,6 @@
 // Listing and removing containers: the runtime side of `minic ps` and `minic rm`.
+import { labelsOf } from "../spec/labels.ts";
+import type { Spec } from "../spec/types.ts";
 import { releaseHostMounts } from "./host-mounts.ts";
 import { placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import { hostCgroupLayout } from "../cgroups/layout.ts";
@@ -19,6 +21,15 @@ export function listContainers(all: boolean): RecordRead[] {
   const ok = entries.flatMap((entry) => (entry.kind === "ok" && (all || entry.record.status === "running") ? [entry] : []));
   ok.sort((a, b) => b.record.created.localeCompare(a.record.created));
   return all ? [...ok, ...entries.filter((entry) => entry.kind === "damaged")] : ok;
+}
+
+/** A container's labels (-l, --label-file, the image's), from its spec. */
+export function containerLabels(id: string): Record<string, string> {
+  try {
+    return labelsOf((readSpec(stateRoot(), id) as Pick<Spec, "annotations">).annotations);
+  } catch {
+    return {};
+  }
 }
 
 const GONE_AFTER_MS = 5000;

@@ -26,6 +26,7 @@ import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
 import { readImageConfig } from "../image/rootfs-record.ts";
 import { applyImageConfig } from "../spec/image-config.ts";
 import { parseEnvFile } from "../spec/env.ts";
+import { parseLabelFile } from "../spec/labels.ts";
 import { fsReason } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
 import { compiledFilters, seccompResolver } from "./seccomp.ts";
@@ -60,6 +61,16 @@ function initBinary(): string {
   return found;
 }
 
+function readLabelFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new MinicError(`cannot read --label-file ${path}: ${fsReason(error)}`);
+  }
+  return parseLabelFile(text, path);
+}
+
 function readEnvFile(path: string): string[] {
   let text: string;
   try {
@@ -76,7 +87,10 @@ export function prepareRun(asked: RunOptions): PreparedRun {
   assertOverlaySafe(root, "state directory (MINIC_ROOT)");
   const rootfs = resolveRootfs(asked.rootfs);
   // The image's ENTRYPOINT, CMD, ENV, WORKDIR and USER where the command line leaves them out.
-  let options = applyImageConfig({ ...asked, env: [...asked.envFiles.flatMap(readEnvFile), ...asked.env] }, readImageConfig(rootfs));
+  let options = applyImageConfig(
+    { ...asked, env: [...asked.envFiles.flatMap(readEnvFile), ...asked.env], labels: [...asked.labelFiles.flatMap(readLabelFile), ...asked.labels] },
+    readImageConfig(rootfs),
+  );
   const id = generateId();
   const name = options.name ?? generateName();
   validateName(name);

@@ -5,6 +5,7 @@ import {
   MASKED_PATHS,
   READONLY_PATHS,
 } from "./defaults.ts";
+import { LABELS_ANNOTATION, labelsFrom } from "./labels.ts";
 import { restartPolicyText } from "./restart-policy.ts";
 import { idMapsFromFlags } from "./id-maps.ts";
 import type { SeccompHost } from "../seccomp/profile.ts";
@@ -184,6 +185,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       "org.minic.id": context.id,
       "org.minic.name": context.name,
       ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
+      ...(options.labels.length > 0 ? { [LABELS_ANNOTATION]: JSON.stringify(labelsFrom(options.labels)) } : {}),
     },
   };
 }

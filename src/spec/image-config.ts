@@ -83,8 +83,9 @@ export function applyImageConfig(options: RunOptions, image: ImageConfig | null)
   return {
     ...options,
     command,
-    // The image's first, so that --env-file and -e override it.
+    // The image's first, so that --env-file and -e override it; labels likewise.
     env: [...image.Env, ...options.env],
+    labels: [...Object.entries(image.Labels).map(([key, value]) => `${key}=${value}`), ...options.labels],
     workdir: options.workdir ?? (image.WorkingDir === "" ? null : image.WorkingDir),
     stopSignal: options.stopSignal ?? image.StopSignal,
     user: options.user ?? (image.User === "" ? null : image.User),

@@ -23,6 +23,9 @@ export interface RunOptions {
   /** -u USER[:GROUP], names resolved in the container's /etc/passwd and /etc/group. */
   user: string | null;
   remove: boolean;
+  /** -l/--label K=V and --label-file entries, in order (the image's labels come under them). */
+  labels: string[];
+  labelFiles: string[];
   /** --restart: whether the container is started again when it exits. */
   restart: RestartPolicy;
   /** --init: a small init (tini) as PID 1 that reaps zombies and forwards signals. */

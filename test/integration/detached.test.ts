@@ -1,7 +1,7 @@
 // Detached containers: `run -d` under conmon, logs, stop, wait, exec and rm on them, --rm, -t,
 // and that nothing of theirs (conmon, process, cgroup, bundle) outlives them.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isolatedContainers, leftovers, minic, minicCgroups, ROOTFS, waitFor } from "../support/minic.ts";
 
@@ -215,6 +215,30 @@ describe("run -d", () => {
     const both = await run(["--rm", "--restart", "always", "true"]);
     expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 125, stderr: "minic: conflicting options: --restart and --rm\n" });
     expect(leftovers(stateRoot())).toEqual([]);
+  });
+
+  test("labels, ps --filter/--format/-n/--no-trunc, and top", async () => {
+    const labelFile = join(stateRoot(), "labels");
+    writeFileSync(labelFile, "# team labels\nteam=blue\n");
+    const web = (await run(["--name", "web1", "-l", "tier=front", "--label-file", labelFile, "sleep", "30"])).stdout.trim();
+    await run(["--name", "db1", "-l", "tier=back", "sleep", "30"]);
+    await run(["--name", "done1", "true"]);
+    await minic(["wait", "done1"], stateRoot());
+    const ps = (args: string[]) => minic(["ps", ...args], stateRoot()).then((r) => r.stdout);
+    expect(await minic(["inspect", "-f", "{{json .Config.Labels}}", "web1"], stateRoot()).then((r) => r.stdout)).toBe('{"team":"blue","tier":"front"}\n');
+    expect(await ps(["--filter", "label=tier=front", "--format", "{{.Names}}"])).toBe("web1\n");
+    expect((await ps(["--filter", "label=tier", "--format", "{{.Names}}"])).split("\n").sort()).toEqual(["", "db1", "web1"]);
+    expect(await ps(["--filter", "status=exited", "--format", "{{.Names}} {{.State}}"])).toBe("done1 exited\n");
+    expect(await ps(["-f", "name=db", "-f", "name=web", "-q", "--no-trunc"]).then((out) => out.split("\n").filter(Boolean).length)).toBe(2);
+    expect(await ps(["-n", "1", "--format", "{{.Names}}"])).toBe("done1\n");
+    const json = (await ps(["--filter", "name=web1", "--format", "json"])).trim();
+    expect(JSON.parse(json)).toMatchObject({ ID: web.slice(0, 12), Names: "web1", State: "running", Labels: "team=blue,tier=front" });
+    expect(await ps(["--filter", "name=web1", "--format", "table {{.Names}}\\t{{.State}}"])).toBe("NAMES   STATE\nweb1    running\n");
+    const top = (await minic(["top", "web1"], stateRoot())).stdout.split("\n");
+    expect(top[0]).toMatch(/PID/);
+    expect(top.filter((line) => line.includes("sleep 30")).length).toBe(1);
+    const bad = await minic(["ps", "--filter", "color=red"], stateRoot());
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 125, stderr: 'minic: invalid --filter "color=red": expected status=, name=, label= or id=\n' });
   });
 
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {

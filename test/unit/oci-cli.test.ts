@@ -46,6 +46,9 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["exec", "web", "ls", "-d", "--cwd"])).toBe(false);
     expect(speaksRunc(["--debug", "ps"])).toBe(false);
     expect(speaksRunc(["ps", "-a", "-q"])).toBe(false);
+    expect(speaksRunc(["ps", "--filter", "name=web", "--format", "{{.Names}}", "-n", "3"])).toBe(false);
+    expect(speaksRunc(["ps", "-f", "status=exited"])).toBe(false);
+    expect(speaksRunc(["ps", "-f", "json", "id", "-o", "pid"])).toBe(true);
     expect(speaksRunc([])).toBe(false);
   });
 });

@@ -14,19 +14,13 @@ export const verb: OciVerb = {
     if (format !== "table" && format !== "json") throw new MinicError(`invalid --format "${format}": expected table or json`);
     const { containerProcesses } = await import("../../container/kill.ts");
     const { containerById } = await import("../../container/state.ts");
-    const pids = containerProcesses(containerById(id));
+    const record = containerById(id);
     if (format === "json") {
-      process.stdout.write(`${JSON.stringify(pids)}\n`);
+      process.stdout.write(`${JSON.stringify(containerProcesses(record))}\n`);
       return 0;
     }
-    // As runc: the host's ps with the options given (default -ef), only the container's rows.
-    const ps = Bun.spawnSync(["ps", ...(psOptions.length > 0 ? psOptions : ["-ef"])], { stderr: "inherit" });
-    if (ps.exitCode !== 0) throw new MinicError(`ps ${psOptions.join(" ")} failed`);
-    const [header = "", ...rows] = ps.stdout.toString().trimEnd().split("\n");
-    const column = header.trim().split(/\s+/).indexOf("PID");
-    if (column < 0) throw new MinicError("ps's output has no PID column");
-    const wanted = new Set(pids);
-    process.stdout.write([header, ...rows.filter((row) => wanted.has(Number(row.trim().split(/\s+/)[column])))].join("\n") + "\n");
+    const { processTable } = await import("../../container/top.ts");
+    process.stdout.write(`${processTable(record, psOptions)}\n`);
     return 0;
   },
 };
