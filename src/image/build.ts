@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { MinicError } from "../errors.ts";
+import { labelsFrom } from "../spec/labels.ts";
 import { log } from "../log.ts";
 import { humanSize } from "../units.ts";
 import { followBuild } from "./build-stream.ts";
@@ -22,6 +23,12 @@ export interface BuildOptions {
   buildArgs: string[];
   /** The engine's network mode for RUN steps (default, host, none, ...); null for the engine's default. */
   network: string | null;
+  /** A multi-stage Dockerfile's stage to stop at; null: the last. */
+  target: string | null;
+  noCache: boolean;
+  pull: boolean;
+  /** --label K=V values for the image. */
+  labels: string[];
   quiet: boolean;
   force: boolean;
 }
@@ -103,6 +110,10 @@ async function buildImage(engine: Engine, inputs: Inputs, options: BuildOptions,
   if (options.tag !== null) query.t = options.tag;
   if (options.network !== null) query.networkmode = options.network;
   if (Object.keys(inputs.buildArgs).length > 0) query.buildargs = JSON.stringify(inputs.buildArgs);
+  if (options.target !== null) query.target = options.target;
+  if (options.noCache) query.nocache = "1";
+  if (options.pull) query.pull = "1";
+  if (options.labels.length > 0) query.labels = JSON.stringify(labelsFrom(options.labels));
   const response = await engineFetch(engine, "/build", { method: "POST", query, body, contentType: "application/x-tar", signal });
   if (!response.ok || response.body === null) throw new MinicError(`the build failed: ${await engineError(response)}`);
   return followBuild(response.body, { line: (text) => log.info(text) }, options.quiet);

@@ -108,6 +108,43 @@ CMD ["default-arg"]
     }
   }, 120_000);
 
+  test("--target stops at a stage, --label labels the image (and run's container), --no-cache runs steps again", async () => {
+    const ctx = context({
+      "Dockerfile.rootfs": `FROM ${BASE_IMAGE} AS base
+RUN echo base > /stage
+FROM base AS final
+RUN echo final > /stage
+`,
+    });
+    const out = join(work, "rootfs");
+    expect((await build(["-q", "--target", "base", "--label", "org.example.role=test", "-o", out, ctx])).code).toBe(0);
+    expect(readFileSync(join(out, "stage"), "utf8")).toBe("base\n");
+    expect(JSON.parse(readFileSync(join(out, ".minic-rootfs"), "utf8")).config.Labels).toEqual({ "org.example.role": "test" });
+    const root = stateDir();
+    try {
+      const labels = await minic(["run", "-d", "--rootfs", out, "--name", "labelled", "sleep", "5"], root);
+      expect(labels.code).toBe(0);
+      expect((await minic(["inspect", "-f", "{{json .Config.Labels}}", "labelled"], root)).stdout).toBe('{"org.example.role":"test"}\n');
+      await minic(["rm", "-f", "labelled"], root);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    const cached = await build(["--force", "-o", out, ctx]);
+    expect(cached.stderr).toContain("Using cache");
+    const fresh = await build(["--force", "--no-cache", "-o", out, ctx]);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).not.toContain("Using cache");
+    expect(readFileSync(join(out, "stage"), "utf8")).toBe("final\n");
+  }, 120_000);
+
+  test("--pull asks the engine to pull the base image: offline, a local-only base is an error", async () => {
+    const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN true\n` });
+    const r = await build(["-q", "--pull", "-o", join(work, "rootfs"), ctx]);
+    expect(r.code).toBe(125);
+    expect(r.stderr.trim().split("\n").pop()).toMatch(/^minic: /);
+    expect(existsSync(join(work, "rootfs"))).toBe(false);
+  }, 120_000);
+
   test(".dockerignore is honoured, with ! exceptions; -f from outside the context; -q", async () => {
     const ctx = context({
       ".dockerignore": "secret*\nlogs/\n!logs/keep.log\n",

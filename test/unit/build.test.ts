@@ -140,9 +140,13 @@ describe("build options", () => {
   test("flags and defaults", () => {
     expect(parseBuildArgs([]).options).toEqual({
       file: null, context: ".", output: "./rootfs", tag: null, buildArgs: [], network: null, quiet: false, force: false,
+      target: null, noCache: false, pull: false, labels: [],
     });
-    const { options } = parseBuildArgs(["-f", "D", "-o", "out", "-t", "img:1", "--build-arg", "A=1", "--network", "none", "-q", "--force", "ctx"]);
-    expect(options).toEqual({ file: "D", context: "ctx", output: "out", tag: "img:1", buildArgs: ["A=1"], network: "none", quiet: true, force: true });
+    const { options } = parseBuildArgs(["-f", "D", "-o", "out", "-t", "img:1", "--build-arg", "A=1", "--network", "none", "-q", "--force", "--target", "base", "--no-cache", "--pull", "--label", "a=b", "ctx"]);
+    expect(options).toEqual({
+      file: "D", context: "ctx", output: "out", tag: "img:1", buildArgs: ["A=1"], network: "none", quiet: true, force: true,
+      target: "base", noCache: true, pull: true, labels: ["a=b"],
+    });
     expect(() => parseBuildArgs(["a", "b"])).toThrow(/one context directory/);
   });
 
