@@ -8,7 +8,7 @@ ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
 TEST_DEBS  := busybox-static util-linux tmux procps docker.io containerd gcc libc6-dev podman conmon tini
-BENCH_DEBS := busybox-static runc crun hyperfine util-linux
+BENCH_DEBS := busybox-static runc crun hyperfine util-linux conmon podman
 
 define need_debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -53,6 +53,7 @@ bench: minic
 	$(call need_debs,$(BENCH_DEBS))
 	$(BUN) bench/run.ts
 	$(BUN) bench/tty.ts
+	$(BUN) bench/detached.ts
 
 # The OCI runtime conformance suite (../shared/oci) for minic and runc side by side: each file's
 # line, then both TOTAL lines together. About three minutes; builds the suite once with Go.

@@ -101,10 +101,10 @@ describe("run -d", () => {
     expect((await minic(["exec", "shell", "readlink", "/proc/1/fd/0"], stateRoot())).stdout).toMatch(/^\/dev\/pts\/\d+\n$/);
   });
 
-  test("ten at once, then all stopped and removed: no conmon, process, cgroup or bundle left", async () => {
-    const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => run(["--name", `many${i}`, "sleep", "60"]).then((r) => r.stdout.trim())));
+  test("thirty at once, then all stopped and removed: no conmon, process, cgroup or bundle left", async () => {
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => run(["--name", `many${i}`, "sleep", "60"]).then((r) => r.stdout.trim())));
     expect(ids.every((id) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
-    expect(monitors().length).toBe(10);
+    expect(monitors().length).toBe(30);
     const pids = ids.map((id) => JSON.parse(readFileSync(join(stateRoot(), "containers", id, "state.json"), "utf8")).process.pid as number);
     // sleep as PID 1 has no TERM handler, so the kernel drops TERM: SIGKILL after a second.
     expect((await minic(["stop", "-t", "1", ...ids], stateRoot(), { timeoutMs: 30_000 })).code).toBe(0);
