@@ -12,6 +12,7 @@ int close(int fd);
 
 #define AF_UNIX 1
 #define SOCK_STREAM 1
+#define SOCK_SEQPACKET 5
 #define SOL_SOCKET 1
 #define SCM_RIGHTS 1
 
@@ -56,4 +57,27 @@ long minic_send_fd(const char *path, long fd) {
   rc = sendmsg(sock, &message, 0) < 0 ? -(long)*__errno_location() : 0;
   close(sock);
   return rc;
+}
+
+/*
+ * A connection to conmon's attach socket (SOCK_SEQPACKET: each packet it sends is one read, its
+ * first byte the stream, 2 stdout or 3 stderr): the fd, or -errno.
+ */
+long minic_connect_seqpacket(const char *path) {
+  struct sockaddr_un address;
+  size_t length = strlen(path);
+  int sock;
+  long rc;
+  if (length >= sizeof address.path) return -ENAMETOOLONG;
+  sock = socket(AF_UNIX, SOCK_SEQPACKET | O_CLOEXEC, 0);
+  if (sock < 0) return -(long)*__errno_location();
+  memset(&address, 0, sizeof address);
+  address.family = AF_UNIX;
+  memcpy(address.path, path, length);
+  if (connect(sock, &address, sizeof address) < 0) {
+    rc = -(long)*__errno_location();
+    close(sock);
+    return rc;
+  }
+  return sock;
 }

@@ -9,6 +9,7 @@ const libc = dlopen("libc.so.6", {
   strerror: { args: ["i32"], returns: "ptr" },
   geteuid: { args: [], returns: "u32" },
   umount2: { args: ["ptr", "i32"], returns: "i32" },
+  shutdown: { args: ["i32", "i32"], returns: "i32" },
   __errno_location: { args: [], returns: "ptr" },
 });
 
@@ -76,4 +77,11 @@ const MNT_DETACH = 2;
 /** Detach the mount at `path` (lazily, as umount -l); 0 or the errno. */
 export function detachMount(path: string): number {
   return libc.symbols.umount2(ptr(Buffer.from(`${path}\0`)), MNT_DETACH) === 0 ? 0 : lastErrno();
+}
+
+const SHUT_RDWR = 2;
+
+/** shutdown(2) both ways: a read pending on the socket in another thread returns. */
+export function shutdownSocket(fd: number): void {
+  libc.symbols.shutdown(fd, SHUT_RDWR);
 }

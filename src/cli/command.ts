@@ -29,6 +29,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import("./inspect.ts")).command,
   restart: async () => (await import("./restart.ts")).command,
   top: async () => (await import("./top.ts")).command,
+  attach: async () => (await import("./attach.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */

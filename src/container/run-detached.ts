@@ -106,7 +106,8 @@ async function startMonitor(conmon: string, settings: MonitorSettings): Promise<
     "-p", join(bundle, "pidfile"), "-l", `k8s-file:${detachedLogPath(bundle)}`, "--exit-dir", bundle,
     "--conmon-pidfile", join(bundle, "conmon.pid"), "--full-attach", "--log-level", "warning",
     "--exit-command", minic, "--exit-command-arg", "cleanup", ...(settings.remove ? ["--exit-command-arg", "--rm"] : []), "--exit-command-arg", id,
-    ...(settings.tty ? ["-t"] : []), ...(settings.interactive ? ["-i"] : []),
+    // -i: stdin stays open when an attached client goes, as Docker's does.
+    ...(settings.tty ? ["-t"] : []), ...(settings.interactive ? ["-i", "--leave-stdin-open"] : []),
   ];
   const sync = pipe();
   let child: ReturnType<typeof Bun.spawn>;

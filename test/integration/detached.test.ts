@@ -3,7 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isolatedContainers, leftovers, minic, minicCgroups, ROOTFS, waitFor } from "../support/minic.ts";
+import { spawn } from "bun";
+import { isolatedContainers, leftovers, MINIC, minic, minicCgroups, ROOTFS, waitFor } from "../support/minic.ts";
 
 const stateRoot = isolatedContainers("detached");
 
@@ -239,6 +240,29 @@ describe("run -d", () => {
     expect(top.filter((line) => line.includes("sleep 30")).length).toBe(1);
     const bad = await minic(["ps", "--filter", "color=red"], stateRoot());
     expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 125, stderr: 'minic: invalid --filter "color=red": expected status=, name=, label= or id=\n' });
+  });
+
+  test("attach: output until the container ends, with its exit code; input to -i's stdin; the detach keys leave it running", async () => {
+    await run(["--name", "talker", "sh", "-c", "sleep 0.4; echo out; echo err >&2; exit 7"]);
+    const watched = await minic(["attach", "--no-stdin", "talker"], stateRoot());
+    expect({ code: watched.code, stdout: watched.stdout, stderr: watched.stderr }).toEqual({ code: 7, stdout: "out\n", stderr: "err\n" });
+
+    await run(["-i", "--name", "echoer", "cat"]);
+    const attach = spawn([MINIC, "attach", "echoer"], { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    attach.stdin.write("hello through attach\n");
+    await attach.stdin.flush();
+    const reader = attach.stdout.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("hello through attach\n");
+    attach.stdin.write(new Uint8Array([0x10, 0x11]));
+    await attach.stdin.flush();
+    expect(await attach.exited).toBe(0);
+    expect(await new Response(attach.stderr).text()).toBe("\r\nread escape sequence\r\n");
+    expect(await status("echoer")).toStartWith("Up");
+    const foreground = await minic(["run", "--name", "fg", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect(foreground.code).toBe(0);
+    const notDetached = await minic(["attach", "fg"], stateRoot());
+    expect({ code: notDetached.code, stderr: notDetached.stderr }).toEqual({ code: 125, stderr: "minic: cannot attach to container fg: it is not running\n" });
   });
 
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
