@@ -40,17 +40,34 @@ export interface AttachOptions {
 /** Attach until the container ends (its exit code) or the detach keys are typed (null). */
 export async function attachContainer(ref: string, options: AttachOptions): Promise<number | null> {
   requireRoot();
-  const root = stateRoot();
-  const record = findContainer(root, ref);
+  const record = findContainer(stateRoot(), ref);
   if (record.status !== "running" || !isAlive(record.process)) throw new MinicError(`cannot attach to container ${ref}: it is not running`);
-  const bundle = detachedBundleDir(root, record.id);
+  return relayAttached(openAttach(record.id, ref), options);
+}
+
+/** A connection to a container's monitor, made before it runs (start -a) or while it runs. */
+export interface AttachSession {
+  id: string;
+  fd: number;
+  bundle: string;
+  terminal: boolean;
+}
+
+export function openAttach(id: string, ref: string): AttachSession {
+  const root = stateRoot();
+  const bundle = detachedBundleDir(root, id);
   const socketPath = join(bundle, "attach");
   if (!existsSync(socketPath)) {
     throw new MinicError(`cannot attach to container ${ref}: only a detached container (run -d) has a monitor to attach to`);
   }
   const fd = executorIn(root).connectSeqpacket(socketPath);
   if (fd < 0) throw new MinicError(`cannot attach to container ${ref}: ${strerror(-fd)}`);
-  const terminal = (readSpec(root, record.id) as Pick<Spec, "process">).process.terminal;
+  return { id, fd, bundle, terminal: (readSpec(root, id) as Pick<Spec, "process">).process.terminal };
+}
+
+/** Copy both ways until the container ends (its exit code) or the detach keys (null). */
+export async function relayAttached(session: AttachSession, options: AttachOptions): Promise<number | null> {
+  const { fd, bundle, terminal } = session;
   let saved: SavedTerminal | null = null;
   if (terminal && options.stdin && isatty(0)) {
     saved = makeRaw(0);
@@ -68,7 +85,7 @@ export async function attachContainer(ref: string, options: AttachOptions): Prom
     closeSync(fd);
   }
   if (detached) return null;
-  const [code] = await waitContainers([record.id]);
+  const [code] = await waitContainers([session.id]);
   return code ?? 0;
 }
 

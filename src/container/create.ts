@@ -14,7 +14,7 @@ import type { RunOptions } from "../spec/run-options.ts";
 import { containerDir, fsReason, writeRecord } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
-import { prepareRun, type PreparedRun } from "./run.ts";
+import type { PreparedRun } from "./run.ts";
 import { setupError } from "./setup-error.ts";
 
 /** The fifo a created container's init waits on; `start` writes one byte to it. */
@@ -22,26 +22,22 @@ export function execFifo(root: string, id: string): string {
   return join(containerDir(root, id), "exec.fifo");
 }
 
-/** `run` flags that need a minic process attached to the container, which `create` does not keep. */
+/** `run` flags `create` has no use for: a created container is always detached. */
 export function refuseAttachedFlags(options: RunOptions): void {
-  const attached = [options.tty && "-t", options.interactive && "-i", options.remove && "--rm", options.detach && "-d"].filter(Boolean);
-  if (attached.length > 0) {
-    throw new MinicError(`create cannot take ${attached.join(", ")}: minic does not stay attached to a created container`, undefined, "use `minic run`");
-  }
+  if (options.detach) throw new MinicError("create cannot take -d: a created container runs detached once started", undefined, "use `minic start`, or `minic run -d`");
 }
 
-/** Create the container and park its init; returns its id. */
+/** Docker's create: the container parked under conmon (see run-detached.ts); returns its id. */
 export async function createContainer(options: RunOptions): Promise<string> {
   requireRoot();
   refuseAttachedFlags(options);
-  return createPrepared(prepareRun(options), { stdio: "console-log", pidFile: null, consoleSocket: null });
+  const { createDetached } = await import("./run-detached.ts");
+  return createDetached(options);
 }
 
+/** How runc's `create` is run: the init keeps its stdin, stdout and stderr, as runc's does
+ *  (engines and conmon hand the runtime the pipes or fifos the container must use). */
 export interface CreateSettings {
-  /** "console-log": the init's output goes to console.log in its state directory (minic's
-   *  own `create`); "inherit": it keeps minic's stdin, stdout and stderr, as runc's create
-   *  passes them (engines hand the runtime the pipes or fifos the container must use). */
-  stdio: "console-log" | "inherit";
   /** Written with the init's pid before this returns (runc's --pid-file). */
   pidFile: string | null;
   /** runc's --console-socket: where the container's terminal master is sent (SCM_RIGHTS). */
@@ -72,13 +68,7 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
     mkfifo(fifoPath, 0o600);
     // Opened for reading without blocking (there is no writer yet); the init polls it.
     const fifo = open(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
-    let stdio: [number, number, number] = [-1, -1, -1];
-    if (settings.stdio === "console-log") {
-      // The init outlives this command, so it must not hold our stdout (a caller reading it to
-      // the end, as `$(minic create ...)` does, would wait forever).
-      const output = open(join(containerDir(root, record.id), "console.log"), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
-      stdio = [open("/dev/null", constants.O_RDONLY), output, output];
-    }
+    const stdio: [number, number, number] = [-1, -1, -1];
     const socket = settings.consoleSocket;
     child = startChild(prepared.plan, root, {
       watch: false,

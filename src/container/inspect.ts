@@ -1,14 +1,13 @@
 // `minic inspect`: a container as Docker's `docker inspect` shows one (the fields scripts read),
 // from its record and its config.json.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { DEFAULT_MOUNTS } from "../spec/defaults.ts";
 import { INIT_PATH, RESTART_ANNOTATION } from "../spec/from-run-flags.ts";
 import { parseRestartPolicy } from "../spec/restart-policy.ts";
 import { labelsOf } from "../spec/labels.ts";
 import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
-import { containerDir, detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { detachedLogPath, STOP_SIGNAL_ANNOTATION } from "./run-detached.ts";
 
@@ -90,7 +89,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       return { Type: bind ? "bind" : mount.type, Source: bind ? mount.source : "", Destination: mount.destination, Mode: readonly ? "ro" : "", RW: !readonly };
     }),
     RestartCount: record.restartCount,
-    LogPath: existsSync(logPath) ? logPath : existsSync(join(containerDir(root, record.id), "console.log")) ? join(containerDir(root, record.id), "console.log") : "",
+    LogPath: existsSync(logPath) ? logPath : "",
     Image: record.rootfs,
   };
 }

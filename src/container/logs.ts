@@ -1,11 +1,10 @@
-// `minic logs`: what a container wrote. A detached container's output is in conmon's log, in
-// Kubernetes' format (one entry a line: time, stream, F for a full line or P for part of one,
-// the text); a container made by `minic create` has its console.log (stdout and stderr as one).
+// `minic logs`: what a container wrote. A detached or created container's output is in conmon's
+// log, in Kubernetes' format (one entry a line: time, stream, F for a full line or P for part of
+// one, the text).
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
-import { containerDir, detachedBundleDir, findContainer, readRecord, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { detachedBundleDir, findContainer, readRecord, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { detachedLogPath } from "./run-detached.ts";
 
 export interface LogOptions {
@@ -58,18 +57,16 @@ export function parseSince(text: string, now = Date.now()): Date {
   return new Date(absolute);
 }
 
-function logSource(root: string, record: ContainerRecord): { path: string; format: "k8s-file" | "plain" } {
+function logPath(root: string, record: ContainerRecord): string {
   const detached = detachedLogPath(detachedBundleDir(root, record.id));
-  if (existsSync(detached)) return { path: detached, format: "k8s-file" };
-  const consoleLog = join(containerDir(root, record.id), "console.log");
-  if (existsSync(consoleLog)) return { path: consoleLog, format: "plain" };
+  if (existsSync(detached)) return detached;
   throw new MinicError(`container ${record.name} keeps no log: a container run in the foreground wrote to the terminal`, undefined, "run it with -d to keep its output");
 }
 
 export async function containerLogs(ref: string, options: LogOptions, sink: LogSink): Promise<void> {
   const root = stateRoot();
   const record = findContainer(root, ref);
-  const { path, format } = logSource(root, record);
+  const path = logPath(root, record);
   let offset = 0;
   let carry = "";
   const emit = (entries: Entry[]): void => {
@@ -98,9 +95,7 @@ export async function containerLogs(ref: string, options: LogOptions, sink: LogS
     const all = carry + text;
     const cut = all.lastIndexOf("\n") + 1;
     carry = all.slice(cut);
-    const complete = all.slice(0, cut);
-    if (format === "k8s-file") return parseKubernetesLog(complete);
-    return complete === "" ? [] : complete.split(/(?<=\n)/).map((line) => ({ time: "", stream: "stdout" as const, text: line }));
+    return parseKubernetesLog(all.slice(0, cut));
   };
   const first = entriesOf(readNew());
   emit(options.tail === null ? first : first.slice(Math.max(0, first.length - options.tail)));

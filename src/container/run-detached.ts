@@ -1,8 +1,8 @@
-// `minic run -d`: the container outlives the command, watched by conmon (the monitor podman and
-// CRI-O use, about 1-2 MB where a Bun process would take 40). minic writes the container's bundle
-// and starts conmon with itself as the OCI runtime; conmon runs `minic create` on that bundle,
-// holds the container's stdio (its log, its terminal), reaps it, writes its exit status, and
-// runs `minic cleanup` when it exits. This command then starts it and prints its id.
+// `minic run -d` and `minic create`: the container outlives the command, watched by conmon (the
+// monitor podman and CRI-O use, about 1-2 MB where a Bun process would take 40). minic writes the
+// container's bundle and starts conmon with itself as the OCI runtime; conmon runs `minic create`
+// (runc's) on that bundle, holds the container's stdio (its log, its terminal), reaps it, writes
+// its exit status, and runs `minic cleanup` when it exits. `run -d` then starts it.
 import { closeSync, mkdirSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
@@ -40,6 +40,16 @@ function conmonPath(): string {
 
 /** Create and start the container under conmon; its id once its process runs. */
 export async function runDetached(options: RunOptions): Promise<string> {
+  const id = await createDetached(options);
+  await startContainers([id]);
+  return id;
+}
+
+/**
+ * The container created under conmon and parked before its process runs (`minic create`, and
+ * the first half of `run -d`); its id. `minic start` lets it go.
+ */
+export async function createDetached(options: RunOptions): Promise<string> {
   requireRoot();
   const conmon = conmonPath();
   if (options.stopSignal !== null) parseSignal(options.stopSignal);
@@ -58,7 +68,6 @@ export async function runDetached(options: RunOptions): Promise<string> {
     rmSync(bundle, { recursive: true, force: true });
     throw error;
   }
-  await startContainers([id]);
   return id;
 }
 

@@ -19,7 +19,7 @@ class PrestartFailed extends MinicError {}
  * Returns the references of minic's own containers (Docker's start prints them); one made from
  * an engine's bundle is not among them: the engine reads nothing from start, as from runc's.
  */
-export async function startContainers(refs: string[], options: { runningIsDone?: boolean } = {}): Promise<string[]> {
+export async function startContainers(refs: string[], options: { runningIsDone?: boolean; beforeRelease?: (record: ContainerRecord) => void } = {}): Promise<string[]> {
   requireRoot();
   if (refs.length === 0) throw new MinicError("start needs at least one container name or id", undefined, "see 'minic start --help'");
   const root = stateRoot();
@@ -47,6 +47,8 @@ export async function startContainers(refs: string[], options: { runningIsDone?:
       const record = findContainer(root, found.id);
       if (record.status !== "created") throw new MinicError(`cannot start container ${record.name}: it is already running`);
       spec = readSpec(root, record.id) as HookSpec;
+      // start -a: the attach is made while the process is still parked, so no output is missed.
+      options.beforeRelease?.(record);
       release(root, record, spec);
     } catch (error) {
       if (!(error instanceof PrestartFailed)) throw error;

@@ -21,7 +21,7 @@ export const verb: OciVerb = {
     requireRoot();
     const { prepareBundle } = await import("../../container/bundle.ts");
     const { createPrepared } = await import("../../container/create.ts");
-    await createPrepared(prepareBundle(stringFlag(flags, "bundle") ?? ".", id, bundleOptions(flags)), { stdio: "inherit", pidFile: stringFlag(flags, "pid-file"), consoleSocket: stringFlag(flags, "console-socket"), preserveFds: preserveFds(flags) });
+    await createPrepared(prepareBundle(stringFlag(flags, "bundle") ?? ".", id, bundleOptions(flags)), { pidFile: stringFlag(flags, "pid-file"), consoleSocket: stringFlag(flags, "console-socket"), preserveFds: preserveFds(flags) });
     return 0;
   },
 };

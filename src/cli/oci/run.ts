@@ -19,7 +19,6 @@ export const verb: OciVerb = {
     if (id === undefined || extra.length > 0) throw new MinicError("run needs exactly one container id");
     const { runBundle } = await import("../../container/run-bundle.ts");
     return runBundle(stringFlag(flags, "bundle") ?? ".", id, {
-      stdio: "inherit",
       pidFile: stringFlag(flags, "pid-file"),
       consoleSocket: stringFlag(flags, "console-socket"),
       detach: booleanFlag(flags, "detach"),
