@@ -28,11 +28,12 @@ function commandText(command: string[]): string {
   return JSON.stringify(text.length > 30 ? `${text.slice(0, 29)}…` : text);
 }
 
-export function containerTable(entries: RecordRead[], now: number): string {
+/** `sizes`: with ps --size, each container's writable layer, by id (a SIZE column). */
+export function containerTable(entries: RecordRead[], now: number, sizes: Map<string, string> | null = null): string {
   const rows = [
-    ["CONTAINER ID", "NAME", "COMMAND", "CREATED", "STATUS"],
+    ["CONTAINER ID", "NAME", "COMMAND", "CREATED", "STATUS", ...(sizes === null ? [] : ["SIZE"])],
     ...entries.map((entry) => {
-      if (entry.kind === "damaged") return [shortId(entry.id), "", "", "", `Damaged: ${entry.reason}`];
+      if (entry.kind === "damaged") return [shortId(entry.id), "", "", "", `Damaged: ${entry.reason}`, ...(sizes === null ? [] : [""])];
       const { record } = entry;
       return [
         shortId(record.id),
@@ -40,6 +41,7 @@ export function containerTable(entries: RecordRead[], now: number): string {
         commandText(record.command),
         `${humanDuration(now - Date.parse(record.created))} ago`,
         statusText(record, now),
+        ...(sizes === null ? [] : [sizes.get(record.id) ?? ""]),
       ];
     }),
   ];

@@ -18,6 +18,8 @@ export interface PsRow {
   Labels: string;
   Mounts: string;
   Ports: string;
+  /** The writable layer's size with --size, else "". */
+  Size: string;
 }
 
 const HEADERS: Record<keyof PsRow, string> = {
@@ -32,6 +34,7 @@ const HEADERS: Record<keyof PsRow, string> = {
   Labels: "LABELS",
   Mounts: "MOUNTS",
   Ports: "PORTS",
+  Size: "SIZE",
 };
 
 /** Docker's State: created, restarting, running, exited. */
@@ -41,7 +44,7 @@ export function dockerState(record: ContainerRecord): string {
   return record.restarting ? "restarting" : "exited";
 }
 
-export function psRow(record: ContainerRecord, labels: Record<string, string>, now: number, noTrunc: boolean): PsRow {
+export function psRow(record: ContainerRecord, labels: Record<string, string>, now: number, noTrunc: boolean, size = ""): PsRow {
   const command = record.command.join(" ");
   return {
     ID: noTrunc ? record.id : shortId(record.id),
@@ -55,6 +58,7 @@ export function psRow(record: ContainerRecord, labels: Record<string, string>, n
     Labels: Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(","),
     Mounts: "",
     Ports: "",
+    Size: size,
   };
 }
 

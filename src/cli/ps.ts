@@ -7,6 +7,7 @@ import { containerTable } from "./format.ts";
 import { matchesFilters, parsePsFilter, psRow, tableOf } from "./ps-view.ts";
 import { formatWith } from "./template.ts";
 import { shortId } from "../state/names.ts";
+import { humanSize } from "../units.ts";
 
 const PS_FLAGS: FlagSpec[] = [
   { name: "all", short: "a", kind: "boolean", description: "Show all containers, damaged records included (default shows just running)" },
@@ -15,6 +16,7 @@ const PS_FLAGS: FlagSpec[] = [
   { name: "filter", short: "f", kind: "list", valueHint: "K=V", description: "Only containers with status=created|running|exited|restarting, name=PART, label=K[=V], id=PREFIX (repeatable)" },
   { name: "format", kind: "string", valueHint: "FORMAT", description: "table (default), json (one object a line), 'table TEMPLATE' or a Go TEMPLATE such as '{{.Names}}'" },
   { name: "no-trunc", kind: "boolean", description: "Show whole ids and commands" },
+  { name: "size", short: "s", kind: "boolean", description: "Show each container's writable layer size" },
   HELP_FLAG,
 ];
 
@@ -35,7 +37,7 @@ export const command: Command = {
     // Templates are checked before anything is read.
     const template = format === "table" || format === "json" ? null : formatWith(format.replace(/^table\s+/, ""));
     const noTrunc = booleanFlag(flags, "no-trunc");
-    const { listContainers, containerLabels } = await import("../container/list.ts");
+    const { listContainers, containerLabels, writableLayerBytes } = await import("../container/list.ts");
     // As Docker: a status filter or --last looks at containers in every state.
     let entries = listContainers(booleanFlag(flags, "all") || last !== null || filters.some((filter) => filter.key === "status"));
     const needsLabels = filters.some((filter) => filter.key === "label") || format === "json" || /Labels/.test(format);
@@ -43,9 +45,12 @@ export const command: Command = {
     if (filters.length > 0) entries = entries.filter((entry) => entry.kind === "ok" && matchesFilters(entry.record, labels(entry.record.id), filters));
     if (last !== null) entries = entries.filter((entry) => entry.kind === "ok").slice(0, Number(last));
     const now = Date.now();
+    const sizes = booleanFlag(flags, "size")
+      ? new Map(entries.flatMap((entry) => (entry.kind === "ok" ? [[entry.record.id, humanSize(writableLayerBytes(entry.record.id))] as const] : [])))
+      : null;
     if (booleanFlag(flags, "quiet")) return print(entries.map((entry) => (entry.kind === "ok" ? (noTrunc ? entry.record.id : shortId(entry.record.id)) : shortId(entry.id))));
-    if (format === "table") return print([containerTable(entries, now)]);
-    const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [psRow(entry.record, labels(entry.record.id), now, noTrunc)] : []));
+    if (format === "table") return print([containerTable(entries, now, sizes)]);
+    const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [psRow(entry.record, labels(entry.record.id), now, noTrunc, sizes?.get(entry.record.id) ?? "")] : []));
     if (format === "json") return print(rows.map((row) => JSON.stringify(row)));
     if (template === null) return 0;
     return print(format.startsWith("table") ? [tableOf(format.replace(/^table\s+/, ""), template, rows)] : rows.map(template));

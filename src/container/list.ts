@@ -1,4 +1,5 @@
 // Listing and removing containers: the runtime side of `minic ps` and `minic rm`.
+import { treeSize } from "../image/rootfs-output.ts";
 import { labelsOf } from "../spec/labels.ts";
 import type { Spec } from "../spec/types.ts";
 import { releaseHostMounts } from "./host-mounts.ts";
@@ -9,7 +10,7 @@ import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import { DEFAULT_CGROUP_PARENT } from "../spec/from-run-flags.ts";
 import { validateSpec } from "../spec/validate.ts";
-import { entryId, findEntry, listRecords, lockContainer, namesOf, readRecord, readSpec, removeContainer, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
+import { entryId, findEntry, listRecords, lockContainer, namesOf, overlayLayout, readRecord, readSpec, removeContainer, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
 import { observed } from "./observed.ts";
 import { requireRoot } from "./privileges.ts";
 import { thaw } from "./pause.ts";
@@ -29,6 +30,15 @@ export function containerLabels(id: string): Record<string, string> {
     return labelsOf((readSpec(stateRoot(), id) as Pick<Spec, "annotations">).annotations);
   } catch {
     return {};
+  }
+}
+
+/** What the container wrote to its writable layer (its overlay's upper directory), in bytes. */
+export function writableLayerBytes(id: string): number {
+  try {
+    return treeSize(overlayLayout(stateRoot(), id).upperdir).bytes;
+  } catch {
+    return 0;
   }
 }
 

@@ -265,6 +265,26 @@ describe("run -d", () => {
     expect({ code: notDetached.code, stderr: notDetached.stderr }).toEqual({ code: 125, stderr: "minic: cannot attach to container fg: it is not running\n" });
   });
 
+  test("ps --size shows the writable layer; a killed conmon or container is reported as it is, and rm takes it back", async () => {
+    const id = (await run(["--name", "writer", "sh", "-c", "head -c 200000 /dev/zero > /blob; sleep 30"])).stdout.trim();
+    await Bun.sleep(300);
+    expect(await minic(["ps", "--size", "--format", "{{.Names}} {{.Size}}"], stateRoot()).then((r) => r.stdout)).toMatch(/^writer 19\d\.\dKiB\n$/);
+    expect((await minic(["ps", "-s"], stateRoot())).stdout.split("\n")[0]).toMatch(/STATUS +SIZE$/);
+    // conmon killed: the container runs on, and ps says so.
+    const conmon = Number(readFileSync(join(stateRoot(), "bundles", id, "conmon.pid"), "utf8"));
+    process.kill(conmon, "SIGKILL");
+    await waitFor(() => !existsSync(`/proc/${conmon}`) || readFileSync(`/proc/${conmon}/stat`, "utf8").includes(") Z"));
+    expect(await status("writer")).toStartWith("Up");
+    // Then the container's own process killed: nobody records its exit, and ps shows it exited.
+    const pid = JSON.parse(readFileSync(join(stateRoot(), "containers", id, "state.json"), "utf8")).process.pid as number;
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z"));
+    await Bun.sleep(100);
+    expect(await status("writer")).toStartWith("Exited");
+    expect((await minic(["rm", "writer"], stateRoot())).code).toBe(0);
+    expect(minicCgroups()).toEqual([]);
+  });
+
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
     const missing = await run(["/no/such/command"]);
     expect({ code: missing.code, stdout: missing.stdout, stderr: missing.stderr }).toEqual({ code: 127, stdout: "", stderr: 'minic: exec: "/no/such/command": no such file or directory\n' });
@@ -276,6 +296,7 @@ describe("run -d", () => {
     expect({ code: noConmon.code, stderr: noConmon.stderr }).toEqual({ code: 125, stderr: "minic: conmon is not installed: minic run -d needs it to watch the container (apt-get install conmon)\n" });
     expect((await minic(["logs", "nosuch"], stateRoot())).stderr).toBe("minic: no such container: nosuch\n");
     expect((await minic(["stop", "nosuch"], stateRoot())).code).toBe(125);
+    expect((await minic(["stop", "-t", "-1", "taken"], stateRoot())).stderr).toBe('minic: invalid --time "-1": expected a number of seconds, 0 or more\n');
     expect((await minic(["rm", "-f", "taken"], stateRoot())).code).toBe(0);
     await waitFor(() => monitors().length === 0);
     expect(existsSync(join(stateRoot(), "bundles")) ? readdirSync(join(stateRoot(), "bundles")) : []).toEqual([]);

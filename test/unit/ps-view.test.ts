@@ -15,7 +15,7 @@ describe("ps --filter and --format", () => {
   test("Docker's fields", () => {
     expect(psRow(record, { tier: "front" }, now, false)).toEqual({
       ID: "0123456789ab", Names: "web", Image: "/r", Command: '"sh -c exit 3"', CreatedAt: "2026-01-01T00:00:00.000Z",
-      RunningFor: "3 minutes ago", Status: "Exited (3) 2 minutes ago", State: "exited", Labels: "tier=front", Mounts: "", Ports: "",
+      RunningFor: "3 minutes ago", Status: "Exited (3) 2 minutes ago", State: "exited", Labels: "tier=front", Mounts: "", Ports: "", Size: "",
     });
     expect(psRow(record, {}, now, true).ID).toBe(record.id);
   });
