@@ -2,7 +2,7 @@
 // hidden from help). The container's process has exited and conmon has reaped it and written its
 // status: the record says how it ended, its cgroup goes, and with --rm the container goes too.
 import { readFileSync } from "node:fs";
-import { removeCgroup } from "../cgroups/cgroup.ts";
+import { driverFor, removeCgroup } from "../cgroups/cgroup.ts";
 import { detachedBundleDir, lockContainer, readRecord, stateRoot, writeRecord } from "../state/store.ts";
 import { exitFilePath } from "./run-detached.ts";
 import { removeContainers } from "./list.ts";
@@ -22,8 +22,9 @@ export async function cleanupContainer(id: string, remove: boolean): Promise<voi
     const current = readRecord(root, id);
     if (current === null || current.kind !== "ok") return;
     const record = current.record;
+    const oomKilled = record.cgroup !== null && driverFor(record.cgroup).oomKills(record.cgroup) > 0;
     if (record.cgroup !== null) removeCgroup(record.cgroup);
-    writeRecord(root, { ...record, status: "stopped", exitCode: exitStatus(root, id), finished: new Date().toISOString(), process: null, owner: null, cgroup: null });
+    writeRecord(root, { ...record, status: "stopped", exitCode: exitStatus(root, id), finished: new Date().toISOString(), process: null, owner: null, cgroup: null, oomKilled });
   } finally {
     lock.release();
   }

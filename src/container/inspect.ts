@@ -2,7 +2,7 @@
 // from its record and its config.json.
 import { existsSync } from "node:fs";
 import { DEFAULT_MOUNTS } from "../spec/defaults.ts";
-import { INIT_PATH, RESTART_ANNOTATION } from "../spec/from-run-flags.ts";
+import { ENTRYPOINT_ANNOTATION, INIT_PATH, RESTART_ANNOTATION, USER_ANNOTATION } from "../spec/from-run-flags.ts";
 import { parseRestartPolicy } from "../spec/restart-policy.ts";
 import { labelsOf } from "../spec/labels.ts";
 import type { Spec } from "../spec/types.ts";
@@ -28,6 +28,7 @@ function dockerStatus(record: ContainerRecord): string {
 function inspectRecord(root: string, record: ContainerRecord): Inspected {
   const spec = readSpec(root, record.id) as Spec;
   const args = spec.process.args[0] === INIT_PATH ? spec.process.args.slice(2) : spec.process.args;
+  const entrypointWords = Number(spec.annotations?.[ENTRYPOINT_ANNOTATION] ?? 0);
   const status = dockerStatus(record);
   const running = status === "running";
   const memory = spec.linux.resources.memory;
@@ -48,7 +49,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       Running: running,
       Paused: false,
       Restarting: record.restarting,
-      OOMKilled: false,
+      OOMKilled: record.oomKilled,
       Dead: false,
       Pid: running ? (record.process?.pid ?? 0) : 0,
       ExitCode: record.exitCode ?? 0,
@@ -57,10 +58,10 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
     },
     Config: {
       Hostname: spec.hostname,
-      User: user.uid === 0 && user.gid === 0 ? "" : `${user.uid}:${user.gid}`,
+      User: spec.annotations?.[USER_ANNOTATION] ?? (user.uid === 0 && user.gid === 0 ? "" : `${user.uid}:${user.gid}`),
       Env: spec.process.env,
-      Cmd: args,
-      Entrypoint: null,
+      Cmd: args.length > entrypointWords ? args.slice(entrypointWords) : null,
+      Entrypoint: entrypointWords > 0 ? args.slice(0, entrypointWords) : null,
       WorkingDir: spec.process.cwd,
       Tty: spec.process.terminal,
       Labels: labelsOf(spec.annotations),

@@ -51,6 +51,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     restartCount: 0,
     manuallyStopped: false,
     restarting: false,
+    oomKilled: false,
   };
   let createdSources: string[] = [];
   let nameClaimed = false;
@@ -89,7 +90,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
 function provisionAgain(prepared: PreparedRun, previous: ContainerRecord): Provisioned {
   const root = stateRoot();
   const { spec, cgroup } = prepared;
-  const record: ContainerRecord = { ...previous, status: "created", process: null, owner: null, exitCode: null, finished: null, cgroup, manuallyStopped: false, restarting: false };
+  const record: ContainerRecord = { ...previous, status: "created", process: null, owner: null, exitCode: null, finished: null, cgroup, manuallyStopped: false, restarting: false, oomKilled: false };
   let cgroupMade = false;
   const undo = (): void => {
     if (cgroupMade && cgroup !== null) removeCgroup(cgroup);

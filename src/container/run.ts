@@ -195,10 +195,11 @@ export async function runContainer(options: RunOptions): Promise<number> {
  *  says how it ended, or everything goes with --rm. */
 function finishRun(prepared: PreparedRun, made: Provisioned, code: number, remove: boolean): void {
   const { cgroup, name } = prepared;
+  let oomKilled = false;
   if (cgroup !== null) {
-    const oomKills = driverFor(cgroup).oomKills(cgroup);
+    oomKilled = driverFor(cgroup).oomKills(cgroup) > 0;
     removeCgroup(cgroup);
-    if (oomKills > 0) log.error(`container ${name} was OOM-killed: it reached its memory limit (--memory)`);
+    if (oomKilled) log.error(`container ${name} was OOM-killed: it reached its memory limit (--memory)`);
   }
   // `minic rm -f` may have removed it while it ran: then there is nothing left to record.
   if (!existsSync(containerDir(made.root, made.record.id))) return;
@@ -206,7 +207,7 @@ function finishRun(prepared: PreparedRun, made: Provisioned, code: number, remov
     removeContainer(made.root, made.record.id, name);
     return;
   }
-  writeRecord(made.root, { ...made.record, status: "stopped", exitCode: code, finished: new Date().toISOString(), process: null, owner: null, cgroup: null });
+  writeRecord(made.root, { ...made.record, status: "stopped", exitCode: code, finished: new Date().toISOString(), process: null, owner: null, cgroup: null, oomKilled });
   if (diskFull(made.root)) log.warn(`the disk holding ${made.root} is full: what container ${name} wrote last may be missing; its layer and record are kept`);
 }
 

@@ -46,6 +46,10 @@ export interface SpecContext {
   initBinary?: string | null;
 }
 
+/** -u as given (a name or ids), and the number of ENTRYPOINT words at the start of process.args. */
+export const USER_ANNOTATION = "org.minic.user";
+export const ENTRYPOINT_ANNOTATION = "org.minic.entrypoint-words";
+
 /** The container's --restart policy, kept in its spec for whoever sees it exit. */
 export const RESTART_ANNOTATION = "org.minic.restart";
 
@@ -186,6 +190,9 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       "org.minic.name": context.name,
       ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
       ...(options.labels.length > 0 ? { [LABELS_ANNOTATION]: JSON.stringify(labelsFrom(options.labels)) } : {}),
+      // For inspect: the user as given, and where ENTRYPOINT ends and CMD begins.
+      ...(options.user !== null ? { [USER_ANNOTATION]: options.user } : {}),
+      ...((options.entrypointLength ?? 0) > 0 ? { [ENTRYPOINT_ANNOTATION]: String(options.entrypointLength) } : {}),
     },
   };
 }

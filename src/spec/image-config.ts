@@ -79,10 +79,11 @@ export function applyImageConfig(options: RunOptions, image: ImageConfig | null)
     if (image !== null) throw new MinicError("no command specified: the image has neither ENTRYPOINT nor CMD, and none was given");
     command = [...DEFAULT_COMMAND];
   }
-  if (image === null) return { ...options, command };
+  if (image === null) return { ...options, command, entrypointLength: entrypoint.length };
   return {
     ...options,
     command,
+    entrypointLength: entrypoint.length,
     // The image's first, so that --env-file and -e override it; labels likewise.
     env: [...image.Env, ...options.env],
     labels: [...Object.entries(image.Labels).map(([key, value]) => `${key}=${value}`), ...options.labels],

@@ -13,6 +13,9 @@ export interface RunOptions {
   command: string[];
   /** --entrypoint: replaces the image's ENTRYPOINT ("" clears it); null: the image's. */
   entrypoint: string | null;
+  /** Set once the image's configuration is applied: how many leading words of `command` are the
+   *  ENTRYPOINT (inspect shows Entrypoint and Cmd apart). */
+  entrypointLength?: number;
   /** --env-file paths: their entries go after the image's ENV and before -e. */
   envFiles: string[];
   name: string | null;

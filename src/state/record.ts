@@ -46,6 +46,8 @@ export interface ContainerRecord {
   manuallyStopped: boolean;
   /** Exited, and about to be started again by its restart policy (after Docker's delay). */
   restarting: boolean;
+  /** Its last run ended with the OOM killer's kill in its cgroup (inspect's State.OOMKilled). */
+  oomKilled: boolean;
   /** A container without a mount namespace mounts in its creator's, under its root: those
    *  mounts are detached when it is removed. null: it has a mount namespace. */
   hostMounts: HostMounts | null;
@@ -124,6 +126,7 @@ function readRecord(directoryId: string, text: string): ContainerRecord {
     restartCount: Object.hasOwn(parsed, "restartCount") ? field(parsed, "restartCount", "", isInteger, "an integer") : 0,
     manuallyStopped: Object.hasOwn(parsed, "manuallyStopped") ? field(parsed, "manuallyStopped", "", isBoolean, "a boolean") : false,
     restarting: Object.hasOwn(parsed, "restarting") ? field(parsed, "restarting", "", isBoolean, "a boolean") : false,
+    oomKilled: Object.hasOwn(parsed, "oomKilled") ? field(parsed, "oomKilled", "", isBoolean, "a boolean") : false,
   };
 }
 

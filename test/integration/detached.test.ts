@@ -285,6 +285,16 @@ describe("run -d", () => {
     expect(minicCgroups()).toEqual([]);
   });
 
+  test("inspect tells ENTRYPOINT from CMD, shows -u as given, and OOMKilled for a detached container the OOM killer ended", async () => {
+    await run(["--name", "split", "--entrypoint", "/bin/sh", "-u", "nobody", "--", "-c", "sleep 30"]);
+    expect((await minic(["inspect", "-f", "{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.User}} {{.Path}} {{json .Args}}", "split"], stateRoot())).stdout).toBe(
+      '["/bin/sh"] ["-c","sleep 30"] nobody /bin/sh ["-c","sleep 30"]\n',
+    );
+    await run(["--name", "hog", "-m", "8m", "--memory-swap", "8m", "sh", "-c", "tail /dev/zero"]);
+    expect((await minic(["wait", "hog"], stateRoot(), { timeoutMs: 20_000 })).stdout).toBe("137\n");
+    expect((await minic(["inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "hog"], stateRoot())).stdout).toBe("true 137\n");
+  }, 30_000);
+
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
     const missing = await run(["/no/such/command"]);
     expect({ code: missing.code, stdout: missing.stdout, stderr: missing.stderr }).toEqual({ code: 127, stdout: "", stderr: 'minic: exec: "/no/such/command": no such file or directory\n' });

@@ -32,6 +32,7 @@ function v2Record(): ContainerRecord {
     restartCount: 0,
     manuallyStopped: false,
     restarting: false,
+    oomKilled: false,
   };
 }
 
