@@ -6,6 +6,7 @@ import { parseIdMapFlag } from "../spec/id-maps.ts";
 import { parseSecurityOpts } from "../spec/security-opts.ts";
 import { parseCapability } from "../spec/capabilities.ts";
 import { NO_RESTART, parseRestartPolicy, type RestartPolicy } from "../spec/restart-policy.ts";
+import { checkDnsServer, parseAddHost } from "../spec/etc-files.ts";
 import { parseDeviceCgroupRule, parseDeviceFlag } from "../spec/device-flags.ts";
 import { parseOomScoreAdj, parseSysctl, parseUlimit } from "../spec/process-flags.ts";
 import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
@@ -28,6 +29,10 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "tty", short: "t", kind: "boolean", description: "Allocate a terminal for the container (-it for an interactive shell)" },
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
   { name: "detach", short: "d", kind: "boolean", description: "Run in the background, watched by conmon; print the container's id" },
+  { name: "dns", kind: "list", valueHint: "IP", description: "A nameserver for the container's resolv.conf instead of the host's (repeatable)" },
+  { name: "dns-search", kind: "list", valueHint: "DOMAIN", description: "A search domain for the container's resolv.conf (repeatable)" },
+  { name: "dns-option", kind: "list", valueHint: "OPTION", description: "An options entry for the container's resolv.conf, e.g. ndots:2 (repeatable)" },
+  { name: "add-host", kind: "list", valueHint: "NAME:IP", description: "A line for the container's /etc/hosts (IP may be host-gateway) (repeatable)" },
   { name: "label", short: "l", kind: "list", valueHint: "K=V", description: "Set a label on the container (repeatable)" },
   { name: "label-file", kind: "list", valueHint: "FILE", description: "Read labels from a file, a K=V a line, # comments (repeatable)" },
   { name: "restart", kind: "string", valueHint: "POLICY", description: "Start the container again when it exits: no (default), on-failure[:N], always, unless-stopped" },
@@ -89,6 +94,8 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       remove: booleanFlag(flags, "rm"),
       detach: booleanFlag(flags, "detach"),
       init: booleanFlag(flags, "init"),
+      dns: { servers: listFlag(flags, "dns").map(checkDnsServer), search: listFlag(flags, "dns-search"), options: listFlag(flags, "dns-option") },
+      addHosts: listFlag(flags, "add-host").map(parseAddHost),
       labels: listFlag(flags, "label"),
       labelFiles: listFlag(flags, "label-file"),
       restart: parseRestart(stringFlag(flags, "restart"), booleanFlag(flags, "rm")),

@@ -4,7 +4,7 @@
 // taken back here (only `--rm` or `minic rm` delete it).
 import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import type { ProcessIdentity } from "../state/store.ts";
-import { claimName, createContainerDirs, removeContainer, stateRoot, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
+import { claimName, createContainerDirs, removeContainer, stateRoot, writeEtcFiles, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, removeBindSources } from "./bind-sources.ts";
 import { noteHostMounts, releaseHostMounts } from "./host-mounts.ts";
 import type { PreparedRun } from "./run.ts";
@@ -67,6 +67,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
   try {
     createdSources = createBindSources(prepared.missingSources);
     createContainerDirs(root, record, upperOwner(spec));
+    writeEtcFiles(root, id, prepared.etcFiles);
     claimName(root, name, id);
     nameClaimed = true;
     writeSpec(root, id, spec);

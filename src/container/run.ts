@@ -27,6 +27,7 @@ import { readImageConfig } from "../image/rootfs-record.ts";
 import { applyImageConfig } from "../spec/image-config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { parseLabelFile } from "../spec/labels.ts";
+import { hostsFile, resolvConf } from "../spec/etc-files.ts";
 import { fsReason } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
 import { compiledFilters, seccompResolver } from "./seccomp.ts";
@@ -50,6 +51,27 @@ export interface PreparedRun {
   stopSignal: string | null;
   /** A stopped container started again (its directory, layer and name kept); null: a new one. */
   again: ContainerRecord | null;
+  /** resolv.conf, hosts and hostname to write into its directory (bound over /etc's); {}: none. */
+  etcFiles: Record<string, string>;
+}
+
+function readHostFile(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** The container's /etc files from the host's: its network decides what of them applies. */
+function etcFiles(options: RunOptions, hostname: string): Record<string, string> {
+  const ownNetwork = options.network === "none";
+  return {
+    "resolv.conf": resolvConf(readHostFile("/etc/resolv.conf") ?? "", options.dns, { own: ownNetwork, upstream: readHostFile("/run/systemd/resolve/resolv.conf") }),
+    // Sharing the host's network, the host's names hold; `host-gateway` is then the host itself.
+    hosts: hostsFile(ownNetwork ? null : readHostFile("/etc/hosts"), hostname, options.addHosts, "127.0.0.1"),
+    hostname: `${hostname}\n`,
+  };
 }
 
 /** Debian's tini-static (the tini package): static, so it runs in any rootfs. */
@@ -115,12 +137,13 @@ export function prepareRun(asked: RunOptions): PreparedRun {
       // Read only when asked for more than Docker's defaults, which every root has.
       hostCapabilities: options.privileged || options.capAdd.length > 0 ? ownCapabilities() : ALL_CAPABILITIES,
       initBinary: options.init ? initBinary() : null,
+      etcFilesDir: containerDir(root, id),
     }),
   );
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal, again: null };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal, again: null, etcFiles: etcFiles(options, spec.hostname) };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

@@ -5,6 +5,7 @@ import {
   MASKED_PATHS,
   READONLY_PATHS,
 } from "./defaults.ts";
+import { ETC_FILES } from "./etc-files.ts";
 import { LABELS_ANNOTATION, labelsFrom } from "./labels.ts";
 import { restartPolicyText } from "./restart-policy.ts";
 import { idMapsFromFlags } from "./id-maps.ts";
@@ -44,6 +45,9 @@ export interface SpecContext {
   hostCapabilities: Capability[];
   /** --init: the host's static init (tini), bound read-only at INIT_PATH and run as PID 1. */
   initBinary?: string | null;
+  /** The container's directory, where its resolv.conf, hosts and hostname are written to be
+   *  bound over /etc's; null: the image's own are left as they are. */
+  etcFilesDir?: string | null;
 }
 
 /** -u as given (a name or ids), and the number of ENTRYPOINT words at the start of process.args. */
@@ -86,6 +90,14 @@ function specMount(request: MountRequest): SpecMount {
 }
 
 /** The default nodes, then --device's (one at a path it names replaces a default). */
+/** resolv.conf, hosts and hostname from the container's directory, unless a volume names one. */
+function etcFileMounts(options: RunOptions, context: SpecContext): SpecMount[] {
+  const dir = context.etcFilesDir;
+  if (dir === null || dir === undefined) return [];
+  const taken = new Set(options.mounts.map((mount) => mount.destination));
+  return ETC_FILES.filter((name) => !taken.has(`/etc/${name}`)).map((name) => ({ destination: `/etc/${name}`, type: "bind", source: `${dir}/${name}`, options: ["rbind", "rprivate"] }));
+}
+
 function specDevices(context: SpecContext): SpecDevice[] {
   const added = context.devices.map(({ device }) => ({ ...device }));
   const paths = new Set(added.map((device) => device.path));
@@ -168,6 +180,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       })),
       // As Docker's daemon does: parents before children, whatever order the flags came in, so
       // the plan (which follows spec order) never hides a volume under another.
+      ...etcFileMounts(options, context),
       ...[...options.mounts].sort((a, b) => depth(a.destination) - depth(b.destination)).map(specMount),
       ...(context.initBinary ? [{ destination: INIT_PATH, type: "bind", source: context.initBinary, options: ["bind", "ro", "nosuid", "nodev"] }] : []),
     ],

@@ -5,6 +5,7 @@ import type { DeviceRequest } from "./device-flags.ts";
 import type { DeviceRule, IdMapping, Rlimit } from "./types.ts";
 import type { SecurityOptions } from "./security-opts.ts";
 import type { RestartPolicy } from "./restart-policy.ts";
+import type { DnsOptions } from "./etc-files.ts";
 
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
 export interface RunOptions {
@@ -29,6 +30,10 @@ export interface RunOptions {
   /** -l/--label K=V and --label-file entries, in order (the image's labels come under them). */
   labels: string[];
   labelFiles: string[];
+  /** --dns, --dns-search, --dns-option: the container's resolv.conf. */
+  dns: DnsOptions;
+  /** --add-host NAME:IP entries for its /etc/hosts. */
+  addHosts: { name: string; address: string }[];
   /** --restart: whether the container is started again when it exits. */
   restart: RestartPolicy;
   /** --init: a small init (tini) as PID 1 that reaps zombies and forwards signals. */

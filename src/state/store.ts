@@ -92,6 +92,18 @@ export function writeRecord(root: string, record: ContainerRecord): void {
   if (method === "in-place") log.warn(`the disk holding ${root} is full: the record of ${record.name} was overwritten in place`);
 }
 
+/** Files the container's /etc gets bound from its directory (resolv.conf, hosts, hostname). */
+export function writeEtcFiles(root: string, id: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(containerDir(root, id), name);
+    try {
+      writeFileSync(path, content, { mode: 0o644 });
+    } catch (error) {
+      throw stateError("write", path, error);
+    }
+  }
+}
+
 export function writeSpec(root: string, id: string, spec: Spec): void {
   const path = join(containerDir(root, id), "config.json");
   try {

@@ -1,0 +1,50 @@
+// /etc/resolv.conf, /etc/hosts and /etc/hostname: written into the container's directory and
+// bound over the image's, with --dns, --dns-search, --dns-option and --add-host; never written
+// into the rootfs.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isolatedContainers, minic, ROOTFS } from "../support/minic.ts";
+
+const stateRoot = isolatedContainers("etc-files");
+let rootfs = "";
+beforeAll(() => {
+  rootfs = join(mkdtempSync(join(tmpdir(), "minic-etc-")), "rootfs");
+  expect(spawnSync("cp", ["-a", ROOTFS, rootfs]).status).toBe(0);
+  rmSync(join(rootfs, "etc", "hosts"), { force: true });
+  rmSync(join(rootfs, "etc", "hostname"), { force: true });
+  rmSync(join(rootfs, "etc", "resolv.conf"), { force: true });
+});
+afterAll(() => rmSync(join(rootfs, ".."), { recursive: true, force: true }));
+
+const run = (args: string[]) => minic(["run", "--rm", "--rootfs", rootfs, ...args], stateRoot());
+
+describe("/etc files", () => {
+  test("resolv.conf from --dns, --dns-search and --dns-option; hosts with the hostname and --add-host; hostname", async () => {
+    const r = await run(["--name", "web", "--dns", "192.0.2.53", "--dns", "192.0.2.54", "--dns-search", "example.org", "--dns-option", "ndots:2", "--add-host", "db:192.0.2.10", "--add-host", "gw:host-gateway",
+      "sh", "-c", "cat /etc/resolv.conf; echo ---; cat /etc/hostname; echo ---; tail -3 /etc/hosts"]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(r.stdout).toBe("nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch example.org\noptions ndots:2\n---\nweb\n---\n127.0.1.1\tweb\n192.0.2.10\tdb\n127.0.0.1\tgw\n");
+  });
+
+  test("the host's resolvers and names by default; writable inside, as Docker's; the rootfs untouched", async () => {
+    const hostServers = readFileSync("/etc/resolv.conf", "utf8").split("\n").filter((line) => line.startsWith("nameserver"));
+    const r = await run(["sh", "-c", "grep ^nameserver /etc/resolv.conf; echo ---; echo '192.0.2.99 added' >> /etc/hosts && grep -c added /etc/hosts"]);
+    expect(r.stdout).toBe(`${hostServers.map((line) => `${line}\n`).join("")}---\n1\n`);
+    // A network namespace of its own starts from the loopback names, not the host's file.
+    expect((await run(["--network", "none", "head", "-1", "/etc/hosts"])).stdout).toBe("127.0.0.1\tlocalhost\n");
+    for (const name of ["hosts", "hostname", "resolv.conf"]) expect(existsSync(join(rootfs, "etc", name))).toBe(false);
+  });
+
+  test("a volume over one of them wins; bad --dns and --add-host are one line", async () => {
+    const hosts = join(stateRoot(), "my-hosts");
+    await Bun.write(hosts, "192.0.2.1 mine\n");
+    expect((await run(["-v", `${hosts}:/etc/hosts:ro`, "cat", "/etc/hosts"])).stdout).toBe("192.0.2.1 mine\n");
+    const badDns = await run(["--dns", "resolver.example", "true"]);
+    expect({ code: badDns.code, stderr: badDns.stderr }).toEqual({ code: 125, stderr: 'minic: invalid --dns "resolver.example": expected an IP address\n' });
+    const badHost = await run(["--add-host", "nocolon", "true"]);
+    expect({ code: badHost.code, stderr: badHost.stderr }).toEqual({ code: 125, stderr: 'minic: invalid --add-host "nocolon": expected NAME:IP (or NAME:host-gateway)\n' });
+  });
+});
