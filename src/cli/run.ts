@@ -1,7 +1,7 @@
 // `minic run`: its flags, parsed into RunOptions (shared with `minic create`), and the verb.
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
-import { DEFAULT_ROOTFS, type RunOptions } from "../spec/run-options.ts";
+import { DEFAULT_ROOTFS, type NetworkMode, type RunOptions } from "../spec/run-options.ts";
 import { parseIdMapFlag } from "../spec/id-maps.ts";
 import { parseSecurityOpts } from "../spec/security-opts.ts";
 import { parseCapability } from "../spec/capabilities.ts";
@@ -57,7 +57,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
-  { name: "network", kind: "string", valueHint: "host|none", description: "host: share the host's network (default); none: only a loopback interface" },
+  { name: "network", kind: "string", valueHint: "host|none|container:NAME", description: "host: share the host's network (default); none: only a loopback interface; container:NAME: that running container's" },
   { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
@@ -69,10 +69,7 @@ export interface RunRequest {
 
 export function parseRunArgs(argv: string[], command = "run"): RunRequest {
   const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, command);
-  const network = stringFlag(flags, "network") ?? "host";
-  if (network !== "host" && network !== "none") {
-    throw new MinicError(`invalid --network "${network}": expected host or none`);
-  }
+  const network = parseNetwork(stringFlag(flags, "network") ?? "host");
   const security = parseSecurityOpts(listFlag(flags, "security-opt"));
   const privileged = booleanFlag(flags, "privileged");
   if (privileged && security.seccomp !== null && security.seccomp !== "unconfined") {
@@ -128,6 +125,12 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       dryRun: booleanFlag(flags, "dry-run"),
     },
   };
+}
+
+function parseNetwork(text: string): NetworkMode {
+  if (text === "host" || text === "none") return text;
+  if (/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(text)) return text as NetworkMode;
+  throw new MinicError(`invalid --network "${text}": expected host, none or container:NAME`);
 }
 
 function parseRestart(text: string | null, remove: boolean): RestartPolicy {

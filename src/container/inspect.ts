@@ -5,6 +5,7 @@ import { DEFAULT_MOUNTS } from "../spec/defaults.ts";
 import { ENTRYPOINT_ANNOTATION, INIT_PATH, RESTART_ANNOTATION, USER_ANNOTATION } from "../spec/from-run-flags.ts";
 import { parseRestartPolicy } from "../spec/restart-policy.ts";
 import { labelsOf } from "../spec/labels.ts";
+import { ETC_FILES } from "../spec/etc-files.ts";
 import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
 import { detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
@@ -34,7 +35,8 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
   const memory = spec.linux.resources.memory;
   const cpu = spec.linux.resources.cpu;
   const defaults = new Set(DEFAULT_MOUNTS.map((mount) => mount.destination));
-  const userMounts = spec.mounts.filter((mount) => !defaults.has(mount.destination) && mount.destination !== INIT_PATH);
+  // minic's own: its defaults, --init's binary, and the /etc files it writes under its root.
+  const userMounts = spec.mounts.filter((mount) => !defaults.has(mount.destination) && mount.destination !== INIT_PATH && !(ETC_FILES.some((name) => mount.destination === `/etc/${name}`) && mount.source.startsWith(`${root}/`)));
   const binds = userMounts.filter((mount) => mount.options.includes("bind") || mount.options.includes("rbind"));
   const logPath = detachedLogPath(detachedBundleDir(root, record.id));
   const user = spec.process.user;

@@ -54,7 +54,8 @@ export async function createDetached(options: RunOptions): Promise<string> {
   const conmon = conmonPath();
   if (options.stopSignal !== null) parseSignal(options.stopSignal);
   // -i keeps the container's stdin open through conmon; there is no terminal here to check.
-  const prepared = prepareRun({ ...options, interactive: false });
+  // The /etc files go into the bundle, which exists before `create` makes the container's directory.
+  const prepared = prepareRun({ ...options, interactive: false }, detachedBundleDir);
   const root = stateRoot();
   const { id, name, spec } = prepared;
   const bundle = detachedBundleDir(root, id);
@@ -62,6 +63,8 @@ export async function createDetached(options: RunOptions): Promise<string> {
   if (prepared.stopSignal !== null) annotations[STOP_SIGNAL_ANNOTATION] = prepared.stopSignal;
   if (options.stopTimeout !== null) annotations[STOP_TIMEOUT_ANNOTATION] = String(options.stopTimeout);
   try {
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    for (const [file, content] of Object.entries(prepared.etcFiles)) writeFileSync(join(bundle, file), content, { mode: 0o644 });
     await createUnderMonitor(conmon, { id, name, bundle, tty: options.tty, interactive: options.interactive, remove: options.remove }, { ...spec, annotations });
   } catch (error) {
     // `create` failed (and took back what it made) or never ran: only the bundle is left.

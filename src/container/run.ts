@@ -7,16 +7,17 @@ import { hostCgroupLayout } from "../cgroups/layout.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
 import { log } from "../log.ts";
 import { buildPlan, type Plan } from "../plan/plan.ts";
-import { identify } from "../process/identity.ts";
+import { identify, isAlive } from "../process/identity.ts";
+import { join } from "node:path";
 import { forwardSignals } from "../process/signals.ts";
 import { exitCodeOf, exitOf, startChild } from "../process/spawn.ts";
 import { openTerminalSession, stdinIsTerminal } from "../process/terminal.ts";
 import { buildSpec } from "../spec/from-run-flags.ts";
-import type { RunOptions } from "../spec/run-options.ts";
+import { networkContainer, type RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { generateId, generateName, validateName } from "../state/names.ts";
-import { containerDir, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import { containerDir, detachedBundleDir, findContainer, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import { applyRestartPolicy } from "./restart.ts";
@@ -55,6 +56,12 @@ export interface PreparedRun {
   etcFiles: Record<string, string>;
 }
 
+/** Where a container's /etc files are: its bundle's for a detached or created one, else its directory. */
+function etcDirOf(root: string, id: string): string {
+  const bundle = detachedBundleDir(root, id);
+  return existsSync(join(bundle, "hosts")) ? bundle : containerDir(root, id);
+}
+
 function readHostFile(path: string): string | null {
   try {
     return readFileSync(path, "utf8");
@@ -63,13 +70,19 @@ function readHostFile(path: string): string | null {
   }
 }
 
-/** The container's /etc files from the host's: its network decides what of them applies. */
-function etcFiles(options: RunOptions, hostname: string): Record<string, string> {
-  const ownNetwork = options.network === "none";
+/**
+ * The container's /etc files from the host's: its network decides what of them applies. Joining
+ * another container's network (`peer`, its directory), it starts from that container's, as
+ * Docker's does.
+ */
+function etcFiles(options: RunOptions, hostname: string, peer: string | null): Record<string, string> {
+  const ownNetwork = options.network !== "host";
+  const peerFile = (name: string): string | null => (peer === null ? null : readHostFile(join(peer, name)));
+  const baseResolv = peerFile("resolv.conf") ?? readHostFile("/etc/resolv.conf") ?? "";
   return {
-    "resolv.conf": resolvConf(readHostFile("/etc/resolv.conf") ?? "", options.dns, { own: ownNetwork, upstream: readHostFile("/run/systemd/resolve/resolv.conf") }),
+    "resolv.conf": resolvConf(baseResolv, options.dns, { own: ownNetwork, upstream: readHostFile("/run/systemd/resolve/resolv.conf") }),
     // Sharing the host's network, the host's names hold; `host-gateway` is then the host itself.
-    hosts: hostsFile(ownNetwork ? null : readHostFile("/etc/hosts"), hostname, options.addHosts, "127.0.0.1"),
+    hosts: hostsFile(peerFile("hosts") ?? (ownNetwork ? null : readHostFile("/etc/hosts")), hostname, options.addHosts, "127.0.0.1"),
     hostname: `${hostname}\n`,
   };
 }
@@ -104,7 +117,9 @@ function readEnvFile(path: string): string[] {
 }
 
 /** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
-export function prepareRun(asked: RunOptions): PreparedRun {
+/** `etcDir`: where the container's /etc files are to be written and bound from (its own
+ *  directory, or for a detached one the bundle conmon is handed). */
+export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string) => string = containerDir): PreparedRun {
   const root = stateRoot();
   assertOverlaySafe(root, "state directory (MINIC_ROOT)");
   const rootfs = resolveRootfs(asked.rootfs);
@@ -113,6 +128,12 @@ export function prepareRun(asked: RunOptions): PreparedRun {
     { ...asked, env: [...asked.envFiles.flatMap(readEnvFile), ...asked.env], labels: [...asked.labelFiles.flatMap(readLabelFile), ...asked.labels] },
     readImageConfig(rootfs),
   );
+  // --network container:NAME: a running container whose network namespace this one joins.
+  const joinedRef = networkContainer(options.network);
+  const joinedNetwork = joinedRef === null ? null : findContainer(root, joinedRef);
+  if (joinedNetwork !== null && (joinedNetwork.status !== "running" || !isAlive(joinedNetwork.process))) {
+    throw new MinicError(`--network ${options.network}: container ${joinedRef} is not running`);
+  }
   const id = generateId();
   const name = options.name ?? generateName();
   validateName(name);
@@ -137,13 +158,14 @@ export function prepareRun(asked: RunOptions): PreparedRun {
       // Read only when asked for more than Docker's defaults, which every root has.
       hostCapabilities: options.privileged || options.capAdd.length > 0 ? ownCapabilities() : ALL_CAPABILITIES,
       initBinary: options.init ? initBinary() : null,
-      etcFilesDir: containerDir(root, id),
+      etcFilesDir: etcDir(root, id),
+      networkNamespace: joinedNetwork === null ? null : `/proc/${joinedNetwork.process?.pid ?? 0}/ns/net`,
     }),
   );
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal, again: null, etcFiles: etcFiles(options, spec.hostname) };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal, again: null, etcFiles: etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id)) };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

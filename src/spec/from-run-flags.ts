@@ -14,7 +14,7 @@ import type { Seccomp } from "../seccomp/types.ts";
 import { containerEnv } from "./env.ts";
 import { MinicError } from "../errors.ts";
 import { resourcesFromFlags } from "./limits.ts";
-import type { RunOptions } from "./run-options.ts";
+import { networkContainer, type RunOptions } from "./run-options.ts";
 import { OCI_VERSION, type DeviceRule, type NamespaceType, type Spec, type SpecDevice, type SpecMount } from "./types.ts";
 import { capabilitySet } from "./capabilities.ts";
 import type { Capability } from "../plan/linux.ts";
@@ -45,6 +45,8 @@ export interface SpecContext {
   hostCapabilities: Capability[];
   /** --init: the host's static init (tini), bound read-only at INIT_PATH and run as PID 1. */
   initBinary?: string | null;
+  /** --network container:NAME: that container's network namespace (/proc/PID/ns/net). */
+  networkNamespace?: string | null;
   /** The container's directory, where its resolv.conf, hosts and hostname are written to be
    *  bound over /etc's; null: the image's own are left as they are. */
   etcFilesDir?: string | null;
@@ -133,7 +135,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
 
   const capabilities = capabilitySet(options.capAdd, options.capDrop, options.privileged, context.hostCapabilities);
   const resources = { ...resourcesFromFlags(options.limits, context.hostCpus), devices: deviceRules(options, context) };
-  const namespaces: { type: NamespaceType }[] = [
+  const namespaces: { type: NamespaceType; path?: string }[] = [
     { type: "pid" },
     { type: "ipc" },
     { type: "uts" },
@@ -141,6 +143,11 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     { type: "cgroup" },
   ];
   if (options.network === "none") namespaces.push({ type: "network" });
+  // container:NAME: that container's network namespace, joined by path.
+  if (networkContainer(options.network) !== null) {
+    if (!context.networkNamespace) throw new MinicError(`--network ${options.network}: the container's network namespace was not found`);
+    namespaces.push({ type: "network", path: context.networkNamespace });
+  }
   const idMaps = idMapsFromFlags(options.uidMap, options.gidMap);
   if (idMaps !== null) namespaces.push({ type: "user" });
 

@@ -44,7 +44,8 @@ export interface RunOptions {
   stopSignal: string | null;
   stopTimeout: number | null;
   readOnly: boolean;
-  network: "host" | "none";
+  /** host (the host's), none (loopback only), or container:NAME (that running container's). */
+  network: NetworkMode;
   /** --cgroup-parent: where the container's cgroup goes in each hierarchy (default "minic"). */
   cgroupParent: string | null;
   /** --uidmap and --gidmap: with either, the container gets a user namespace of its own. */
@@ -73,6 +74,13 @@ export interface RunOptions {
   /** --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit as typed. */
   limits: LimitFlags;
   dryRun: boolean;
+}
+
+export type NetworkMode = "host" | "none" | `container:${string}`;
+
+/** The container a `--network container:NAME` joins, or null. */
+export function networkContainer(mode: NetworkMode): string | null {
+  return mode.startsWith("container:") ? mode.slice("container:".length) : null;
 }
 
 export const DEFAULT_COMMAND = ["/bin/sh"];

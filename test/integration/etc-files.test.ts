@@ -3,7 +3,7 @@
 // into the rootfs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isolatedContainers, minic, ROOTFS } from "../support/minic.ts";
@@ -20,6 +20,21 @@ beforeAll(() => {
 afterAll(() => rmSync(join(rootfs, ".."), { recursive: true, force: true }));
 
 const run = (args: string[]) => minic(["run", "--rm", "--rootfs", rootfs, ...args], stateRoot());
+
+describe("--network container:NAME", () => {
+  test("joins that container's network namespace and starts from its /etc files; a stopped one is refused", async () => {
+    const web = (await minic(["run", "-d", "--name", "web", "--network", "none", "--add-host", "peer:192.0.2.20", "--rootfs", rootfs, "sleep", "30"], stateRoot())).stdout.trim();
+    const webPid = JSON.parse(readFileSync(join(stateRoot(), "containers", web, "state.json"), "utf8")).process.pid as number;
+    const joined = await run(["--network", "container:web", "sh", "-c", "readlink /proc/self/ns/net; grep peer /etc/hosts"]);
+    expect({ code: joined.code, stderr: joined.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(joined.stdout).toBe(`${readlinkSync(`/proc/${webPid}/ns/net`)}\n192.0.2.20\tpeer\n`);
+    await minic(["rm", "-f", "web"], stateRoot());
+    const gone = await run(["--network", "container:web", "true"]);
+    expect({ code: gone.code, stderr: gone.stderr }).toEqual({ code: 125, stderr: "minic: no such container: web\n" });
+    const bad = await run(["--network", "bridge0", "true"]);
+    expect(bad.stderr).toBe('minic: invalid --network "bridge0": expected host, none or container:NAME\n');
+  });
+});
 
 describe("/etc files", () => {
   test("resolv.conf from --dns, --dns-search and --dns-option; hosts with the hostname and --add-host; hostname", async () => {
