@@ -92,10 +92,14 @@ function specMount(request: MountRequest): SpecMount {
 }
 
 /** The default nodes, then --device's (one at a path it names replaces a default). */
-/** resolv.conf, hosts and hostname from the container's directory, unless a volume names one. */
+/**
+ * resolv.conf, hosts and hostname from the container's directory, unless a volume names one. Not
+ * for a container in a user namespace of its own: its mounts are made by its own root, which
+ * cannot reach minic's state directory (it keeps the image's files).
+ */
 function etcFileMounts(options: RunOptions, context: SpecContext): SpecMount[] {
   const dir = context.etcFilesDir;
-  if (dir === null || dir === undefined) return [];
+  if (dir === null || dir === undefined || options.uidMap.length > 0 || options.gidMap.length > 0) return [];
   const taken = new Set(options.mounts.map((mount) => mount.destination));
   return ETC_FILES.filter((name) => !taken.has(`/etc/${name}`)).map((name) => ({ destination: `/etc/${name}`, type: "bind", source: `${dir}/${name}`, options: ["rbind", "rprivate"] }));
 }
