@@ -57,7 +57,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
-  { name: "network", kind: "string", valueHint: "host|none|container:NAME", description: "host: share the host's network (default); none: only a loopback interface; container:NAME: that running container's" },
+  { name: "network", kind: "string", valueHint: "host|bridge|none|container:NAME", description: "host: share the host's network (default); bridge: its own on bridge minic0 with NAT; none: only a loopback interface; container:NAME: that running container's" },
   { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
@@ -108,7 +108,7 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       devices: listFlag(flags, "device").map(parseDeviceFlag),
       deviceCgroupRules: listFlag(flags, "device-cgroup-rule").map(parseDeviceCgroupRule),
       ulimits: listFlag(flags, "ulimit").map(parseUlimit),
-      sysctls: Object.fromEntries(listFlag(flags, "sysctl").map((value) => parseSysctl(value, network === "none"))),
+      sysctls: Object.fromEntries(listFlag(flags, "sysctl").map((value) => parseSysctl(value, network === "none" || network === "bridge"))),
       oomScoreAdj: oomScoreAdj === null ? null : parseOomScoreAdj(oomScoreAdj),
       uidMap: listFlag(flags, "uidmap").map((value) => parseIdMapFlag("uidmap", value)),
       gidMap: listFlag(flags, "gidmap").map((value) => parseIdMapFlag("gidmap", value)),
@@ -128,9 +128,9 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
 }
 
 function parseNetwork(text: string): NetworkMode {
-  if (text === "host" || text === "none") return text;
+  if (text === "host" || text === "none" || text === "bridge") return text;
   if (/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(text)) return text as NetworkMode;
-  throw new MinicError(`invalid --network "${text}": expected host, none or container:NAME`);
+  throw new MinicError(`invalid --network "${text}": expected host, bridge, none or container:NAME`);
 }
 
 function parseRestart(text: string | null, remove: boolean): RestartPolicy {

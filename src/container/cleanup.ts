@@ -7,6 +7,7 @@ import { detachedBundleDir, lockContainer, readRecord, stateRoot, writeRecord } 
 import { exitFilePath } from "./run-detached.ts";
 import { removeContainers } from "./list.ts";
 import { applyRestartPolicy } from "./restart.ts";
+import { releaseNetwork } from "./network.ts";
 
 export async function cleanupContainer(id: string, remove: boolean): Promise<void> {
   const root = stateRoot();
@@ -22,6 +23,7 @@ export async function cleanupContainer(id: string, remove: boolean): Promise<voi
     const current = readRecord(root, id);
     if (current === null || current.kind !== "ok") return;
     const record = current.record;
+    releaseNetwork(root, id);
     const oomKilled = record.cgroup !== null && driverFor(record.cgroup).oomKills(record.cgroup) > 0;
     if (record.cgroup !== null) removeCgroup(record.cgroup);
     writeRecord(root, { ...record, status: "stopped", exitCode: exitStatus(root, id), finished: new Date().toISOString(), process: null, owner: null, cgroup: null, oomKilled });

@@ -1,4 +1,5 @@
 // Listing and removing containers: the runtime side of `minic ps` and `minic rm`.
+import { releaseNetwork } from "./network.ts";
 import { treeSize } from "../image/rootfs-output.ts";
 import { labelsOf } from "../spec/labels.ts";
 import type { Spec } from "../spec/types.ts";
@@ -64,6 +65,7 @@ export async function removeContainers(refs: string[], force: boolean): Promise<
       if (!force) refuseBusy(entry, id.slice(0, 12));
       if (entry.kind === "ok") await stop(entry.record);
       if (entry.kind === "ok") releaseHostMounts(entry.record.hostMounts);
+      releaseNetwork(root, id);
       removeCgroup(entry.kind === "ok" && entry.record.cgroup !== null ? entry.record.cgroup : cgroupOfDamaged(root, id));
       removeContainer(root, id, entry.kind === "ok" ? entry.record.name : (namesOf(root, id)[0] ?? null));
     } finally {

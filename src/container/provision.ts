@@ -7,6 +7,7 @@ import type { ProcessIdentity } from "../state/store.ts";
 import { claimName, createContainerDirs, removeContainer, stateRoot, writeEtcFiles, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, removeBindSources } from "./bind-sources.ts";
 import { noteHostMounts, releaseHostMounts } from "./host-mounts.ts";
+import { releaseNetwork, setUpNetwork } from "./network.ts";
 import type { PreparedRun } from "./run.ts";
 import { hostIdOf } from "../spec/id-maps.ts";
 import type { Spec } from "../spec/types.ts";
@@ -56,7 +57,9 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
   let createdSources: string[] = [];
   let nameClaimed = false;
   let cgroupMade = false;
+  let networkMade = false;
   const undo = (): void => {
+    if (networkMade) releaseNetwork(root, id);
     // Its mounts lived only in its own mount namespace (or, without one, below its root); its
     // cgroup holds no process, since the workload joins only just before exec.
     releaseHostMounts(record.hostMounts);
@@ -76,6 +79,8 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
       createCgroup(cgroup, spec.linux.resources);
       cgroupMade = true;
     }
+    networkMade = true;
+    setUpNetwork(root, id, spec);
   } catch (error) {
     undo();
     throw error;
@@ -93,7 +98,9 @@ function provisionAgain(prepared: PreparedRun, previous: ContainerRecord): Provi
   const { spec, cgroup } = prepared;
   const record: ContainerRecord = { ...previous, status: "created", process: null, owner: null, exitCode: null, finished: null, cgroup, manuallyStopped: false, restarting: false, oomKilled: false };
   let cgroupMade = false;
+  let networkMade = false;
   const undo = (): void => {
+    if (networkMade) releaseNetwork(root, previous.id);
     if (cgroupMade && cgroup !== null) removeCgroup(cgroup);
     writeRecord(root, previous);
   };
@@ -104,6 +111,8 @@ function provisionAgain(prepared: PreparedRun, previous: ContainerRecord): Provi
       createCgroup(cgroup, spec.linux.resources);
       cgroupMade = true;
     }
+    networkMade = true;
+    setUpNetwork(root, record.id, spec);
   } catch (error) {
     undo();
     throw error;

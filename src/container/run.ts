@@ -21,6 +21,7 @@ import { containerDir, detachedBundleDir, findContainer, overlayLayout, removeCo
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import { applyRestartPolicy } from "./restart.ts";
+import { releaseNetwork } from "./network.ts";
 import { ownCapabilities, requireRoot } from "./privileges.ts";
 import { ALL_CAPABILITIES } from "../spec/capabilities.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
@@ -29,6 +30,7 @@ import { applyImageConfig } from "../spec/image-config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { parseLabelFile } from "../spec/labels.ts";
 import { hostsFile, resolvConf } from "../spec/etc-files.ts";
+import { BRIDGE_GATEWAY, netnsPath } from "../network/bridge.ts";
 import { fsReason } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
 import { compiledFilters, seccompResolver } from "./seccomp.ts";
@@ -82,7 +84,7 @@ function etcFiles(options: RunOptions, hostname: string, peer: string | null): R
   return {
     "resolv.conf": resolvConf(baseResolv, options.dns, { own: ownNetwork, upstream: readHostFile("/run/systemd/resolve/resolv.conf") }),
     // Sharing the host's network, the host's names hold; `host-gateway` is then the host itself.
-    hosts: hostsFile(peerFile("hosts") ?? (ownNetwork ? null : readHostFile("/etc/hosts")), hostname, options.addHosts, "127.0.0.1"),
+    hosts: hostsFile(peerFile("hosts") ?? (ownNetwork ? null : readHostFile("/etc/hosts")), hostname, options.addHosts, options.network === "bridge" ? BRIDGE_GATEWAY : "127.0.0.1"),
     hostname: `${hostname}\n`,
   };
 }
@@ -159,7 +161,7 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
       hostCapabilities: options.privileged || options.capAdd.length > 0 ? ownCapabilities() : ALL_CAPABILITIES,
       initBinary: options.init ? initBinary() : null,
       etcFilesDir: etcDir(root, id),
-      networkNamespace: joinedNetwork === null ? null : `/proc/${joinedNetwork.process?.pid ?? 0}/ns/net`,
+      networkNamespace: joinedNetwork !== null ? `/proc/${joinedNetwork.process?.pid ?? 0}/ns/net` : options.network === "bridge" ? netnsPath(id) : null,
     }),
   );
   const missingSources = inspectBindSources(options.mounts);
@@ -240,6 +242,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
  *  says how it ended, or everything goes with --rm. */
 function finishRun(prepared: PreparedRun, made: Provisioned, code: number, remove: boolean): void {
   const { cgroup, name } = prepared;
+  releaseNetwork(made.root, made.record.id);
   let oomKilled = false;
   if (cgroup !== null) {
     oomKilled = driverFor(cgroup).oomKills(cgroup) > 0;

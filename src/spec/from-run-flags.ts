@@ -45,7 +45,8 @@ export interface SpecContext {
   hostCapabilities: Capability[];
   /** --init: the host's static init (tini), bound read-only at INIT_PATH and run as PID 1. */
   initBinary?: string | null;
-  /** --network container:NAME: that container's network namespace (/proc/PID/ns/net). */
+  /** --network container:NAME: that container's network namespace (/proc/PID/ns/net); with
+   *  --network bridge, the file minic makes for the container's own before it starts. */
   networkNamespace?: string | null;
   /** The container's directory, where its resolv.conf, hosts and hostname are written to be
    *  bound over /etc's; null: the image's own are left as they are. */
@@ -55,6 +56,9 @@ export interface SpecContext {
 /** -u as given (a name or ids), and the number of ENTRYPOINT words at the start of process.args. */
 export const USER_ANNOTATION = "org.minic.user";
 export const ENTRYPOINT_ANNOTATION = "org.minic.entrypoint-words";
+
+/** `bridge` for a container whose network minic sets up with CNI (and takes back when it stops). */
+export const NETWORK_ANNOTATION = "org.minic.network";
 
 /** The container's --restart policy, kept in its spec for whoever sees it exit. */
 export const RESTART_ANNOTATION = "org.minic.restart";
@@ -147,8 +151,9 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     { type: "cgroup" },
   ];
   if (options.network === "none") namespaces.push({ type: "network" });
-  // container:NAME: that container's network namespace, joined by path.
-  if (networkContainer(options.network) !== null) {
+  // container:NAME: that container's network namespace, joined by path; bridge: the container's
+  // own, made as a file before it starts (CNI sets it up there), joined the same way.
+  if (networkContainer(options.network) !== null || options.network === "bridge") {
     if (!context.networkNamespace) throw new MinicError(`--network ${options.network}: the container's network namespace was not found`);
     namespaces.push({ type: "network", path: context.networkNamespace });
   }
@@ -213,6 +218,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       "org.minic.id": context.id,
       "org.minic.name": context.name,
       ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
+      ...(options.network === "bridge" ? { [NETWORK_ANNOTATION]: "bridge" } : {}),
       ...(options.labels.length > 0 ? { [LABELS_ANNOTATION]: JSON.stringify(labelsFrom(options.labels)) } : {}),
       // For inspect: the user as given, and where ENTRYPOINT ends and CMD begins.
       ...(options.user !== null ? { [USER_ANNOTATION]: options.user } : {}),

@@ -44,7 +44,7 @@ export interface RunOptions {
   stopSignal: string | null;
   stopTimeout: number | null;
   readOnly: boolean;
-  /** host (the host's), none (loopback only), or container:NAME (that running container's). */
+  /** host (the host's), bridge (its own on minic0, NAT), none (loopback only), or container:NAME (that running container's). */
   network: NetworkMode;
   /** --cgroup-parent: where the container's cgroup goes in each hierarchy (default "minic"). */
   cgroupParent: string | null;
@@ -76,7 +76,7 @@ export interface RunOptions {
   dryRun: boolean;
 }
 
-export type NetworkMode = "host" | "none" | `container:${string}`;
+export type NetworkMode = "host" | "bridge" | "none" | `container:${string}`;
 
 /** The container a `--network container:NAME` joins, or null. */
 export function networkContainer(mode: NetworkMode): string | null {
