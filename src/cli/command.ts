@@ -30,6 +30,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   restart: async () => (await import("./restart.ts")).command,
   top: async () => (await import("./top.ts")).command,
   attach: async () => (await import("./attach.ts")).command,
+  port: async () => (await import("./port.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */

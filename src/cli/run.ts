@@ -7,6 +7,7 @@ import { parseSecurityOpts } from "../spec/security-opts.ts";
 import { parseCapability } from "../spec/capabilities.ts";
 import { NO_RESTART, parseRestartPolicy, type RestartPolicy } from "../spec/restart-policy.ts";
 import { checkDnsServer, parseAddHost } from "../spec/etc-files.ts";
+import { parsePublish } from "../spec/ports.ts";
 import { parseDeviceCgroupRule, parseDeviceFlag } from "../spec/device-flags.ts";
 import { parseOomScoreAdj, parseSysctl, parseUlimit } from "../spec/process-flags.ts";
 import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
@@ -29,6 +30,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "tty", short: "t", kind: "boolean", description: "Allocate a terminal for the container (-it for an interactive shell)" },
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
   { name: "detach", short: "d", kind: "boolean", description: "Run in the background, watched by conmon; print the container's id" },
+  { name: "publish", short: "p", kind: "list", valueHint: "[IP:][HOSTPORT:]PORT[/PROTO]", description: "Publish a container port (or range) on the host; needs --network bridge (repeatable)" },
+  { name: "publish-all", short: "P", kind: "boolean", description: "Publish every port the image exposes on a free host port; needs --network bridge" },
   { name: "dns", kind: "list", valueHint: "IP", description: "A nameserver for the container's resolv.conf instead of the host's (repeatable)" },
   { name: "dns-search", kind: "list", valueHint: "DOMAIN", description: "A search domain for the container's resolv.conf (repeatable)" },
   { name: "dns-option", kind: "list", valueHint: "OPTION", description: "An options entry for the container's resolv.conf, e.g. ndots:2 (repeatable)" },
@@ -70,6 +73,9 @@ export interface RunRequest {
 export function parseRunArgs(argv: string[], command = "run"): RunRequest {
   const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, command);
   const network = parseNetwork(stringFlag(flags, "network") ?? "host");
+  if ((listFlag(flags, "publish").length > 0 || booleanFlag(flags, "publish-all")) && network !== "bridge") {
+    throw new MinicError("published ports need --network bridge (minic's default is still the host's network, where a container's ports are the host's already)");
+  }
   const security = parseSecurityOpts(listFlag(flags, "security-opt"));
   const privileged = booleanFlag(flags, "privileged");
   if (privileged && security.seccomp !== null && security.seccomp !== "unconfined") {
@@ -91,6 +97,8 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       remove: booleanFlag(flags, "rm"),
       detach: booleanFlag(flags, "detach"),
       init: booleanFlag(flags, "init"),
+      publish: listFlag(flags, "publish").flatMap(parsePublish),
+      publishAll: booleanFlag(flags, "publish-all"),
       dns: { servers: listFlag(flags, "dns").map(checkDnsServer), search: listFlag(flags, "dns-search"), options: listFlag(flags, "dns-option") },
       addHosts: listFlag(flags, "add-host").map(parseAddHost),
       labels: listFlag(flags, "label"),

@@ -6,6 +6,7 @@ import { ENTRYPOINT_ANNOTATION, INIT_PATH, RESTART_ANNOTATION, USER_ANNOTATION }
 import { parseRestartPolicy } from "../spec/restart-policy.ts";
 import { labelsOf } from "../spec/labels.ts";
 import { ETC_FILES } from "../spec/etc-files.ts";
+import { bridgeAddressOf, portsOf } from "./network.ts";
 import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
 import { detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
@@ -92,6 +93,10 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       return { Type: bind ? "bind" : mount.type, Source: bind ? mount.source : "", Destination: mount.destination, Mode: readonly ? "ro" : "", RW: !readonly };
     }),
     RestartCount: record.restartCount,
+    NetworkSettings: {
+      IPAddress: running ? (bridgeAddressOf(root, record.id) ?? "") : "",
+      Ports: Object.fromEntries(portsOf(spec.annotations).map((mapping) => [`${mapping.containerPort}/${mapping.protocol}`, [{ HostIp: mapping.hostIP || "0.0.0.0", HostPort: String(mapping.hostPort) }]])),
+    },
     LogPath: existsSync(logPath) ? logPath : "",
     Image: record.rootfs,
   };

@@ -31,6 +31,8 @@ import { parseEnvFile } from "../spec/env.ts";
 import { parseLabelFile } from "../spec/labels.ts";
 import { hostsFile, resolvConf } from "../spec/etc-files.ts";
 import { BRIDGE_GATEWAY, netnsPath } from "../network/bridge.ts";
+import { allocatePorts } from "../network/ports.ts";
+import { publishedPorts } from "./network.ts";
 import { fsReason } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
 import { compiledFilters, seccompResolver } from "./seccomp.ts";
@@ -130,6 +132,7 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
     { ...asked, env: [...asked.envFiles.flatMap(readEnvFile), ...asked.env], labels: [...asked.labelFiles.flatMap(readLabelFile), ...asked.labels] },
     readImageConfig(rootfs),
   );
+  if (options.publish.length > 0) options = { ...options, publish: allocatePorts(options.publish, publishedPorts(root)) };
   // --network container:NAME: a running container whose network namespace this one joins.
   const joinedRef = networkContainer(options.network);
   const joinedNetwork = joinedRef === null ? null : findContainer(root, joinedRef);

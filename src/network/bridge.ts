@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { cniAdd, cniDel, CNI_PATH, CNI_VERSION, type CniResult, type NetworkList } from "./cni.ts";
+import type { PortMapping } from "../spec/ports.ts";
 
 export const BRIDGE_SUBNET = "10.89.0.0/16";
 export const BRIDGE_GATEWAY = "10.89.0.1";
@@ -53,7 +54,7 @@ function resultPath(dir: string): string {
  * Make the container's network: its namespace file, then loopback and the bridge through CNI.
  * Its ADD result is kept in `dir` (the container's directory) for DEL. Undone on any failure.
  */
-export function setUpBridge(root: string, id: string, dir: string): CniResult {
+export function setUpBridge(root: string, id: string, dir: string, ports: PortMapping[]): CniResult {
   for (const plugin of ["bridge", "host-local", "portmap", "firewall", "loopback"]) {
     if (!existsSync(join(CNI_PATH, plugin))) throw new MinicError(`--network bridge needs the CNI plugins (${CNI_PATH}/${plugin} is missing)`, undefined, "apt-get install containernetworking-plugins");
   }
@@ -62,7 +63,7 @@ export function setUpBridge(root: string, id: string, dir: string): CniResult {
   try {
     const target = { containerId: id, netns: netnsPath(id), ifname: "lo" };
     cniAdd(LOOPBACK, target);
-    const result = cniAdd(bridgeNetwork(root), { ...target, ifname: "eth0" }, { portMappings: [] });
+    const result = cniAdd(bridgeNetwork(root), { ...target, ifname: "eth0" }, { portMappings: portMappings(ports) });
     writeFileSync(resultPath(dir), JSON.stringify(result));
     return result;
   } catch (error) {
@@ -72,7 +73,7 @@ export function setUpBridge(root: string, id: string, dir: string): CniResult {
 }
 
 /** Take the container's network back: CNI DEL (its address, rules, veth), then the namespace file. */
-export function releaseBridge(root: string, id: string, dir: string): void {
+export function releaseBridge(root: string, id: string, dir: string, ports: PortMapping[]): void {
   const path = resultPath(dir);
   const exists = existsSync(netnsPath(id));
   if (!existsSync(path) && !exists) return;
@@ -84,11 +85,16 @@ export function releaseBridge(root: string, id: string, dir: string): void {
   }
   const target = { containerId: id, netns: exists ? netnsPath(id) : "", ifname: "eth0" };
   try {
-    cniDel(bridgeNetwork(root), target, added, { portMappings: [] });
+    cniDel(bridgeNetwork(root), target, added, { portMappings: portMappings(ports) });
   } finally {
     rmSync(path, { force: true });
     if (exists) ip(["netns", "delete", netnsName(id)]);
   }
+}
+
+/** The portmap plugin's runtime configuration. */
+function portMappings(ports: PortMapping[]): Record<string, unknown>[] {
+  return ports.map((port) => ({ hostPort: port.hostPort, containerPort: port.containerPort, protocol: port.protocol, ...(port.hostIP ? { hostIP: port.hostIP } : {}) }));
 }
 
 /** The container's address on the bridge, from its ADD result. */

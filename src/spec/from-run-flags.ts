@@ -60,6 +60,9 @@ export const ENTRYPOINT_ANNOTATION = "org.minic.entrypoint-words";
 /** `bridge` for a container whose network minic sets up with CNI (and takes back when it stops). */
 export const NETWORK_ANNOTATION = "org.minic.network";
 
+/** Its published ports (PortMapping[] as JSON), host ports settled. */
+export const PORTS_ANNOTATION = "org.minic.ports";
+
 /** The container's --restart policy, kept in its spec for whoever sees it exit. */
 export const RESTART_ANNOTATION = "org.minic.restart";
 
@@ -219,6 +222,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       "org.minic.name": context.name,
       ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
       ...(options.network === "bridge" ? { [NETWORK_ANNOTATION]: "bridge" } : {}),
+      ...(options.publish.length > 0 ? { [PORTS_ANNOTATION]: JSON.stringify(options.publish) } : {}),
       ...(options.labels.length > 0 ? { [LABELS_ANNOTATION]: JSON.stringify(labelsFrom(options.labels)) } : {}),
       // For inspect: the user as given, and where ENTRYPOINT ends and CMD begins.
       ...(options.user !== null ? { [USER_ANNOTATION]: options.user } : {}),

@@ -4,6 +4,7 @@
 // under -e, WORKDIR unless -w, USER unless -u.
 import { MinicError } from "../errors.ts";
 import { DEFAULT_COMMAND, type RunOptions } from "./run-options.ts";
+import { publishAll } from "./ports.ts";
 
 export interface ImageConfig {
   Env: string[];
@@ -89,6 +90,7 @@ export function applyImageConfig(options: RunOptions, image: ImageConfig | null)
     labels: [...Object.entries(image.Labels).map(([key, value]) => `${key}=${value}`), ...options.labels],
     workdir: options.workdir ?? (image.WorkingDir === "" ? null : image.WorkingDir),
     stopSignal: options.stopSignal ?? image.StopSignal,
+    publish: options.publishAll ? [...options.publish, ...publishAll(image.ExposedPorts)] : options.publish,
     user: options.user ?? (image.User === "" ? null : image.User),
   };
 }

@@ -6,6 +6,7 @@ import type { DeviceRule, IdMapping, Rlimit } from "./types.ts";
 import type { SecurityOptions } from "./security-opts.ts";
 import type { RestartPolicy } from "./restart-policy.ts";
 import type { DnsOptions } from "./etc-files.ts";
+import type { PortMapping } from "./ports.ts";
 
 /** What a user asked `minic run` for, after parsing and before any check against the system. */
 export interface RunOptions {
@@ -30,6 +31,9 @@ export interface RunOptions {
   /** -l/--label K=V and --label-file entries, in order (the image's labels come under them). */
   labels: string[];
   labelFiles: string[];
+  /** -p: ports published from the host (host ports 0 are chosen at start); -P: every port the image exposes. */
+  publish: PortMapping[];
+  publishAll: boolean;
   /** --dns, --dns-search, --dns-option: the container's resolv.conf. */
   dns: DnsOptions;
   /** --add-host NAME:IP entries for its /etc/hosts. */

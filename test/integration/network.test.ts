@@ -26,6 +26,65 @@ function traces(ids: string[]): string[] {
 
 const idOf = (name: string) => readlinkSync(join(stateRoot(), "names", name));
 
+/** A TCP port free on the host now. */
+function freePort(): number {
+  const listener = Bun.listen({ hostname: "0.0.0.0", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+const HTTPD = ["sh", "-c", "mkdir -p /www && echo hello-from-httpd > /www/index.html && exec httpd -f -p 80 -h /www"];
+
+async function fetchText(url: string): Promise<string> {
+  for (let tries = 0; tries < 50; tries++) {
+    try {
+      return await (await fetch(url, { signal: AbortSignal.timeout(2000) })).text();
+    } catch {
+      await Bun.sleep(100);
+    }
+  }
+  return "";
+}
+
+describe("published ports", () => {
+  test("-p HOSTPORT:80 answers on the host's loopback and its own address; port lists it; a second -p of it is refused; nothing left after", async () => {
+    const port = freePort();
+    const started = await minic(["run", "-d", "--name", "web", "--network", "bridge", "-p", `${port}:80`, "--rootfs", ROOTFS, ...HTTPD], stateRoot());
+    expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(await fetchText(`http://127.0.0.1:${port}/`)).toBe("hello-from-httpd\n");
+    const hostAddress = Bun.spawnSync(["sh", "-c", "ip -4 -o route get 192.0.2.200 | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'"]).stdout.toString().trim();
+    if (hostAddress !== "") expect(await fetchText(`http://${hostAddress}:${port}/`)).toBe("hello-from-httpd\n");
+    expect((await minic(["port", "web"], stateRoot())).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
+    expect((await minic(["inspect", "-f", "{{json .NetworkSettings.Ports}}", "web"], stateRoot())).stdout).toBe(`{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"${port}"}]}\n`);
+    expect((await minic(["ps", "--format", "{{.Names}} {{.Ports}}"], stateRoot())).stdout).toBe(`web 0.0.0.0:${port}->80/tcp\n`);
+    const again = await minic(["run", "--rm", "--network", "bridge", "-p", `${port}:80`, "--rootfs", ROOTFS, "true"], stateRoot());
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 125, stderr: `minic: port ${port}/tcp is already published by another container\n` });
+    const id = idOf("web");
+    await minic(["rm", "-f", "web"], stateRoot());
+    expect(Bun.spawnSync(["iptables-save"]).stdout.toString().includes(`${port}`)).toBe(false);
+    expect(traces([id])).toEqual([]);
+  });
+
+  test("-p 80 takes a free host port; -P publishes what the image exposes; -p without bridge is refused", async () => {
+    await minic(["run", "-d", "--name", "any", "--network", "bridge", "-p", "80", "--rootfs", ROOTFS, ...HTTPD], stateRoot());
+    const line = (await minic(["port", "any", "80"], stateRoot())).stdout.trim();
+    expect(line).toMatch(/^0\.0\.0\.0:\d+$/);
+    expect(await fetchText(`http://127.0.0.1:${line.split(":")[1]}/`)).toBe("hello-from-httpd\n");
+    const exposed = join(stateRoot(), "exposed-rootfs");
+    expect(Bun.spawnSync(["cp", "-a", ROOTFS, exposed]).exitCode).toBe(0);
+    await Bun.write(join(exposed, ".minic-rootfs"), JSON.stringify({ image: "sha256:x", dockerfile: "D", built: "2026-11-24T00:00:00Z", config: { Cmd: HTTPD, ExposedPorts: { "80/tcp": {} } } }));
+    await minic(["run", "-d", "--name", "all", "--network", "bridge", "-P", "--rootfs", exposed], stateRoot());
+    const published = (await minic(["port", "all"], stateRoot())).stdout;
+    expect(published).toMatch(/^80\/tcp -> 0\.0\.0\.0:\d+\n$/);
+    expect(await fetchText(`http://127.0.0.1:${published.trim().split(":")[1]}/`)).toBe("hello-from-httpd\n");
+    const refused = await minic(["run", "--rm", "-p", "80", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 125, stderr: "minic: published ports need --network bridge (minic's default is still the host's network, where a container's ports are the host's already)\n" });
+    const bad = await minic(["run", "--rm", "--network", "bridge", "-p", "99999", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect(bad.stderr).toBe('minic: invalid -p "99999": the container port "99999" is not a port or a range of ports\n');
+  });
+});
+
 describe("--network bridge", () => {
   test("an address on minic0, the default route through it, the host reachable at its gateway; nothing left after", async () => {
     const r = await minic(["run", "--rm", "--name", "b1", "--network", "bridge", "--add-host", "hostside:host-gateway", "--rootfs", ROOTFS, "sh", "-c",
