@@ -3,7 +3,7 @@
 // container's bundle and starts conmon with itself as the OCI runtime; conmon runs `minic create`
 // (runc's) on that bundle, holds the container's stdio (its log, its terminal), reaps it, writes
 // its exit status, and runs `minic cleanup` when it exits. `run -d` then starts it.
-import { closeSync, mkdirSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { close, pipe } from "../../native/libc.ts";
@@ -67,11 +67,32 @@ export async function createDetached(options: RunOptions): Promise<string> {
     for (const [file, content] of Object.entries(prepared.etcFiles)) writeFileSync(join(bundle, file), content, { mode: 0o644 });
     await createUnderMonitor(conmon, { id, name, bundle, tty: options.tty, interactive: options.interactive, remove: options.remove }, { ...spec, annotations });
   } catch (error) {
-    // `create` failed (and took back what it made) or never ran: only the bundle is left.
+    // `create` failed (and took back what it made) or never ran: conmon ends once it has said
+    // so, and only the bundle is left.
+    await monitorGone(bundle);
     rmSync(bundle, { recursive: true, force: true });
     throw error;
   }
   return id;
+}
+
+/**
+ * Wait (a few seconds at most) until no conmon of `bundle` runs: after a failed create it still
+ * runs its exit command before it ends (and it may have removed its pid file by then).
+ */
+async function monitorGone(bundle: string): Promise<void> {
+  const monitors = (): boolean =>
+    readdirSync("/proc").some((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        return stat.includes("(conmon) ") && !stat.includes(") Z") && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(bundle);
+      } catch {
+        return false;
+      }
+    });
+  const deadline = Date.now() + 3000;
+  while (monitors() && Date.now() < deadline) await Bun.sleep(10);
 }
 
 /** Write the bundle's config.json and have conmon run `minic create` on it. */
