@@ -73,10 +73,11 @@ export function geteuid(): number {
 }
 
 const MNT_DETACH = 2;
+const UMOUNT_NOFOLLOW = 8;
 
-/** Detach the mount at `path` (lazily, as umount -l); 0 or the errno. */
+/** Detach the mount at `path` (lazily, as umount -l), a symlink there not followed; 0 or the errno. */
 export function detachMount(path: string): number {
-  return libc.symbols.umount2(ptr(Buffer.from(`${path}\0`)), MNT_DETACH) === 0 ? 0 : lastErrno();
+  return libc.symbols.umount2(ptr(Buffer.from(`${path}\0`)), MNT_DETACH | UMOUNT_NOFOLLOW) === 0 ? 0 : lastErrno();
 }
 
 const SHUT_RDWR = 2;

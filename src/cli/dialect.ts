@@ -2,22 +2,16 @@
 // shim, conmon, CRI-O and the OCI conformance suite call `RUNTIME [globals] VERB ...`). Which one
 // a call speaks is decided here, before anything else is loaded: runc's global flags, a verb only
 // runc has, or a flag only runc's form of a shared verb takes.
+import { signalNumber } from "../process/signal-names.ts";
+
 const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
 const RUNC_VERBS = ["state", "delete", "list", "features", "pause", "resume", "spec", "update", "events"];
 const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket", "--preserve-fds", "--no-pivot", "--no-new-keyring"];
 const RUNC_EXEC_FLAGS = ["--process", "-p", "--pid-file", "--console-socket", "--detach", "-d", "--cwd", "--cap", "--no-new-privs", "--preserve-fds"];
 
-/** Linux's signal names: `kill A B` is runc's only when B is one (else it is Docker's, two containers). */
-const SIGNAL_NAMES = new Set([
-  "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "IOT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
-  "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "POLL",
-  "PWR", "SYS", "RTMIN", "RTMAX",
-]);
-
+/** `kill A B` is runc's only when B names a signal (else it is Docker's, two containers). */
 function isSignal(token: string): boolean {
-  if (/^\d+$/.test(token)) return Number(token) >= 1 && Number(token) <= 64;
-  const name = token.toUpperCase().replace(/^SIG/, "");
-  return SIGNAL_NAMES.has(name) || /^RTMIN\+\d+$|^RTMAX-\d+$/.test(name);
+  return signalNumber(token) !== null;
 }
 
 /** Flags of either `ps` that take a value (Docker's -f is --filter, runc's --format). */

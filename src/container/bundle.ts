@@ -75,5 +75,5 @@ export function prepareBundle(bundleDir: string, id: string, options: BundleOpti
   if (name !== id) validateName(name);
   const overlay = spec.annotations?.[OVERLAY_ANNOTATION] === "true" ? overlayLayout(root, id) : null;
   const plan = buildPlan(spec, { id, overlay, cgroup, noPivot: options.noPivot, sessionKeyring }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring, stopSignal: null, again, etcFiles: {} };
+  return { id, name, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring, again, etcFiles: {} };
 }

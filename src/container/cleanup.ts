@@ -1,11 +1,10 @@
 // `minic cleanup [--rm] ID`: conmon's exit command for a detached container (not for people;
 // hidden from help). The container's process has exited and conmon has reaped it and written its
 // status: the record says how it ended, its cgroup goes, and with --rm the container goes too.
-import { readFileSync } from "node:fs";
 import { driverFor, removeCgroup } from "../cgroups/cgroup.ts";
-import { detachedBundleDir, lockContainer, readRecord, stateRoot, writeRecord } from "../state/store.ts";
-import { exitFilePath } from "./run-detached.ts";
+import { lockContainer, readRecord, stateRoot, writeRecord } from "../state/store.ts";
 import { removeContainers } from "./list.ts";
+import { exitFileCode } from "./stop.ts";
 import { applyRestartPolicy } from "./restart.ts";
 import { releaseNetwork } from "./network.ts";
 
@@ -26,19 +25,9 @@ export async function cleanupContainer(id: string, remove: boolean): Promise<voi
     releaseNetwork(root, id);
     const oomKilled = record.cgroup !== null && driverFor(record.cgroup).oomKills(record.cgroup) > 0;
     if (record.cgroup !== null) removeCgroup(record.cgroup);
-    writeRecord(root, { ...record, status: "stopped", exitCode: exitStatus(root, id), finished: new Date().toISOString(), process: null, owner: null, cgroup: null, oomKilled });
+    writeRecord(root, { ...record, status: "stopped", exitCode: exitFileCode(root, id), finished: new Date().toISOString(), process: null, owner: null, cgroup: null, oomKilled });
   } finally {
     lock.release();
   }
   await applyRestartPolicy(root, id);
-}
-
-/** What conmon wrote: the exit code, or 128 + the signal that ended it; null if it wrote nothing. */
-function exitStatus(root: string, id: string): number | null {
-  try {
-    const text = readFileSync(exitFilePath(detachedBundleDir(root, id), id), "utf8").trim();
-    return /^\d+$/.test(text) ? Number(text) : null;
-  } catch {
-    return null;
-  }
 }

@@ -11,7 +11,8 @@ import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
 import { detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
-import { detachedLogPath, STOP_SIGNAL_ANNOTATION } from "./run-detached.ts";
+import { detachedLogPath } from "./run-detached.ts";
+import { STOP_SIGNAL_ANNOTATION } from "../spec/from-run-flags.ts";
 
 export type Inspected = Record<string, unknown>;
 

@@ -1,27 +1,16 @@
 // `minic kill`: a signal to each named container's init (default SIGKILL, as docker kill).
 import { readFileSync } from "node:fs";
-import { constants } from "node:os";
 import { join } from "node:path";
 import type { ContainerRecord } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
+import { parseSignal } from "../process/signal-names.ts";
+
+export { parseSignal };
 import { isAlive } from "../process/identity.ts";
 import { findContainer, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { containerById } from "./state.ts";
 import { updateRecord } from "./restart.ts";
-
-/** A signal by name (KILL, SIGKILL, kill) or number, as docker kill and runc kill take it. */
-export function parseSignal(text: string): number {
-  if (/^\d+$/.test(text)) {
-    const number = Number(text);
-    if (number >= 1 && number <= 64) return number;
-    throw new MinicError(`invalid signal: ${text}`);
-  }
-  const name = text.toUpperCase().startsWith("SIG") ? text.toUpperCase() : `SIG${text.toUpperCase()}`;
-  const number = (constants.signals as Record<string, number | undefined>)[name];
-  if (number === undefined) throw new MinicError(`invalid signal: ${text}`);
-  return number;
-}
 
 /** HUP, INT, QUIT, KILL, TERM. */
 const ENDING_SIGNALS = new Set([1, 2, 3, 9, 15]);

@@ -27,8 +27,12 @@ interface Entry {
   text: string;
 }
 
-/** Parse k8s-file lines into whole lines per stream (P parts joined up to their F). */
-export function parseKubernetesLog(text: string): Entry[] {
+/**
+ * Parse k8s-file lines into whole lines per stream (P parts joined up to their F). With
+ * `flush`, parts still waiting for their F (the container's last output had no newline) come
+ * out as they are.
+ */
+export function parseKubernetesLog(text: string, flush = false): Entry[] {
   const entries: Entry[] = [];
   const partial: Record<string, Entry | undefined> = {};
   for (const line of text.split("\n")) {
@@ -45,6 +49,7 @@ export function parseKubernetesLog(text: string): Entry[] {
     partial[stream] = undefined;
     entries.push({ ...entry, text: `${entry.text}\n` });
   }
+  if (flush) for (const pending of Object.values(partial)) if (pending !== undefined) entries.push(pending);
   return entries;
 }
 
@@ -90,23 +95,36 @@ export async function containerLogs(ref: string, options: LogOptions, sink: LogS
       closeSync(fd);
     }
   };
-  /** Whole lines only: a k8s-file line still being written waits for its end. */
-  const entriesOf = (text: string): Entry[] => {
+  /**
+   * Whole entries only: a line of the file still being written waits for its end, and parts (P)
+   * wait for the full line (F) they belong to, unless this is the last read (`final`).
+   */
+  const entriesOf = (text: string, final: boolean): Entry[] => {
     const all = carry + text;
-    const cut = all.lastIndexOf("\n") + 1;
-    carry = all.slice(cut);
-    return parseKubernetesLog(all.slice(0, cut));
+    const complete = all.slice(0, all.lastIndexOf("\n") + 1);
+    if (final) {
+      carry = "";
+      return parseKubernetesLog(complete, true);
+    }
+    const lines = complete.split("\n");
+    let last = -1;
+    lines.forEach((line, i) => {
+      if (line.split(" ")[2] === "F") last = i;
+    });
+    const taken = lines.slice(0, last + 1).map((line) => `${line}\n`).join("");
+    carry = all.slice(taken.length);
+    return parseKubernetesLog(taken);
   };
-  const first = entriesOf(readNew());
+  const first = entriesOf(readNew(), !options.follow);
   emit(options.tail === null ? first : first.slice(Math.max(0, first.length - options.tail)));
   if (!options.follow) return;
   for (;;) {
     const entry = readRecord(root, record.id);
     const running = entry !== null && entry.kind === "ok" && entry.record.status !== "stopped" && isAlive(entry.record.process);
-    emit(entriesOf(readNew()));
+    emit(entriesOf(readNew(), false));
     if (!running) {
       // conmon writes the last lines before it reaps: once stopped, one more read ends it.
-      emit(entriesOf(readNew()));
+      emit(entriesOf(readNew(), true));
       return;
     }
     await Bun.sleep(100);

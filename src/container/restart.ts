@@ -40,7 +40,7 @@ export async function applyRestartPolicy(root: string, id: string): Promise<void
   updateRecord(root, id, (again) => ({ ...again, restarting: false, restartCount: again.restartCount + 1 }));
   try {
     const { startContainers } = await import("./start.ts");
-    await startContainers([id], { runningIsDone: true });
+    await startContainers([id], { runningIsDone: true, byRestartPolicy: true });
   } catch (error) {
     log.warn(`restarting container ${record.name} failed: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -8,19 +8,16 @@ import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { close, pipe } from "../../native/libc.ts";
 import type { RunOptions } from "../spec/run-options.ts";
-import { detachedBundleDir, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { NETWORK_ANNOTATION, STDIN_ANNOTATION } from "../spec/from-run-flags.ts";
+import { networkContainer, type NetworkMode } from "../spec/run-options.ts";
+import { isAlive } from "../process/identity.ts";
 import type { Spec } from "../spec/types.ts";
 import { NAME_ANNOTATION, OVERLAY_ANNOTATION } from "./bundle.ts";
 import { requireRoot } from "./privileges.ts";
 import { prepareRun } from "./run.ts";
 import { startContainers } from "./start.ts";
-import { parseSignal } from "./kill.ts";
 import { exitCodeOfSetupLine } from "./setup-error.ts";
-
-/** The stop signal `minic stop` sends first (the image's STOPSIGNAL, or --stop-signal). */
-export const STOP_SIGNAL_ANNOTATION = "org.minic.stop-signal";
-/** Seconds `minic stop` waits before SIGKILL (--stop-timeout). */
-export const STOP_TIMEOUT_ANNOTATION = "org.minic.stop-timeout";
 
 /** Where conmon keeps a detached container's output, in Kubernetes' log format. */
 export function detachedLogPath(bundle: string): string {
@@ -52,7 +49,6 @@ export async function runDetached(options: RunOptions): Promise<string> {
 export async function createDetached(options: RunOptions): Promise<string> {
   requireRoot();
   const conmon = conmonPath();
-  if (options.stopSignal !== null) parseSignal(options.stopSignal);
   // -i keeps the container's stdin open through conmon; there is no terminal here to check.
   // The /etc files go into the bundle, which exists before `create` makes the container's directory.
   const prepared = prepareRun({ ...options, interactive: false }, detachedBundleDir);
@@ -60,8 +56,6 @@ export async function createDetached(options: RunOptions): Promise<string> {
   const { id, name, spec } = prepared;
   const bundle = detachedBundleDir(root, id);
   const annotations: Record<string, string> = { ...spec.annotations, [NAME_ANNOTATION]: name, [OVERLAY_ANNOTATION]: "true" };
-  if (prepared.stopSignal !== null) annotations[STOP_SIGNAL_ANNOTATION] = prepared.stopSignal;
-  if (options.stopTimeout !== null) annotations[STOP_TIMEOUT_ANNOTATION] = String(options.stopTimeout);
   try {
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
     for (const [file, content] of Object.entries(prepared.etcFiles)) writeFileSync(join(bundle, file), content, { mode: 0o644 });
@@ -110,11 +104,26 @@ async function createUnderMonitor(conmon: string, settings: MonitorSettings, spe
 export async function createAgain(record: ContainerRecord): Promise<void> {
   const conmon = conmonPath();
   const root = stateRoot();
-  const spec = readSpec(root, record.id) as Spec;
+  const stored = readSpec(root, record.id) as Spec;
+  const spec = withJoinedNetworkNow(root, stored);
   const annotations = { ...spec.annotations, [NAME_ANNOTATION]: record.name, [OVERLAY_ANNOTATION]: "true" };
   const bundle = detachedBundleDir(root, record.id);
   rmSync(exitFilePath(bundle, record.id), { force: true });
-  await createUnderMonitor(conmon, { id: record.id, name: record.name, bundle, tty: spec.process.terminal, interactive: false, remove: false }, { ...spec, annotations });
+  const interactive = spec.annotations[STDIN_ANNOTATION] === "true";
+  await createUnderMonitor(conmon, { id: record.id, name: record.name, bundle, tty: spec.process.terminal, interactive, remove: false }, { ...spec, annotations });
+}
+
+/**
+ * `--network container:NAME` names a container, not a process: the namespace is that
+ * container's init's as it is now (a pid from before may be anyone's by then).
+ */
+function withJoinedNetworkNow(root: string, spec: Spec): Spec {
+  const joined = networkContainer((spec.annotations[NETWORK_ANNOTATION] ?? "host") as NetworkMode);
+  if (joined === null) return spec;
+  const peer = findContainer(root, joined);
+  if (peer.status !== "running" || !isAlive(peer.process)) throw new MinicError(`--network container:${joined}: container ${joined} is not running`);
+  const path = `/proc/${peer.process?.pid ?? 0}/ns/net`;
+  return { ...spec, linux: { ...spec.linux, namespaces: spec.linux.namespaces.map((ns) => (ns.type === "network" ? { type: "network", path } : ns)) } };
 }
 
 interface MonitorSettings {

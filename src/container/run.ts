@@ -33,6 +33,7 @@ import { hostsFile, resolvConf } from "../spec/etc-files.ts";
 import { BRIDGE_GATEWAY, netnsPath } from "../network/bridge.ts";
 import { allocatePorts } from "../network/ports.ts";
 import { publishedPorts } from "./network.ts";
+import { parseSignal } from "../process/signal-names.ts";
 import { fsReason } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
 import { compiledFilters, seccompResolver } from "./seccomp.ts";
@@ -52,8 +53,6 @@ export interface PreparedRun {
   bundle: string | null;
   /** false: its processes keep their creator's session keyring (runc's --no-new-keyring). */
   sessionKeyring: boolean;
-  /** What `minic stop` sends first: --stop-signal or the image's STOPSIGNAL; null: SIGTERM. */
-  stopSignal: string | null;
   /** A stopped container started again (its directory, layer and name kept); null: a new one. */
   again: ContainerRecord | null;
   /** resolv.conf, hosts and hostname to write into its directory (bound over /etc's); {}: none. */
@@ -133,6 +132,8 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
     readImageConfig(rootfs),
   );
   if (options.publish.length > 0) options = { ...options, publish: allocatePorts(options.publish, publishedPorts(root)) };
+  // --stop-signal or the image's STOPSIGNAL: checked now, not when `stop` needs it.
+  if (options.stopSignal !== null) parseSignal(options.stopSignal);
   // --network container:NAME: a running container whose network namespace this one joins.
   const joinedRef = networkContainer(options.network);
   const joinedNetwork = joinedRef === null ? null : findContainer(root, joinedRef);
@@ -170,7 +171,7 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, stopSignal: options.stopSignal, again: null, etcFiles: etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id)) };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, again: null, etcFiles: etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id)) };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

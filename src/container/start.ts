@@ -8,6 +8,9 @@ import { hookState, runLaterHooks, runPrestartHooks, runStartContainerHooks } fr
 import { execFifo } from "./create.ts";
 import { requireRoot } from "./privileges.ts";
 import { removeContainers } from "./list.ts";
+import { observed } from "./observed.ts";
+import { releaseNetwork } from "./network.ts";
+import { removeCgroup } from "../cgroups/cgroup.ts";
 
 /** A prestart hook failed: the container is to be stopped and deleted (the spec's step 9). */
 class PrestartFailed extends MinicError {}
@@ -19,25 +22,47 @@ class PrestartFailed extends MinicError {}
  * Returns the references of minic's own containers (Docker's start prints them); one made from
  * an engine's bundle is not among them: the engine reads nothing from start, as from runc's.
  */
-export async function startContainers(refs: string[], options: { runningIsDone?: boolean; beforeRelease?: (record: ContainerRecord) => void } = {}): Promise<string[]> {
+export async function startContainers(
+  refs: string[],
+  options: { runningIsDone?: boolean; beforeRelease?: (record: ContainerRecord) => void; byRestartPolicy?: boolean } = {},
+): Promise<string[]> {
   requireRoot();
   if (refs.length === 0) throw new MinicError("start needs at least one container name or id", undefined, "see 'minic start --help'");
   const root = stateRoot();
-  let records = refs.map((ref) => findContainer(root, ref));
+  // A running record whose process is gone (its conmon or minic was killed) is a stopped container.
+  let records = refs.map((ref) => observed(findContainer(root, ref)));
   const own = refs.filter((_, i) => startsAgain(root, records[i] as ContainerRecord));
   // Docker's start leaves a running container as it is; runc's fails, as the runtime spec says.
-  if (options.runningIsDone === true) records = records.filter((record) => record.status !== "running" || !isAlive(record.process));
-  for (const [i, record] of records.entries()) {
+  if (options.runningIsDone === true) records = records.filter((record) => record.status !== "running");
+  for (const record of records) {
     if (record.status === "stopped" && startsAgain(root, record)) continue;
-    if (record.status !== "created") throw new MinicError(`cannot start container ${refs[i]}: it is ${record.status === "running" ? "already running" : "not a created container"}`);
-    if (!isAlive(record.process)) throw new MinicError(`cannot start container ${refs[i]}: its init is gone`);
+    if (record.status !== "created") throw new MinicError(`cannot start container ${record.name}: it is ${record.status === "running" ? "already running" : "not a created container"}`);
+    if (!isAlive(record.process)) throw new MinicError(`cannot start container ${record.name}: its init is gone`);
   }
   // Stopped ones of minic's own are made again under conmon (parked, as created), then let go.
   const again = records.filter((record) => record.status === "stopped");
   if (again.length > 0) {
     const { createAgain } = await import("./run-detached.ts");
-    for (const record of again) await createAgain(record);
-    records = records.map((record) => findContainer(root, record.id));
+    for (const record of again) {
+      // Under the lock, so that two starts (or a start and a restart policy) cannot both make it.
+      const lock = lockContainer(root, record.id);
+      try {
+        const stored = findContainer(root, record.id);
+        const latest = observed(stored);
+        // Made already by whoever came first, or stopped by hand since a restart policy decided.
+        if (latest.status !== "stopped" || (options.byRestartPolicy === true && latest.manuallyStopped)) continue;
+        // Its process died unrecorded (its monitor was killed): its leftovers go, it is stopped.
+        if (stored.status !== "stopped") {
+          releaseNetwork(root, stored.id);
+          if (stored.cgroup !== null) removeCgroup(stored.cgroup);
+          writeRecord(root, { ...latest, cgroup: null });
+        }
+        await createAgain(findContainer(root, record.id));
+      } finally {
+        lock.release();
+      }
+    }
+    records = records.map((record) => findContainer(root, record.id)).filter((record) => record.status === "created");
   }
   for (const found of records) {
     const lock = lockContainer(root, found.id);

@@ -3,10 +3,12 @@
 import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import type { Spec } from "../spec/types.ts";
-import { findContainer, readRecord, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { detachedBundleDir, findContainer, readRecord, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { readFileSync } from "node:fs";
+import { exitFilePath } from "./run-detached.ts";
 import { parseSignal } from "./kill.ts";
 import { requireRoot } from "./privileges.ts";
-import { STOP_SIGNAL_ANNOTATION, STOP_TIMEOUT_ANNOTATION } from "./run-detached.ts";
+import { STOP_SIGNAL_ANNOTATION, STOP_TIMEOUT_ANNOTATION } from "../spec/from-run-flags.ts";
 import { updateRecord } from "./restart.ts";
 
 const DEFAULT_TIMEOUT_S = 10;
@@ -64,17 +66,44 @@ export async function waitContainers(refs: string[]): Promise<number[]> {
   const records = refs.map((ref) => findContainer(root, ref));
   const codes: number[] = [];
   for (const record of records) {
-    while (record.status !== "stopped" && isAlive(record.process)) await Bun.sleep(20);
-    const final = await settled(root, record.id);
-    codes.push(final?.exitCode ?? -1);
+    // A --rm container's record goes at its exit: what conmon wrote before it is the answer then.
+    let written: number | null = null;
+    const look = (): void => {
+      written = exitFileCode(root, record.id) ?? written;
+    };
+    // Every 5 ms: with --rm, the file lives only from conmon's reaping to the exit command's
+    // removal, about 15 ms.
+    while (record.status !== "stopped" && isAlive(record.process)) {
+      look();
+      await Bun.sleep(5);
+    }
+    // conmon writes the file just after it reaps the process and before its exit command (which
+    // takes a Bun start, some milliseconds) can remove it: look closely for a moment.
+    for (let tries = 0; tries < 100 && written === null && readRecord(root, record.id) !== null; tries++) {
+      look();
+      if (written === null) await Bun.sleep(2);
+    }
+    const final = await settled(root, record.id, look);
+    codes.push(final?.exitCode ?? written ?? -1);
   }
   return codes;
 }
 
+/** The exit code conmon wrote for a detached container, while its bundle is there. */
+export function exitFileCode(root: string, id: string): number | null {
+  try {
+    const text = readFileSync(exitFilePath(detachedBundleDir(root, id), id), "utf8").trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The record once it says the container stopped (or it is gone, with --rm); null if gone. */
-async function settled(root: string, id: string): Promise<ContainerRecord | null> {
+async function settled(root: string, id: string, meanwhile: () => void = () => {}): Promise<ContainerRecord | null> {
   const deadline = Date.now() + RECORD_GRACE_MS;
   for (;;) {
+    meanwhile();
     const entry = readRecord(root, id);
     if (entry === null || entry.kind !== "ok") return null;
     if (entry.record.status === "stopped" || Date.now() > deadline) return entry.record;

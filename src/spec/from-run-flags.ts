@@ -60,6 +60,12 @@ export const ENTRYPOINT_ANNOTATION = "org.minic.entrypoint-words";
 /** `bridge` for a container whose network minic sets up with CNI (and takes back when it stops). */
 export const NETWORK_ANNOTATION = "org.minic.network";
 
+/** What `minic stop` sends first (the image's STOPSIGNAL, or --stop-signal), and its grace in seconds. */
+export const STOP_SIGNAL_ANNOTATION = "org.minic.stop-signal";
+export const STOP_TIMEOUT_ANNOTATION = "org.minic.stop-timeout";
+/** -i: its stdin stays open under conmon, when it is started again too. */
+export const STDIN_ANNOTATION = "org.minic.stdin";
+
 /** Its published ports (PortMapping[] as JSON), host ports settled. */
 export const PORTS_ANNOTATION = "org.minic.ports";
 
@@ -221,7 +227,11 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       "org.minic.id": context.id,
       "org.minic.name": context.name,
       ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
-      ...(options.network === "bridge" ? { [NETWORK_ANNOTATION]: "bridge" } : {}),
+      // bridge, or container:NAME (resolved again whenever the container is made again).
+      ...(options.network === "bridge" || networkContainer(options.network) !== null ? { [NETWORK_ANNOTATION]: options.network } : {}),
+      ...(options.stopSignal !== null ? { [STOP_SIGNAL_ANNOTATION]: options.stopSignal } : {}),
+      ...(options.stopTimeout !== null ? { [STOP_TIMEOUT_ANNOTATION]: String(options.stopTimeout) } : {}),
+      ...(options.interactive ? { [STDIN_ANNOTATION]: "true" } : {}),
       ...(options.publish.length > 0 ? { [PORTS_ANNOTATION]: JSON.stringify(options.publish) } : {}),
       ...(options.labels.length > 0 ? { [LABELS_ANNOTATION]: JSON.stringify(labelsFrom(options.labels)) } : {}),
       // For inspect: the user as given, and where ENTRYPOINT ends and CMD begins.

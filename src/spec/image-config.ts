@@ -86,7 +86,8 @@ export function applyImageConfig(options: RunOptions, image: ImageConfig | null)
     command,
     entrypointLength: entrypoint.length,
     // The image's first, so that --env-file and -e override it; labels likewise.
-    env: [...image.Env, ...options.env],
+    // A bare KEY means "the caller's KEY" to -e: never from an image, which must not reach the host's environment.
+    env: [...image.Env.filter((entry) => entry.includes("=")), ...options.env],
     labels: [...Object.entries(image.Labels).map(([key, value]) => `${key}=${value}`), ...options.labels],
     workdir: options.workdir ?? (image.WorkingDir === "" ? null : image.WorkingDir),
     stopSignal: options.stopSignal ?? image.StopSignal,

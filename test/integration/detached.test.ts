@@ -295,6 +295,25 @@ describe("run -d", () => {
     expect((await minic(["inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "hog"], stateRoot())).stdout).toBe("true 137\n");
   }, 30_000);
 
+  test("what review found: wait on a --rm container gives its code; a last line without newline is logged; stop signals are checked and kept for the foreground too", async () => {
+    await run(["--rm", "--name", "quick", "sh", "-c", "sleep 0.3; exit 3"]);
+    expect((await minic(["wait", "quick"], stateRoot())).stdout).toBe("3\n");
+    await run(["--name", "partial", "sh", "-c", "printf no-newline"]);
+    await minic(["wait", "partial"], stateRoot());
+    expect((await minic(["logs", "partial"], stateRoot())).stdout).toBe("no-newline");
+    await run(["--name", "systemd-like", "--stop-signal", "SIGRTMIN+3", "sh", "-c", "trap 'exit 0' 37; while true; do sleep 0.05; done"]);
+    const before = Date.now();
+    expect((await minic(["stop", "systemd-like"], stateRoot())).code).toBe(0);
+    expect(Date.now() - before).toBeLessThan(3000);
+    const bad = await minic(["run", "--rm", "--stop-signal", "SIGNOPE", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 125, stderr: "minic: invalid signal: SIGNOPE\n" });
+    const foreground = spawn([MINIC, "run", "--name", "fg-stop", "--stop-signal", "USR1", "--rootfs", ROOTFS, "sh", "-c", "trap 'exit 5' USR1; while true; do sleep 0.05; done"], { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "ignore", stderr: "ignore" });
+    await waitFor(() => existsSync(join(stateRoot(), "names")) && readdirSync(join(stateRoot(), "names")).includes("fg-stop"));
+    await Bun.sleep(300);
+    expect((await minic(["stop", "-t", "5", "fg-stop"], stateRoot())).code).toBe(0);
+    expect(await foreground.exited).toBe(5);
+  }, 20_000);
+
   test("bad input: a missing command (127), a name in use, no conmon: one line, nothing left", async () => {
     const missing = await run(["/no/such/command"]);
     expect({ code: missing.code, stdout: missing.stdout, stderr: missing.stderr }).toEqual({ code: 127, stdout: "", stderr: 'minic: exec: "/no/such/command": no such file or directory\n' });

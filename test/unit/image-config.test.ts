@@ -54,6 +54,10 @@ describe("the image's configuration", () => {
     expect(applyImageConfig(runOptions({ command: [], workdir: "/tmp", user: "0" }), image)).toMatchObject({ workdir: "/tmp", user: "0" });
   });
 
+  test("an image's bare KEY in ENV is dropped: it would copy the caller's KEY, as -e KEY does", () => {
+    expect(applyImageConfig(runOptions({ command: [] }), { ...image, Env: ["AWS_SECRET_ACCESS_KEY", "A=1"] }).env).toEqual(["A=1"]);
+  });
+
   test("nothing to run is an error with an image, /bin/sh without one (a rootfs minic did not build)", () => {
     expect(() => applyImageConfig(runOptions({ command: [], entrypoint: "" }), image)).toThrow("no command specified");
     expect(applyImageConfig(runOptions({ command: [] }), null).command).toEqual(["/bin/sh"]);
@@ -67,5 +71,14 @@ describe("--env-file", () => {
     expect(parseEnvFile("# settings\nA=1\n\n  B=two words\nC\r\nD=\n", "app.env")).toEqual(["A=1", "B=two words", "C", "D="]);
     expect(() => parseEnvFile("A=1\nBAD KEY=2\n", "app.env")).toThrow(new MinicError('invalid --env-file app.env, line 2: "BAD KEY=2" (expected KEY=VALUE or KEY)'));
     expect(() => parseEnvFile("=x\n", "app.env")).toThrow("line 1");
+  });
+});
+
+describe("conmon's k8s-file log", () => {
+  test("parts joined up to their full line; the last part, with no newline after it, comes out when flushed", async () => {
+    const { parseKubernetesLog } = await import("../../src/container/logs.ts");
+    const log = "2026-11-24T10:00:00.1Z stdout P hel\n2026-11-24T10:00:00.2Z stdout F lo\n2026-11-24T10:00:00.3Z stderr F oops\n2026-11-24T10:00:00.4Z stdout P no newline\n";
+    expect(parseKubernetesLog(log).map((entry) => `${entry.stream}:${entry.text}`)).toEqual(["stdout:hello\n", "stderr:oops\n"]);
+    expect(parseKubernetesLog(log, true).map((entry) => `${entry.stream}:${entry.text}`)).toEqual(["stdout:hello\n", "stderr:oops\n", "stdout:no newline"]);
   });
 });
