@@ -502,7 +502,7 @@ describe("bad input: one line, exit 1, nothing left behind", () => {
     await expectOne(["create", "--bundle", bundle, id], `minic: invalid spec: ${bundle}/config.json is not valid JSON (JSON Parse error: Expected '}')`);
     writeConfig(id, ["true"], (config) => ((config.linux as Record<string, unknown>).intelRdt = { closID: "x" }));
     await expectOne(["create", "--bundle", bundle, id], "minic: invalid spec: linux.intelRdt is not supported by minic");
-    writeConfig(id, ["true"]);
+    writeConfig(id, ["sleep", "30"]);
     await expectOne(["create", "--bundle", bundle, "../x"], 'minic: invalid container name "../x": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 128 characters');
     expect((await runtime(["create", "--bundle", bundle, id])).code).toBe(0);
     await expectOne(["create", "--bundle", bundle, id], `minic: container with id ${id} exists`);
