@@ -31,6 +31,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   top: async () => (await import("./top.ts")).command,
   attach: async () => (await import("./attach.ts")).command,
   port: async () => (await import("./port.ts")).command,
+  network: async () => (await import("./network.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */

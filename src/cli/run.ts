@@ -1,7 +1,7 @@
 // `minic run`: its flags, parsed into RunOptions (shared with `minic create`), and the verb.
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
-import { DEFAULT_ROOTFS, type NetworkMode, type RunOptions } from "../spec/run-options.ts";
+import { cniNetworkOf, DEFAULT_ROOTFS, type NetworkMode, type RunOptions } from "../spec/run-options.ts";
 import { parseIdMapFlag } from "../spec/id-maps.ts";
 import { parseSecurityOpts } from "../spec/security-opts.ts";
 import { parseCapability } from "../spec/capabilities.ts";
@@ -30,6 +30,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "tty", short: "t", kind: "boolean", description: "Allocate a terminal for the container (-it for an interactive shell)" },
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
   { name: "detach", short: "d", kind: "boolean", description: "Run in the background, watched by conmon; print the container's id" },
+  { name: "network-alias", kind: "list", valueHint: "NAME", description: "Another name peers on its user network find the container by (repeatable)" },
   { name: "publish", short: "p", kind: "list", valueHint: "[IP:][HOSTPORT:]PORT[/PROTO]", description: "Publish a container port (or range) on the host; needs --network bridge (repeatable)" },
   { name: "publish-all", short: "P", kind: "boolean", description: "Publish every port the image exposes on a free host port; needs --network bridge" },
   { name: "dns", kind: "list", valueHint: "IP", description: "A nameserver for the container's resolv.conf instead of the host's (repeatable)" },
@@ -60,7 +61,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
-  { name: "network", kind: "string", valueHint: "host|bridge|none|container:NAME", description: "host: share the host's network (default); bridge: its own on bridge minic0 with NAT; none: only a loopback interface; container:NAME: that running container's" },
+  { name: "network", kind: "string", valueHint: "host|bridge|none|container:NAME|NAME", description: "host: share the host's network (default); bridge: its own on bridge minic0 with NAT; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
   { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
@@ -73,8 +74,11 @@ export interface RunRequest {
 export function parseRunArgs(argv: string[], command = "run"): RunRequest {
   const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, command);
   const network = parseNetwork(stringFlag(flags, "network") ?? "host");
-  if ((listFlag(flags, "publish").length > 0 || booleanFlag(flags, "publish-all")) && network !== "bridge") {
+  if ((listFlag(flags, "publish").length > 0 || booleanFlag(flags, "publish-all")) && cniNetworkOf(network) === null) {
     throw new MinicError("published ports need --network bridge (minic's default is still the host's network, where a container's ports are the host's already)");
+  }
+  if (listFlag(flags, "network-alias").length > 0 && !network.startsWith("network:")) {
+    throw new MinicError("--network-alias needs a user network (--network NAME), as in Docker");
   }
   const security = parseSecurityOpts(listFlag(flags, "security-opt"));
   const privileged = booleanFlag(flags, "privileged");
@@ -97,6 +101,7 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       remove: booleanFlag(flags, "rm"),
       detach: booleanFlag(flags, "detach"),
       init: booleanFlag(flags, "init"),
+      networkAliases: listFlag(flags, "network-alias"),
       publish: listFlag(flags, "publish").flatMap(parsePublish),
       publishAll: booleanFlag(flags, "publish-all"),
       dns: { servers: listFlag(flags, "dns").map(checkDnsServer), search: listFlag(flags, "dns-search"), options: listFlag(flags, "dns-option") },
@@ -116,7 +121,7 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       devices: listFlag(flags, "device").map(parseDeviceFlag),
       deviceCgroupRules: listFlag(flags, "device-cgroup-rule").map(parseDeviceCgroupRule),
       ulimits: listFlag(flags, "ulimit").map(parseUlimit),
-      sysctls: Object.fromEntries(listFlag(flags, "sysctl").map((value) => parseSysctl(value, network === "none" || network === "bridge"))),
+      sysctls: Object.fromEntries(listFlag(flags, "sysctl").map((value) => parseSysctl(value, network === "none" || cniNetworkOf(network) !== null))),
       oomScoreAdj: oomScoreAdj === null ? null : parseOomScoreAdj(oomScoreAdj),
       uidMap: listFlag(flags, "uidmap").map((value) => parseIdMapFlag("uidmap", value)),
       gidMap: listFlag(flags, "gidmap").map((value) => parseIdMapFlag("gidmap", value)),
@@ -138,7 +143,9 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
 function parseNetwork(text: string): NetworkMode {
   if (text === "host" || text === "none" || text === "bridge") return text;
   if (/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(text)) return text as NetworkMode;
-  throw new MinicError(`invalid --network "${text}": expected host, bridge, none or container:NAME`);
+  // A user network's name (whether it exists is the runtime's to say).
+  if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(text)) return `network:${text}`;
+  throw new MinicError(`invalid --network "${text}": expected host, bridge, none, container:NAME or a network's name`);
 }
 
 function parseRestart(text: string | null, remove: boolean): RestartPolicy {

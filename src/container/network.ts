@@ -1,14 +1,16 @@
 // A container's network over its life: set up when it is provisioned (before its process exists),
-// taken back when it stops or is removed, on every path. Only `--network bridge` has anything to
-// set up; the other modes are namespaces the plan makes or joins.
+// taken back when it stops or is removed, on every path. Only a CNI network (bridge, or a user
+// network) has anything to set up; the other modes are namespaces the plan makes or joins. On a
+// user network, every member's /etc/hosts names its peers, kept current as they come and go.
 import { log } from "../log.ts";
 import { bridgeAddress, releaseBridge, setUpBridge } from "../network/bridge.ts";
-import { NETWORK_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
+import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
+import { DEFAULT_NETWORK, findNetwork, type NetworkInfo } from "../network/networks.ts";
 import type { PortMapping } from "../spec/ports.ts";
 import { isAlive } from "../process/identity.ts";
 import type { Spec } from "../spec/types.ts";
-import { containerDir, findContainer, listRecords, readSpec, stateRoot } from "../state/store.ts";
-import { readFileSync } from "node:fs";
+import { containerDir, detachedBundleDir, findContainer, listRecords, readSpec, stateRoot } from "../state/store.ts";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CniResult } from "../network/cni.ts";
 
@@ -16,8 +18,56 @@ function onBridge(annotations: Record<string, string> | undefined): boolean {
   return annotations?.[NETWORK_ANNOTATION] === "bridge";
 }
 
+function networkOf(root: string, annotations: Record<string, string> | undefined): NetworkInfo {
+  return findNetwork(root, annotations?.[NETWORK_NAME_ANNOTATION] ?? DEFAULT_NETWORK);
+}
+
 export function setUpNetwork(root: string, id: string, spec: Pick<Spec, "annotations">): void {
-  if (onBridge(spec.annotations)) setUpBridge(root, id, containerDir(root, id), portsOf(spec.annotations));
+  if (!onBridge(spec.annotations)) return;
+  const network = networkOf(root, spec.annotations);
+  setUpBridge(root, id, containerDir(root, id), network, portsOf(spec.annotations));
+  if (network.name !== DEFAULT_NETWORK) refreshPeers(root, network.name);
+}
+
+/** The /etc/hosts block minic keeps of a user network's members (name, aliases, address). */
+const PEERS_BEGIN = "# minic: this network's containers";
+
+/**
+ * Rewrite the peers block of every running member's hosts file, in place (the file is bound
+ * into the container: a new file would not be the one it sees).
+ */
+export function refreshPeers(root: string, networkName: string): void {
+  const members: { id: string; names: string[]; address: string; hosts: string }[] = [];
+  for (const entry of listRecords(root)) {
+    if (entry.kind !== "ok" || entry.record.status === "stopped") continue;
+    let annotations: Record<string, string> | undefined;
+    try {
+      annotations = (readSpec(root, entry.record.id) as Pick<Spec, "annotations">).annotations;
+    } catch {
+      continue;
+    }
+    if (!onBridge(annotations) || annotations?.[NETWORK_NAME_ANNOTATION] !== networkName) continue;
+    const address = bridgeAddressOf(root, entry.record.id);
+    if (address === null) continue;
+    const aliases = (annotations?.[ALIASES_ANNOTATION] ?? "").split(",").filter(Boolean);
+    members.push({ id: entry.record.id, names: [entry.record.name, ...aliases], address, hosts: join(etcDirOf(root, entry.record.id), "hosts") });
+  }
+  const block = [PEERS_BEGIN, ...members.map((member) => `${member.address}\t${member.names.join(" ")}`)].join("\n");
+  for (const member of members) {
+    try {
+      const text = readFileSync(member.hosts, "utf8");
+      const cut = text.indexOf(PEERS_BEGIN);
+      writeFileSync(member.hosts, `${(cut === -1 ? text : text.slice(0, cut)).trimEnd()}\n${block}\n`);
+    } catch {
+      // a member without its hosts file (in a user namespace of its own): nothing to keep current
+    }
+  }
+}
+
+/** Where a container's /etc files are: its bundle's for a detached or created one, else its directory. */
+export function etcDirOf(root: string, id: string): string {
+  const bundle = detachedBundleDir(root, id);
+  return existsSync(join(bundle, "hosts")) ? bundle : containerDir(root, id);
 }
 
 /** A container's published ports, from its spec. */
@@ -55,7 +105,9 @@ export function releaseNetwork(root: string, id: string): void {
   }
   if (!onBridge(annotations)) return;
   try {
-    releaseBridge(root, id, containerDir(root, id), portsOf(annotations));
+    const network = networkOf(root, annotations);
+    releaseBridge(root, id, containerDir(root, id), network, portsOf(annotations));
+    if (network.name !== DEFAULT_NETWORK) refreshPeers(root, network.name);
   } catch (error) {
     log.warn(`taking back the network of container ${id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -13,11 +13,11 @@ import { forwardSignals } from "../process/signals.ts";
 import { exitCodeOf, exitOf, startChild } from "../process/spawn.ts";
 import { openTerminalSession, stdinIsTerminal } from "../process/terminal.ts";
 import { buildSpec } from "../spec/from-run-flags.ts";
-import { networkContainer, type RunOptions } from "../spec/run-options.ts";
+import { cniNetworkOf, networkContainer, type RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { generateId, generateName, validateName } from "../state/names.ts";
-import { containerDir, detachedBundleDir, findContainer, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import { containerDir, findContainer, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import { applyRestartPolicy } from "./restart.ts";
@@ -30,9 +30,10 @@ import { applyImageConfig } from "../spec/image-config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { parseLabelFile } from "../spec/labels.ts";
 import { hostsFile, resolvConf } from "../spec/etc-files.ts";
-import { BRIDGE_GATEWAY, netnsPath } from "../network/bridge.ts";
+import { netnsPath } from "../network/bridge.ts";
+import { findNetwork } from "../network/networks.ts";
 import { allocatePorts } from "../network/ports.ts";
-import { publishedPorts } from "./network.ts";
+import { etcDirOf, publishedPorts } from "./network.ts";
 import { parseSignal } from "../process/signal-names.ts";
 import { fsReason } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
@@ -59,12 +60,6 @@ export interface PreparedRun {
   etcFiles: Record<string, string>;
 }
 
-/** Where a container's /etc files are: its bundle's for a detached or created one, else its directory. */
-function etcDirOf(root: string, id: string): string {
-  const bundle = detachedBundleDir(root, id);
-  return existsSync(join(bundle, "hosts")) ? bundle : containerDir(root, id);
-}
-
 function readHostFile(path: string): string | null {
   try {
     return readFileSync(path, "utf8");
@@ -78,14 +73,14 @@ function readHostFile(path: string): string | null {
  * another container's network (`peer`, its directory), it starts from that container's, as
  * Docker's does.
  */
-function etcFiles(options: RunOptions, hostname: string, peer: string | null): Record<string, string> {
+function etcFiles(options: RunOptions, hostname: string, peer: string | null, gateway: string): Record<string, string> {
   const ownNetwork = options.network !== "host";
   const peerFile = (name: string): string | null => (peer === null ? null : readHostFile(join(peer, name)));
   const baseResolv = peerFile("resolv.conf") ?? readHostFile("/etc/resolv.conf") ?? "";
   return {
     "resolv.conf": resolvConf(baseResolv, options.dns, { own: ownNetwork, upstream: readHostFile("/run/systemd/resolve/resolv.conf") }),
     // Sharing the host's network, the host's names hold; `host-gateway` is then the host itself.
-    hosts: hostsFile(peerFile("hosts") ?? (ownNetwork ? null : readHostFile("/etc/hosts")), hostname, options.addHosts, options.network === "bridge" ? BRIDGE_GATEWAY : "127.0.0.1"),
+    hosts: hostsFile(peerFile("hosts") ?? (ownNetwork ? null : readHostFile("/etc/hosts")), hostname, options.addHosts, gateway),
     hostname: `${hostname}\n`,
   };
 }
@@ -134,6 +129,9 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
   if (options.publish.length > 0) options = { ...options, publish: allocatePorts(options.publish, publishedPorts(root)) };
   // --stop-signal or the image's STOPSIGNAL: checked now, not when `stop` needs it.
   if (options.stopSignal !== null) parseSignal(options.stopSignal);
+  // A CNI network (bridge, or one `minic network create` made): it must exist.
+  const cniName = cniNetworkOf(options.network);
+  const cniNetwork = cniName === null ? null : findNetwork(root, cniName);
   // --network container:NAME: a running container whose network namespace this one joins.
   const joinedRef = networkContainer(options.network);
   const joinedNetwork = joinedRef === null ? null : findContainer(root, joinedRef);
@@ -165,13 +163,13 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
       hostCapabilities: options.privileged || options.capAdd.length > 0 ? ownCapabilities() : ALL_CAPABILITIES,
       initBinary: options.init ? initBinary() : null,
       etcFilesDir: etcDir(root, id),
-      networkNamespace: joinedNetwork !== null ? `/proc/${joinedNetwork.process?.pid ?? 0}/ns/net` : options.network === "bridge" ? netnsPath(id) : null,
+      networkNamespace: joinedNetwork !== null ? `/proc/${joinedNetwork.process?.pid ?? 0}/ns/net` : cniNetwork !== null ? netnsPath(id) : null,
     }),
   );
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, again: null, etcFiles: etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id)) };
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, again: null, etcFiles: etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id), cniNetwork?.gateway ?? "127.0.0.1") };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */

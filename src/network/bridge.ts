@@ -1,15 +1,15 @@
-// `--network bridge`: a network namespace of the container's own, kept as a file (made with
-// iproute2's `ip netns`, so that it outlives the container's processes for CNI's DEL), with a
-// veth into bridge minic0 on 10.89.0.0/16 and NAT to the outside, set up by CNI's bridge,
-// host-local, portmap and firewall plugins, and its loopback by CNI's loopback plugin.
+// `--network bridge` or a user network: a network namespace of the container's own, kept as a
+// file (made with iproute2's `ip netns`, so that it outlives the container's processes for CNI's
+// DEL), with a veth into the network's bridge (minic0 on 10.89.0.0/16 for the default one) and
+// NAT to the outside, set up by CNI's bridge, host-local, portmap and firewall plugins (see
+// networks.ts), and its loopback by CNI's loopback plugin.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { cniAdd, cniDel, CNI_PATH, CNI_VERSION, type CniResult, type NetworkList } from "./cni.ts";
+import { ipamDir, networkList, type NetworkInfo } from "./networks.ts";
 import type { PortMapping } from "../spec/ports.ts";
 
-export const BRIDGE_SUBNET = "10.89.0.0/16";
-export const BRIDGE_GATEWAY = "10.89.0.1";
 
 /** The network namespace file of a container on the bridge. */
 export function netnsPath(id: string): string {
@@ -18,25 +18,6 @@ export function netnsPath(id: string): string {
 
 function netnsName(id: string): string {
   return `minic-${id.slice(0, 12)}`;
-}
-
-function bridgeNetwork(root: string): NetworkList {
-  return {
-    cniVersion: CNI_VERSION,
-    name: "minic",
-    plugins: [
-      {
-        type: "bridge",
-        bridge: "minic0",
-        isGateway: true,
-        ipMasq: true,
-        hairpinMode: true,
-        ipam: { type: "host-local", ranges: [[{ subnet: BRIDGE_SUBNET, gateway: BRIDGE_GATEWAY }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: join(root, "cni", "ipam") },
-      },
-      { type: "portmap", capabilities: { portMappings: true } },
-      { type: "firewall", backend: "iptables" },
-    ],
-  };
 }
 
 const LOOPBACK: NetworkList = { cniVersion: CNI_VERSION, name: "lo", plugins: [{ type: "loopback" }] };
@@ -54,16 +35,16 @@ function resultPath(dir: string): string {
  * Make the container's network: its namespace file, then loopback and the bridge through CNI.
  * Its ADD result is kept in `dir` (the container's directory) for DEL. Undone on any failure.
  */
-export function setUpBridge(root: string, id: string, dir: string, ports: PortMapping[]): CniResult {
+export function setUpBridge(root: string, id: string, dir: string, network: NetworkInfo, ports: PortMapping[]): CniResult {
   for (const plugin of ["bridge", "host-local", "portmap", "firewall", "loopback"]) {
     if (!existsSync(join(CNI_PATH, plugin))) throw new MinicError(`--network bridge needs the CNI plugins (${CNI_PATH}/${plugin} is missing)`, undefined, "apt-get install containernetworking-plugins");
   }
-  mkdirSync(join(root, "cni", "ipam"), { recursive: true, mode: 0o700 });
+  mkdirSync(ipamDir(root), { recursive: true, mode: 0o700 });
   ip(["netns", "add", netnsName(id)]);
   try {
     const target = { containerId: id, netns: netnsPath(id), ifname: "lo" };
     cniAdd(LOOPBACK, target);
-    const result = cniAdd(bridgeNetwork(root), { ...target, ifname: "eth0" }, { portMappings: portMappings(ports) });
+    const result = cniAdd(networkList(root, network), { ...target, ifname: "eth0" }, { portMappings: portMappings(ports) });
     writeFileSync(resultPath(dir), JSON.stringify(result));
     return result;
   } catch (error) {
@@ -73,7 +54,7 @@ export function setUpBridge(root: string, id: string, dir: string, ports: PortMa
 }
 
 /** Take the container's network back: CNI DEL (its address, rules, veth), then the namespace file. */
-export function releaseBridge(root: string, id: string, dir: string, ports: PortMapping[]): void {
+export function releaseBridge(root: string, id: string, dir: string, network: NetworkInfo, ports: PortMapping[]): void {
   const path = resultPath(dir);
   const exists = existsSync(netnsPath(id));
   if (!existsSync(path) && !exists) return;
@@ -85,7 +66,7 @@ export function releaseBridge(root: string, id: string, dir: string, ports: Port
   }
   const target = { containerId: id, netns: exists ? netnsPath(id) : "", ifname: "eth0" };
   try {
-    cniDel(bridgeNetwork(root), target, added, { portMappings: portMappings(ports) });
+    cniDel(networkList(root, network), target, added, { portMappings: portMappings(ports) });
   } finally {
     rmSync(path, { force: true });
     if (exists) ip(["netns", "delete", netnsName(id)]);

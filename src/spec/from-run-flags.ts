@@ -14,7 +14,7 @@ import type { Seccomp } from "../seccomp/types.ts";
 import { containerEnv } from "./env.ts";
 import { MinicError } from "../errors.ts";
 import { resourcesFromFlags } from "./limits.ts";
-import { networkContainer, type RunOptions } from "./run-options.ts";
+import { cniNetworkOf, networkContainer, type RunOptions } from "./run-options.ts";
 import { OCI_VERSION, type DeviceRule, type NamespaceType, type Spec, type SpecDevice, type SpecMount } from "./types.ts";
 import { capabilitySet } from "./capabilities.ts";
 import type { Capability } from "../plan/linux.ts";
@@ -57,8 +57,11 @@ export interface SpecContext {
 export const USER_ANNOTATION = "org.minic.user";
 export const ENTRYPOINT_ANNOTATION = "org.minic.entrypoint-words";
 
-/** `bridge` for a container whose network minic sets up with CNI (and takes back when it stops). */
+/** `bridge` for a container whose network minic sets up with CNI (and takes back when it stops),
+ *  or container:NAME; the CNI network's name; more names for peers (--network-alias). */
 export const NETWORK_ANNOTATION = "org.minic.network";
+export const NETWORK_NAME_ANNOTATION = "org.minic.network-name";
+export const ALIASES_ANNOTATION = "org.minic.network-aliases";
 
 /** What `minic stop` sends first (the image's STOPSIGNAL, or --stop-signal), and its grace in seconds. */
 export const STOP_SIGNAL_ANNOTATION = "org.minic.stop-signal";
@@ -162,7 +165,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
   if (options.network === "none") namespaces.push({ type: "network" });
   // container:NAME: that container's network namespace, joined by path; bridge: the container's
   // own, made as a file before it starts (CNI sets it up there), joined the same way.
-  if (networkContainer(options.network) !== null || options.network === "bridge") {
+  if (networkContainer(options.network) !== null || cniNetworkOf(options.network) !== null) {
     if (!context.networkNamespace) throw new MinicError(`--network ${options.network}: the container's network namespace was not found`);
     namespaces.push({ type: "network", path: context.networkNamespace });
   }
@@ -228,7 +231,9 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       "org.minic.name": context.name,
       ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
       // bridge, or container:NAME (resolved again whenever the container is made again).
-      ...(options.network === "bridge" || networkContainer(options.network) !== null ? { [NETWORK_ANNOTATION]: options.network } : {}),
+      ...(cniNetworkOf(options.network) !== null ? { [NETWORK_ANNOTATION]: "bridge", [NETWORK_NAME_ANNOTATION]: cniNetworkOf(options.network) ?? "" } : {}),
+      ...(networkContainer(options.network) !== null ? { [NETWORK_ANNOTATION]: options.network } : {}),
+      ...(options.networkAliases.length > 0 ? { [ALIASES_ANNOTATION]: options.networkAliases.join(",") } : {}),
       ...(options.stopSignal !== null ? { [STOP_SIGNAL_ANNOTATION]: options.stopSignal } : {}),
       ...(options.stopTimeout !== null ? { [STOP_TIMEOUT_ANNOTATION]: String(options.stopTimeout) } : {}),
       ...(options.interactive ? { [STDIN_ANNOTATION]: "true" } : {}),

@@ -38,6 +38,8 @@ export interface RunOptions {
   dns: DnsOptions;
   /** --add-host NAME:IP entries for its /etc/hosts. */
   addHosts: { name: string; address: string }[];
+  /** --network-alias: more names peers on a user network find it by. */
+  networkAliases: string[];
   /** --restart: whether the container is started again when it exits. */
   restart: RestartPolicy;
   /** --init: a small init (tini) as PID 1 that reaps zombies and forwards signals. */
@@ -80,7 +82,13 @@ export interface RunOptions {
   dryRun: boolean;
 }
 
-export type NetworkMode = "host" | "bridge" | "none" | `container:${string}`;
+export type NetworkMode = "host" | "bridge" | "none" | `container:${string}` | `network:${string}`;
+
+/** The CNI network a mode puts the container on: `minic` for bridge, a user network's name, or null. */
+export function cniNetworkOf(mode: NetworkMode): string | null {
+  if (mode === "bridge") return "minic";
+  return mode.startsWith("network:") ? mode.slice("network:".length) : null;
+}
 
 /** The container a `--network container:NAME` joins, or null. */
 export function networkContainer(mode: NetworkMode): string | null {

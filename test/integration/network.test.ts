@@ -136,3 +136,44 @@ describe("--network bridge", () => {
     expect(readdirSync(join(stateRoot(), "cni", "ipam", "minic")).filter((file) => /^10\./.test(file))).toEqual([]);
   });
 });
+
+describe("user networks", () => {
+  test("create, ls, inspect; containers on one reach each other by name and alias, their hosts kept current; rm refused while in use, then clean", async () => {
+    const net = `t${process.pid}`;
+    expect((await minic(["network", "create", "--subnet", "10.91.0.0/24", net], stateRoot())).stdout).toBe(`${net}\n`);
+    try {
+      expect((await minic(["network", "ls"], stateRoot())).stdout).toMatch(new RegExp(`\\n${net} +10\\.91\\.0\\.0/24 +10\\.91\\.0\\.1 +mnc-`));
+      await minic(["run", "-d", "--name", "db", "--network", net, "--network-alias", "database", "--rootfs", ROOTFS, "sleep", "30"], stateRoot());
+      const web = await minic(["run", "--rm", "--name", "web", "--network", net, "--rootfs", ROOTFS, "sh", "-c",
+        "ping -c1 -W2 db >/dev/null && echo by-name; ping -c1 -W2 database >/dev/null && echo by-alias; ip -4 -o addr show eth0 | awk '{print $4}'"], stateRoot());
+      expect({ code: web.code, stderr: web.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(web.stdout).toMatch(/^by-name\nby-alias\n10\.91\.0\.\d+\/24\n$/);
+      // web has gone: db's hosts no longer names it.
+      const hosts = (await minic(["exec", "db", "cat", "/etc/hosts"], stateRoot())).stdout;
+      expect(hosts).toMatch(/10\.91\.0\.\d+\tdb database\n$/);
+      expect(hosts).not.toContain("\tweb");
+      const [inspected] = JSON.parse((await minic(["network", "inspect", net], stateRoot())).stdout) as { Containers: string[]; IPAM: { Config: { Subnet: string }[] } }[];
+      expect(inspected).toMatchObject({ Containers: ["db"], IPAM: { Config: [{ Subnet: "10.91.0.0/24" }] } });
+      const busy = await minic(["network", "rm", net], stateRoot());
+      expect({ code: busy.code, stderr: busy.stderr }).toEqual({ code: 125, stderr: `minic: network ${net} is in use by db (stop or remove them first)\n` });
+      const db = idOf("db");
+      await minic(["rm", "-f", "db"], stateRoot());
+      expect(traces([db])).toEqual([]);
+    } finally {
+      await minic(["network", "rm", net], stateRoot());
+    }
+    expect((await minic(["network", "ls"], stateRoot())).stdout).not.toContain(net);
+    expect(Bun.spawnSync(["ip", "-br", "link"]).stdout.toString()).not.toMatch(/^mnc-/m);
+  });
+
+  test("bad input: an unknown network, an overlapping subnet, a reserved or taken name, an alias without a user network", async () => {
+    const unknown = await minic(["run", "--rm", "--network", "nosuchnet", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: 125, stderr: "minic: no such network: nosuchnet (see 'minic network ls')\n" });
+    const overlap = await minic(["network", "create", "--subnet", "10.89.1.0/24", "clash"], stateRoot());
+    expect(overlap.stderr).toBe("minic: subnet 10.89.1.0/24 overlaps network minic's 10.89.0.0/16\n");
+    expect((await minic(["network", "create", "bridge"], stateRoot())).stderr).toBe('minic: network name "bridge" is reserved\n');
+    const alias = await minic(["run", "--rm", "--network-alias", "x", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect(alias.stderr).toBe("minic: --network-alias needs a user network (--network NAME), as in Docker\n");
+    expect((await minic(["network", "rm", "minic"], stateRoot())).stderr).toBe("minic: network minic is minic's default and cannot be removed\n");
+  });
+});

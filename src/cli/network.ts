@@ -1,0 +1,46 @@
+// `minic network create|ls|inspect|rm`: user networks (CNI conflists in minic's own directory).
+import type { CommandDef } from "citty";
+import { MinicError } from "../errors.ts";
+import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+
+const CREATE_FLAGS: FlagSpec[] = [
+  { name: "subnet", kind: "string", valueHint: "CIDR", description: "Its IPv4 subnet (default: the first free /24 from 10.90.0.0)" },
+  { name: "gateway", kind: "string", valueHint: "IP", description: "Its gateway, the host's address on it (default: the subnet's first)" },
+  { name: "internal", kind: "boolean", description: "No route or NAT to the outside" },
+  HELP_FLAG,
+];
+
+const networkDefinition: CommandDef = {
+  meta: { name: "network", description: "Manage user networks: create [--subnet CIDR] [--gateway IP] [--internal] NAME, ls, inspect NAME..., rm NAME..." },
+  args: argsDef(CREATE_FLAGS, { command: { type: "positional", required: true, description: "create, ls, inspect or rm, then its arguments" } }),
+};
+
+export const command: Command = {
+  definition: networkDefinition,
+  async handle(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === "--help" || sub === "-h") return printUsage(networkDefinition);
+    const network = await import("../container/networks.ts");
+    if (sub === "create") {
+      const { flags, positionals } = parseCommandLine(rest, CREATE_FLAGS, "network create");
+      if (booleanFlag(flags, "help")) return printUsage(networkDefinition);
+      const [name, ...extra] = positionals;
+      if (name === undefined || extra.length > 0) throw new MinicError("network create needs exactly one name", undefined, "see 'minic network --help'");
+      return printLines([network.createUserNetwork(name, { subnet: stringFlag(flags, "subnet"), gateway: stringFlag(flags, "gateway"), internal: booleanFlag(flags, "internal") })]);
+    }
+    const { flags, positionals } = parseCommandLine(rest, [HELP_FLAG], `network ${sub}`);
+    if (booleanFlag(flags, "help")) return printUsage(networkDefinition);
+    if (sub === "ls") return printLines(network.networkTable());
+    if (sub === "inspect") {
+      if (positionals.length === 0) throw new MinicError("network inspect needs at least one network name");
+      process.stdout.write(`${JSON.stringify(network.inspectNetworks(positionals), null, 4)}\n`);
+      return 0;
+    }
+    if (sub === "rm") {
+      if (positionals.length === 0) throw new MinicError("network rm needs at least one network name");
+      return printLines(network.removeUserNetworks(positionals));
+    }
+    throw new MinicError(`unknown network command "${sub}"`, undefined, "create, ls, inspect or rm");
+  },
+};

@@ -1,0 +1,58 @@
+// The runtime side of `minic network`: user networks made, listed, shown and removed, the last
+// refused while a container is on one.
+import { MinicError } from "../errors.ts";
+import { createNetwork, DEFAULT_NETWORK, findNetwork, listNetworks, removeNetwork } from "../network/networks.ts";
+import { NETWORK_NAME_ANNOTATION } from "../spec/from-run-flags.ts";
+import type { Spec } from "../spec/types.ts";
+import { listRecords, readSpec, stateRoot } from "../state/store.ts";
+import { requireRoot } from "./privileges.ts";
+import { observed } from "./observed.ts";
+
+export function createUserNetwork(name: string, options: { subnet: string | null; gateway: string | null; internal: boolean }): string {
+  requireRoot();
+  return createNetwork(stateRoot(), name, options).name;
+}
+
+export function networkTable(): string[] {
+  requireRoot();
+  const rows = [["NAME", "SUBNET", "GATEWAY", "BRIDGE", "INTERNAL"], ...listNetworks(stateRoot()).map((n) => [n.name, n.subnet, n.gateway, n.bridge, String(n.internal)])];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join(""));
+}
+
+/** The containers (running or created) on a network, by name. */
+function members(root: string, name: string): string[] {
+  return listRecords(root).flatMap((entry) => {
+    if (entry.kind !== "ok" || observed(entry.record).status === "stopped") return [];
+    try {
+      const annotations = (readSpec(root, entry.record.id) as Pick<Spec, "annotations">).annotations;
+      return annotations?.[NETWORK_NAME_ANNOTATION] === name ? [entry.record.name] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export function inspectNetworks(names: string[]): Record<string, unknown>[] {
+  requireRoot();
+  const root = stateRoot();
+  return names.map((name) => {
+    const network = findNetwork(root, name);
+    return { Name: network.name, Driver: "bridge", Internal: network.internal, IPAM: { Config: [{ Subnet: network.subnet, Gateway: network.gateway }] }, Options: { bridge: network.bridge }, Containers: members(root, name) };
+  });
+}
+
+export function removeUserNetworks(names: string[]): string[] {
+  requireRoot();
+  const root = stateRoot();
+  const networks = names.map((name) => {
+    if (name === DEFAULT_NETWORK) throw new MinicError(`network ${name} is minic's default and cannot be removed`);
+    return findNetwork(root, name);
+  });
+  for (const network of networks) {
+    const using = members(root, network.name);
+    if (using.length > 0) throw new MinicError(`network ${network.name} is in use by ${using.join(", ")}`, undefined, "stop or remove them first");
+  }
+  for (const network of networks) removeNetwork(root, network);
+  return names;
+}
