@@ -32,7 +32,7 @@ describe("--network container:NAME", () => {
     const gone = await run(["--network", "container:web", "true"]);
     expect({ code: gone.code, stderr: gone.stderr }).toEqual({ code: 125, stderr: "minic: no such container: web\n" });
     const bad = await run(["--network", "bridge0", "true"]);
-    expect(bad.stderr).toBe('minic: invalid --network "bridge0": expected host, bridge, none or container:NAME\n');
+    expect(bad.stderr).toBe("minic: no such network: bridge0 (see 'minic network ls')\n");
   });
 });
 

@@ -41,7 +41,7 @@ describe("run argument parsing", () => {
   });
 
   test("unknown flags, missing values and bad --network are MinicErrors with code 125", () => {
-    for (const argv of [["--nope"], ["-x"], ["--name"], ["-e"], ["--network", "overlay"]]) {
+    for (const argv of [["--nope"], ["-x"], ["--name"], ["-e"], ["--network", "bad/name"]]) {
       try {
         parseRunArgs(argv);
         throw new Error(`accepted ${argv.join(" ")}`);
