@@ -54,6 +54,7 @@ bench: minic
 	$(BUN) bench/run.ts
 	$(BUN) bench/tty.ts
 	$(BUN) bench/detached.ts
+	$(BUN) bench/network.ts
 
 # The OCI runtime conformance suite (../shared/oci) for minic and runc side by side: each file's
 # line, then both TOTAL lines together. About three minutes; builds the suite once with Go.
