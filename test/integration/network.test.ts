@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { isolatedContainers, minic, ROOTFS, waitFor } from "../support/minic.ts";
+import { isolatedContainers, MINIC, minic, ROOTFS, waitFor } from "../support/minic.ts";
 
 const stateRoot = isolatedContainers("network");
 
@@ -134,6 +134,22 @@ describe("--network bridge", () => {
     expect(failed.code).toBe(127);
     expect(existsSync("/run/netns") ? readdirSync("/run/netns").length : 0).toBe(before);
     expect(readdirSync(join(stateRoot(), "cni", "ipam", "minic")).filter((file) => /^10\./.test(file))).toEqual([]);
+  });
+});
+
+describe("recovery", () => {
+  test("a foreground run on the bridge whose minic is killed: the container dies with it, and rm takes its network back", async () => {
+    const child = Bun.spawn([MINIC, "run", "--name", "orphan", "--network", "bridge", "--rootfs", ROOTFS, "sleep", "30"], { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "ignore", stderr: "ignore" });
+    await waitFor(() => existsSync(join(stateRoot(), "names")) && readdirSync(join(stateRoot(), "names")).includes("orphan"));
+    const id = idOf("orphan");
+    await waitFor(() => traces([id]).length > 0);
+    await Bun.sleep(200);
+    child.kill("SIGKILL");
+    await child.exited;
+    expect(traces([id]).length).toBeGreaterThan(0);
+    expect((await minic(["ps", "-a", "--format", "{{.Names}} {{.State}}"], stateRoot())).stdout).toBe("orphan exited\n");
+    expect((await minic(["rm", "orphan"], stateRoot())).code).toBe(0);
+    expect(traces([id])).toEqual([]);
   });
 });
 
