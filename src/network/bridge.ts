@@ -44,7 +44,7 @@ export function setUpBridge(root: string, id: string, dir: string, network: Netw
   try {
     const target = { containerId: id, netns: netnsPath(id), ifname: "lo" };
     cniAdd(LOOPBACK, target);
-    const result = cniAdd(networkList(root, network), { ...target, ifname: "eth0" }, { portMappings: portMappings(ports) });
+    const result = cniAdd(networkList(root, network, ports.length > 0), { ...target, ifname: "eth0" }, { portMappings: portMappings(ports) });
     writeFileSync(resultPath(dir), JSON.stringify(result));
     return result;
   } catch (error) {
@@ -66,7 +66,7 @@ export function releaseBridge(root: string, id: string, dir: string, network: Ne
   }
   const target = { containerId: id, netns: exists ? netnsPath(id) : "", ifname: "eth0" };
   try {
-    cniDel(networkList(root, network), target, added, { portMappings: portMappings(ports) });
+    cniDel(networkList(root, network, ports.length > 0), target, added, { portMappings: portMappings(ports) });
   } finally {
     rmSync(path, { force: true });
     if (exists) ip(["netns", "delete", netnsName(id)]);

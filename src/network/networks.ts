@@ -30,8 +30,12 @@ export function ipamDir(root: string): string {
   return join(root, "cni", "ipam");
 }
 
-/** The conflist of a network: the bridge with host-local addresses, portmap and firewall. */
-export function networkList(root: string, info: NetworkInfo): NetworkList {
+/**
+ * The conflist of a network: the bridge with host-local addresses, portmap and firewall. A
+ * container that publishes no port is set up without portmap (a plugin run less at ADD and at DEL,
+ * some 20 ms each): `ports` says which, and must say the same at DEL as at ADD.
+ */
+export function networkList(root: string, info: NetworkInfo, ports = true): NetworkList {
   return {
     cniVersion: CNI_VERSION,
     name: info.name,
@@ -49,7 +53,7 @@ export function networkList(root: string, info: NetworkInfo): NetworkList {
           dataDir: ipamDir(root),
         },
       },
-      { type: "portmap", capabilities: { portMappings: true } },
+      ...(ports ? [{ type: "portmap", capabilities: { portMappings: true } }] : []),
       { type: "firewall", backend: "iptables" },
     ],
   };
