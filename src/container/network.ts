@@ -5,12 +5,12 @@
 import { log } from "../log.ts";
 import { bridgeAddress, releaseBridge, setUpBridge } from "../network/bridge.ts";
 import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
-import { DEFAULT_NETWORK, findNetwork, type NetworkInfo } from "../network/networks.ts";
+import { DEFAULT_NETWORK, findNetwork, ipamDir, type NetworkInfo } from "../network/networks.ts";
 import type { PortMapping } from "../spec/ports.ts";
-import { isAlive } from "../process/identity.ts";
 import type { Spec } from "../spec/types.ts";
 import { containerDir, detachedBundleDir, findContainer, listRecords, readSpec, stateRoot } from "../state/store.ts";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { lockPath } from "../state/lock.ts";
 import { join } from "node:path";
 import type { CniResult } from "../network/cni.ts";
 
@@ -37,6 +37,22 @@ const PEERS_BEGIN = "# minic: this network's containers";
  * into the container: a new file would not be the one it sees).
  */
 export function refreshPeers(root: string, networkName: string): void {
+  const lock = lockPath(ipamLockDir(root), { what: `network ${networkName}` });
+  try {
+    rewritePeers(root, networkName);
+  } finally {
+    lock.release();
+  }
+}
+
+/** A directory to lock for the members' hosts files of every network (made if missing). */
+function ipamLockDir(root: string): string {
+  const dir = ipamDir(root);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+function rewritePeers(root: string, networkName: string): void {
   const members: { id: string; names: string[]; address: string; hosts: string }[] = [];
   for (const entry of listRecords(root)) {
     if (entry.kind !== "ok" || entry.record.status === "stopped") continue;
@@ -56,12 +72,19 @@ export function refreshPeers(root: string, networkName: string): void {
   for (const member of members) {
     try {
       const text = readFileSync(member.hosts, "utf8");
+      // Never rebuilt from nothing: the file's own lines (localhost, its name, --add-host) first.
+      if (text.trim() === "") continue;
       const cut = text.indexOf(PEERS_BEGIN);
       writeFileSync(member.hosts, `${(cut === -1 ? text : text.slice(0, cut)).trimEnd()}\n${block}\n`);
     } catch {
       // a member without its hosts file (in a user namespace of its own): nothing to keep current
     }
   }
+}
+
+/** Whether a container has a CNI network set up (its ADD result is kept until its DEL). */
+export function holdsNetwork(root: string, id: string): boolean {
+  return existsSync(join(containerDir(root, id), "network.json"));
 }
 
 /** Where a container's /etc files are: its bundle's for a detached or created one, else its directory. */
@@ -80,11 +103,14 @@ export function portsOf(annotations: Record<string, string> | undefined): PortMa
   }
 }
 
-/** The ports minic's running containers publish now, as "tcp/18080". */
+/**
+ * The ports minic's containers hold now, as "tcp/18080": every container with a network set up
+ * (its rules stay until it is released, a killed run's too), not only the live ones.
+ */
 export function publishedPorts(root: string): Set<string> {
   const taken = new Set<string>();
   for (const entry of listRecords(root)) {
-    if (entry.kind !== "ok" || entry.record.status === "stopped" || !isAlive(entry.record.process)) continue;
+    if (entry.kind !== "ok" || !holdsNetwork(root, entry.record.id)) continue;
     try {
       const annotations = (readSpec(root, entry.record.id) as Pick<Spec, "annotations">).annotations;
       for (const mapping of portsOf(annotations)) taken.add(`${mapping.protocol}/${mapping.hostPort}`);

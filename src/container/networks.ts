@@ -7,6 +7,7 @@ import type { Spec } from "../spec/types.ts";
 import { listRecords, readSpec, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { observed } from "./observed.ts";
+import { holdsNetwork } from "./network.ts";
 
 export function createUserNetwork(name: string, options: { subnet: string | null; gateway: string | null; internal: boolean }): string {
   requireRoot();
@@ -23,7 +24,8 @@ export function networkTable(): string[] {
 /** The containers (running or created) on a network, by name. */
 function members(root: string, name: string): string[] {
   return listRecords(root).flatMap((entry) => {
-    if (entry.kind !== "ok" || observed(entry.record).status === "stopped") return [];
+    // Running, created, or still holding its network (a killed run, not yet removed).
+    if (entry.kind !== "ok" || (observed(entry.record).status === "stopped" && !holdsNetwork(root, entry.record.id))) return [];
     try {
       const annotations = (readSpec(root, entry.record.id) as Pick<Spec, "annotations">).annotations;
       return annotations?.[NETWORK_NAME_ANNOTATION] === name ? [entry.record.name] : [];

@@ -41,13 +41,24 @@ export function setUpBridge(root: string, id: string, dir: string, network: Netw
   }
   mkdirSync(ipamDir(root), { recursive: true, mode: 0o700 });
   ip(["netns", "add", netnsName(id)]);
+  const target = { containerId: id, netns: netnsPath(id), ifname: "lo" };
+  const list = networkList(root, network, ports.length > 0);
+  const runtimeConfig = { portMappings: portMappings(ports) };
+  let result: CniResult | null = null;
   try {
-    const target = { containerId: id, netns: netnsPath(id), ifname: "lo" };
     cniAdd(LOOPBACK, target);
-    const result = cniAdd(networkList(root, network, ports.length > 0), { ...target, ifname: "eth0" }, { portMappings: portMappings(ports) });
+    result = cniAdd(list, { ...target, ifname: "eth0" }, runtimeConfig);
     writeFileSync(resultPath(dir), JSON.stringify(result));
     return result;
   } catch (error) {
+    // Added but not noted (a full disk): taken back now, or nobody could later.
+    if (result !== null) {
+      try {
+        cniDel(list, { ...target, ifname: "eth0" }, result, runtimeConfig);
+      } catch {
+        // the first failure is the one to report
+      }
+    }
     ip(["netns", "delete", netnsName(id)]);
     throw error;
   }
@@ -65,12 +76,10 @@ export function releaseBridge(root: string, id: string, dir: string, network: Ne
     // no result kept: DEL without it (host-local finds the lease by the container's id)
   }
   const target = { containerId: id, netns: exists ? netnsPath(id) : "", ifname: "eth0" };
-  try {
-    cniDel(networkList(root, network, ports.length > 0), target, added, { portMappings: portMappings(ports) });
-  } finally {
-    rmSync(path, { force: true });
-    if (exists) ip(["netns", "delete", netnsName(id)]);
-  }
+  // A DEL that fails keeps the result and the namespace file, so that `rm` can try again.
+  cniDel(networkList(root, network, ports.length > 0), target, added, { portMappings: portMappings(ports) });
+  rmSync(path, { force: true });
+  if (exists) ip(["netns", "delete", netnsName(id)]);
 }
 
 /** The portmap plugin's runtime configuration. */

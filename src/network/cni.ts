@@ -65,11 +65,17 @@ export function cniAdd(list: NetworkList, target: CniTarget, runtimeConfig: Reco
   try {
     for (const plugin of list.plugins) {
       const config = withRuntimeConfig({ cniVersion: list.cniVersion, name: list.name, ...plugin, ...(previous === null ? {} : { prevResult: previous }) }, runtimeConfig);
-      previous = runPlugin("ADD", config, target) ?? previous;
+      // Counted before it runs: one that fails half-way may have made something, and DEL is
+      // every plugin's to take back what it has of this container.
       done.push(plugin);
+      previous = runPlugin("ADD", config, target) ?? previous;
     }
   } catch (error) {
-    cniDel({ ...list, plugins: done }, target, previous, runtimeConfig);
+    try {
+      cniDel({ ...list, plugins: done }, target, previous, runtimeConfig);
+    } catch {
+      // the ADD's failure is the one to report
+    }
     throw error;
   }
   return previous ?? {};

@@ -70,6 +70,8 @@ const DEFAULT_INFO: NetworkInfo = { name: DEFAULT_NETWORK, bridge: "minic0", sub
 
 export function findNetwork(root: string, name: string): NetworkInfo {
   if (name === DEFAULT_NETWORK) return DEFAULT_INFO;
+  // A name is a file name in minic's directory: nothing that could lead out of it.
+  if (!NAME_PATTERN.test(name)) throw new MinicError(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-], at most 64 characters`);
   const path = conflistPath(root, name);
   if (!existsSync(path)) throw new MinicError(`no such network: ${name}`, undefined, "see 'minic network ls'");
   return infoOf(JSON.parse(readFileSync(path, "utf8")) as NetworkList);
@@ -104,8 +106,10 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** A network name: Docker's characters, and none of --network's own words. */
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_-]+)*$/;
+
 function checkName(name: string): void {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(name)) throw new MinicError(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-], at most 64 characters`);
+  if (!NAME_PATTERN.test(name) || name.length > 64) throw new MinicError(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-], at most 64 characters`);
   if (["host", "bridge", "none", DEFAULT_NETWORK].includes(name) || name.startsWith("container")) throw new MinicError(`network name "${name}" is reserved`);
 }
 
@@ -116,18 +120,21 @@ export function createNetwork(root: string, name: string, options: { subnet: str
   let subnet = options.subnet;
   if (subnet === null) {
     // The first free /24 in 10.90.0.0/16 and on.
-    for (let third = 0; third < 65536 && subnet === null; third++) {
+    // Within 10.0.0.0/8: from 10.90.0.0 to 10.255.255.0.
+    for (let third = 0; third < (256 - 90) * 256 && subnet === null; third++) {
       const candidate = `${dotted(parseCidr("10.90.0.0/16")[0] + third * 256)}/24`;
       if (!existing.some((network) => overlaps(network.subnet, candidate))) subnet = candidate;
     }
-    if (subnet === null) throw new MinicError("no free subnet left in 10.90.0.0/8: give one with --subnet");
+    if (subnet === null) throw new MinicError("no free /24 left from 10.90.0.0 to 10.255.255.0: give one with --subnet");
   } else {
     const clash = existing.find((network) => overlaps(network.subnet, subnet ?? ""));
     if (clash !== undefined) throw new MinicError(`subnet ${subnet} overlaps network ${clash.name}'s ${clash.subnet}`);
   }
   const [start, prefix] = parseCidr(subnet);
   const gateway = options.gateway ?? dotted(start + 1);
-  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(gateway)) throw new MinicError(`invalid --gateway "${gateway}": expected an IPv4 address`);
+  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(gateway) || gateway.split(".").some((octet) => Number(octet) > 255)) {
+    throw new MinicError(`invalid --gateway "${gateway}": expected an IPv4 address`);
+  }
   const gatewayValue = gateway.split(".").map(Number).reduce((value, octet) => value * 256 + octet, 0);
   if (gatewayValue <= start || gatewayValue >= start + 2 ** (32 - prefix) - 1) throw new MinicError(`invalid --gateway "${gateway}": not a host address of ${subnet}`);
   // Linux names a bridge in at most 15 characters: mnc- and 11 of the name's hash.

@@ -191,5 +191,10 @@ describe("user networks", () => {
     const alias = await minic(["run", "--rm", "--network-alias", "x", "--rootfs", ROOTFS, "true"], stateRoot());
     expect(alias.stderr).toBe("minic: --network-alias needs a user network (--network NAME), as in Docker\n");
     expect((await minic(["network", "rm", "minic"], stateRoot())).stderr).toBe("minic: network minic is minic's default and cannot be removed\n");
+    // What review found: names lead nowhere outside minic's directory; gateways and aliases are checked.
+    expect((await minic(["network", "rm", "../../etc/cni/net.d/x"], stateRoot())).stderr).toBe('minic: invalid network name "../../etc/cni/net.d/x": only [a-zA-Z0-9][a-zA-Z0-9_.-], at most 64 characters\n');
+    expect((await minic(["network", "create", "--subnet", "10.92.0.0/24", "--gateway", "10.92.0.300", "g"], stateRoot())).stderr).toBe('minic: invalid --gateway "10.92.0.300": expected an IPv4 address\n');
+    const newline = await minic(["run", "--rm", "--network", "x", "--network-alias", "a\nb", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect(newline.stderr).toBe('minic: invalid --network-alias "a\nb": expected a host name\n');
   });
 });
