@@ -7,7 +7,7 @@ SOURCES  := $(shell find src native -type f -name "*.ts" -o -type f -name "*.h")
 ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
-TEST_DEBS  := busybox-static util-linux tmux procps docker.io containerd gcc libc6-dev podman conmon tini
+TEST_DEBS  := busybox-static util-linux tmux procps docker.io containerd gcc libc6-dev podman conmon tini containernetworking-plugins iproute2 iptables
 BENCH_DEBS := busybox-static runc crun hyperfine util-linux conmon podman
 
 define need_debs
