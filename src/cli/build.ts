@@ -6,7 +6,7 @@ import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } fr
 import { argsDef, printUsage, type Command } from "./command.ts";
 
 export const BUILD_FLAGS: FlagSpec[] = [
-  { name: "file", short: "f", kind: "string", valueHint: "FILE", description: `The Dockerfile, relative to here (default: ${DEFAULT_DOCKERFILE} in the context)` },
+  { name: "file", short: "f", kind: "string", valueHint: "FILE", description: `The Dockerfile, relative to here (default: ${DEFAULT_DOCKERFILE} in the context, else its Dockerfile)` },
   { name: "output", short: "o", kind: "string", valueHint: "DIR", description: `Where the root filesystem goes (default ${DEFAULT_OUTPUT}); replaced only when the build succeeds` },
   { name: "tag", short: "t", kind: "string", valueHint: "NAME[:TAG]", description: "Also tag the built image" },
   { name: "build-arg", kind: "list", valueHint: "K=V", description: "Set a build-time variable; K alone copies it from your environment (repeatable)" },

@@ -20,7 +20,12 @@ export const command: Command = {
       refuseAttachedFlags(options);
       return printPlan(options);
     }
-    process.stdout.write(`${await createContainer(options)}\n`);
+    try {
+      process.stdout.write(`${await createContainer(options)}\n`);
+    } catch (error) {
+      const { withImageHint } = await import("../container/setup-error.ts");
+      throw withImageHint(error);
+    }
     return 0;
   },
 };

@@ -199,12 +199,17 @@ export const command: Command = {
     const { help, options } = parseRunArgs(argv);
     if (help) return printUsage(runDefinition);
     if (options.dryRun) return printPlan(options);
-    if (options.detach) {
-      const { runDetached } = await import("../container/run-detached.ts");
-      process.stdout.write(`${await runDetached(options)}\n`);
-      return 0;
+    try {
+      if (options.detach) {
+        const { runDetached } = await import("../container/run-detached.ts");
+        process.stdout.write(`${await runDetached(options)}\n`);
+        return 0;
+      }
+      const { runContainer } = await import("../container/run.ts");
+      return await runContainer(options);
+    } catch (error) {
+      const { withImageHint } = await import("../container/setup-error.ts");
+      throw withImageHint(error);
     }
-    const { runContainer } = await import("../container/run.ts");
-    return runContainer(options);
   },
 };

@@ -34,3 +34,14 @@ export function exitCodeOfSetupLine(line: string): number {
   if (/^exec: ".*": /.test(line)) return EXIT.cannotExecute;
   return EXIT.runtimeFailure;
 }
+
+/**
+ * A Docker user's `minic run alpine sh`: an image's name where minic expects the command. The
+ * hint for `run` and `create` when the command is not found and names no path.
+ */
+export function withImageHint(error: unknown): unknown {
+  if (!(error instanceof MinicError) || error.exitCode !== EXIT.notFound || error.hint !== undefined) return error;
+  const name = /^exec: "([^"/]+)": executable file not found in \$PATH$/.exec(error.message)?.[1];
+  if (name === undefined) return error;
+  return new MinicError(error.message, error.exitCode, `is "${name}" an image? minic runs a root filesystem given with --rootfs, which minic build makes`);
+}

@@ -65,10 +65,11 @@ function checkInputs(options: BuildOptions): Inputs {
     throw new MinicError(`the build context ${options.context} is not a directory`);
   }
   // As Docker does: -f is relative to where minic runs; the default is in the context.
-  const file = options.file ?? join(options.context, DEFAULT_DOCKERFILE);
+  // As Docker looks for Dockerfile: minic's own name first, then Docker's.
+  const file = options.file ?? (existsSync(join(options.context, DEFAULT_DOCKERFILE)) || !existsSync(join(options.context, "Dockerfile")) ? join(options.context, DEFAULT_DOCKERFILE) : join(options.context, "Dockerfile"));
   const dockerfile = resolve(file);
   if (!existsSync(dockerfile)) {
-    throw new MinicError(`the Dockerfile ${file} does not exist`, undefined, `pass -f FILE, or put a ${DEFAULT_DOCKERFILE} in the context`);
+    throw new MinicError(`the Dockerfile ${file} does not exist`, undefined, `pass -f FILE, or put a ${DEFAULT_DOCKERFILE} or a Dockerfile in the context`);
   }
   if (!statSync(dockerfile).isFile()) throw new MinicError(`the Dockerfile ${file} is not a file`);
   const output = resolve(options.output);

@@ -148,6 +148,7 @@ export function listRecords(root: string): RecordRead[] {
 
 /** Find a container by exact name, exact id or unique id prefix, as Docker does; damaged ones too. */
 export function findEntry(root: string, ref: string): RecordRead {
+  if (ref === "") throw new MinicError("the container name or id is empty");
   const entries = listRecords(root);
   const byName = entries.find((entry) => entry.kind === "ok" && entry.record.name === ref) ?? namedEntry(root, ref);
   if (byName) return byName;

@@ -137,6 +137,13 @@ RUN echo final > /stage
     expect(readFileSync(join(out, "stage"), "utf8")).toBe("final\n");
   }, 120_000);
 
+  test("without -f, a context with only a Dockerfile builds from it, as Docker's does", async () => {
+    const ctx = context({ Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo from-dockerfile > /marker\n` });
+    const out = join(work, "rootfs");
+    expect((await build(["-q", "-o", out, ctx])).code).toBe(0);
+    expect(readFileSync(join(out, "marker"), "utf8")).toBe("from-dockerfile\n");
+  }, 120_000);
+
   test("--pull asks the engine to pull the base image: offline, a local-only base is an error", async () => {
     const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN true\n` });
     const r = await build(["-q", "--pull", "-o", join(work, "rootfs"), ctx]);
@@ -305,7 +312,7 @@ describe("minic build failures: one line, exit 125, nothing made", () => {
 
   test("missing Dockerfile, an output that is a file, an output minic did not make", async () => {
     const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\n` });
-    await fails(["-f", join(work, "Nope"), ctx], `the Dockerfile ${join(work, "Nope")} does not exist (pass -f FILE, or put a Dockerfile.rootfs in the context)`);
+    await fails(["-f", join(work, "Nope"), ctx], `the Dockerfile ${join(work, "Nope")} does not exist (pass -f FILE, or put a Dockerfile.rootfs or a Dockerfile in the context)`);
     writeFileSync(join(work, "afile"), "x");
     await fails(["-o", join(work, "afile"), ctx], `the output ${join(work, "afile")} is a file, not a directory`);
     mkdirSync(join(work, "mine"));

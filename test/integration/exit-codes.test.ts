@@ -14,7 +14,7 @@ describe("exit status", () => {
   test("127 when the command is not found, with Docker's message", async () => {
     const r = await run(["no-such-command"]);
     expect(r.code).toBe(127);
-    expect(r.stderr).toBe('minic: exec: "no-such-command": executable file not found in $PATH\n');
+    expect(r.stderr).toBe('minic: exec: "no-such-command": executable file not found in $PATH (is "no-such-command" an image? minic runs a root filesystem given with --rootfs, which minic build makes)\n');
     const byPath = await run(["/no/such/file"]);
     expect(byPath.code).toBe(127);
     expect(byPath.stderr).toBe('minic: exec: "/no/such/file": no such file or directory\n');

@@ -72,7 +72,9 @@ describe("bad input", () => {
   });
 
   test("rootfs without the command (127) or with an unrunnable one (126)", async () => {
-    await fails(["run", "--rootfs", ROOTFS, "python3"], 'exec: "python3": executable file not found in $PATH', 127);
+    await fails(["rm", ""], "the container name or id is empty");
+    // A Docker user's image name where minic expects the command gets a hint.
+    await fails(["run", "--rootfs", ROOTFS, "python3"], 'exec: "python3": executable file not found in $PATH (is "python3" an image? minic runs a root filesystem given with --rootfs, which minic build makes)', 127);
     await fails(["run", "--rootfs", ROOTFS, "/dev/null"], 'exec: "/dev/null": permission denied', 126);
   });
 });
@@ -102,7 +104,7 @@ describe("setup failure halfway", () => {
   });
 
   test("a failure after the cgroup was made removes it", async () => {
-    await fails(["run", "--rootfs", ROOTFS, "--memory", "64m", "--pids-limit", "5", "no-such-command"], 'exec: "no-such-command": executable file not found in $PATH', 127);
+    await fails(["run", "--rootfs", ROOTFS, "--memory", "64m", "--pids-limit", "5", "no-such-command"], 'exec: "no-such-command": executable file not found in $PATH (is "no-such-command" an image? minic runs a root filesystem given with --rootfs, which minic build makes)', 127);
     await fails(["run", "--rootfs", ROOTFS, "--memory", "64m", "-w", "/proc/sys/minic", "true"], /^minic: mkdir \/proc\/sys\/minic/);
   });
 

@@ -104,7 +104,7 @@ describe("create and start", () => {
   test("a missing command fails at create with 127, leaving nothing", async () => {
     const r = await minic(["create", "--rootfs", ROOTFS, "--name", "missing", "nothere"], root);
     expect(r.code).toBe(127);
-    expect(r.stderr).toBe('minic: exec: "nothere": executable file not found in $PATH\n');
+    expect(r.stderr).toBe('minic: exec: "nothere": executable file not found in $PATH (is "nothere" an image? minic runs a root filesystem given with --rootfs, which minic build makes)\n');
     expect((await minic(["ps", "-aq"], root)).stdout).toBe("");
   });
 });
