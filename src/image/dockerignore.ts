@@ -30,8 +30,9 @@ function compile(pattern: string): RegExp {
       const end = pattern.indexOf("]", i + 1);
       if (end === -1) source += "\\[";
       else {
-        const body = pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
-        source += `[${body}]`;
+        // As moby/patternmatcher does: the class goes into the regular expression as it is, so
+        // `^` negates it and `!` is only a character (a shell's `[!a]` is not Docker's).
+        source += `[${pattern.slice(i + 1, end)}]`;
         i = end;
       }
     } else source += REGEX_SPECIALS.has(ch) ? `\\${ch}` : ch;

@@ -25,6 +25,13 @@ describe(".dockerignore", () => {
     expect(ignored("file?.txt", "file1.txt")).toBe(true);
     expect(ignored("file?.txt", "file10.txt")).toBe(false);
     expect(ignored("[ab].txt", "b.txt")).toBe(true);
+    // Docker's classes are Go regexp's: `^` negates, `!` is a character (not a shell's negation).
+    expect(ignored("[!a]bc", "!bc")).toBe(true);
+    expect(ignored("[!a]bc", "abc")).toBe(true);
+    expect(ignored("[!a]bc", "xbc")).toBe(false);
+    expect(ignored("[^a]bc", "xbc")).toBe(true);
+    expect(ignored("[^a]bc", "abc")).toBe(false);
+    expect(ignored("file[0-9].log", "file7.log")).toBe(true);
     expect(ignored("a.b", "axb")).toBe(false); // . is literal
     expect(ignored("# comment\n\n  spaced.txt  ", "spaced.txt")).toBe(true);
     expect(ignored("# comment", "# comment")).toBe(false);
