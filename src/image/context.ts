@@ -62,8 +62,16 @@ function* fileChunks(file: ContextFile, size: number): Generator<Uint8Array> {
 }
 
 function* archive(files: ContextFile[], extra: { name: string; data: Uint8Array }[]): Generator<Uint8Array> {
+  // A file with several names goes once: its other names are hard links to the first.
+  const firstNames = new Map<string, string>();
   for (const file of files) {
-    const entry = tarEntry(file);
+    let entry = tarEntry(file);
+    if (entry.type === "file" && file.stats.nlink > 1) {
+      const key = `${file.stats.dev}:${file.stats.ino}`;
+      const first = firstNames.get(key);
+      if (first === undefined) firstNames.set(key, file.name);
+      else entry = { type: "hardlink", name: file.name, mode: entry.mode, mtime: entry.mtime, target: first };
+    }
     yield* entryHeader(entry);
     if (entry.type === "file") {
       yield* fileChunks(file, entry.size);

@@ -1,13 +1,18 @@
-// Writing a tar stream (POSIX ustar, with a pax header for names too long for it): what the
-// build context is sent as. Owners are 0, as Docker's own client sends them.
+// Writing a tar stream (POSIX ustar, with a pax header for what it cannot hold: names and link
+// targets too long, files of 8 GiB and more): what the build context is sent as. Owners are 0,
+// as Docker's own client sends them.
 
 export type TarEntry =
   | { type: "file"; name: string; mode: number; mtime: number; size: number }
   | { type: "directory"; name: string; mode: number; mtime: number }
-  | { type: "symlink"; name: string; mode: number; mtime: number; target: string };
+  | { type: "symlink"; name: string; mode: number; mtime: number; target: string }
+  /** A second name of a file already in the archive, by that first name (`target`). */
+  | { type: "hardlink"; name: string; mode: number; mtime: number; target: string };
 
 export const BLOCK = 512;
-const TYPE_FLAGS = { file: "0", symlink: "2", directory: "5" } as const;
+const TYPE_FLAGS = { file: "0", hardlink: "1", symlink: "2", directory: "5" } as const;
+/** The largest size ustar's 11 octal digits hold: 8 GiB less a byte. */
+const USTAR_MAX_SIZE = 0o77777777777;
 const encoder = new TextEncoder();
 
 function writeString(block: Uint8Array, offset: number, length: number, text: string): void {
@@ -63,20 +68,22 @@ export function padding(size: number): Uint8Array {
 /** The header block(s) of one entry; a file's data and padding follow it. */
 export function entryHeader(entry: TarEntry): Uint8Array[] {
   const name = entry.type === "directory" ? `${entry.name}/` : entry.name;
-  const target = entry.type === "symlink" ? entry.target : "";
+  const target = entry.type === "symlink" || entry.type === "hardlink" ? entry.target : "";
   const size = entry.type === "file" ? entry.size : 0;
   const split = splitName(name);
   const longTarget = encoder.encode(target).length > 100;
-  if (split && !longTarget) return [header(split.name, entry, size, TYPE_FLAGS[entry.type], target, split.prefix)];
+  const largeSize = size > USTAR_MAX_SIZE;
+  if (split && !longTarget && !largeSize) return [header(split.name, entry, size, TYPE_FLAGS[entry.type], target, split.prefix)];
   const records = encoder.encode(
-    (split ? "" : paxRecord("path", name)) + (longTarget ? paxRecord("linkpath", target) : ""),
+    (split ? "" : paxRecord("path", name)) + (longTarget ? paxRecord("linkpath", target) : "") + (largeSize ? paxRecord("size", String(size)) : ""),
   );
   const fallbackName = split?.name ?? name.slice(0, 100);
   return [
     header(`PaxHeader/${fallbackName}`.slice(0, 100), entry, records.length, "x", ""),
     records,
     padding(records.length),
-    header(fallbackName, entry, size, TYPE_FLAGS[entry.type], longTarget ? target.slice(0, 100) : target, split?.prefix ?? ""),
+    // A size ustar cannot hold is the pax record's; the field keeps what it can.
+    header(fallbackName, entry, largeSize ? 0 : size, TYPE_FLAGS[entry.type], longTarget ? target.slice(0, 100) : target, split?.prefix ?? ""),
   ];
 }
 

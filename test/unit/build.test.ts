@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseBuildArgs } from "../../src/cli/build.ts";
@@ -8,6 +8,7 @@ import { resolveBuildArgs } from "../../src/image/build.ts";
 import { followBuild, parseBuildMessage } from "../../src/image/build-stream.ts";
 import { contextFiles, contextStream } from "../../src/image/context.ts";
 import { isIgnored, parseDockerignore } from "../../src/image/dockerignore.ts";
+import { entryHeader } from "../../src/image/tar.ts";
 import { engineFromEnv } from "../../src/image/engine.ts";
 import { checkOutput } from "../../src/image/rootfs-output.ts";
 
@@ -63,6 +64,7 @@ describe("the build context", () => {
       writeFileSync(join(dir, "skip.tmp"), "no");
       writeFileSync(join(dir, ".dockerignore"), "*.tmp\nDockerfile.rootfs\n");
       symlinkSync("run.sh", join(dir, "link"));
+      linkSync(join(dir, "big.bin"), join(dir, "same.bin"));
       const files = contextFiles(dir, "Dockerfile.rootfs");
       expect(files.map((file) => file.name)).not.toContain("skip.tmp");
       expect(files.map((file) => file.name)).toContain("Dockerfile.rootfs"); // always sent
@@ -78,10 +80,24 @@ describe("the build context", () => {
       expect(lines.some((line) => line.endsWith(` ${long}`))).toBe(true);
       expect(lines.some((line) => line.endsWith(" extra.txt"))).toBe(true);
       expect(lines.some((line) => line.includes("skip.tmp"))).toBe(false);
+      // The second name of a file is a hard link to the first, not a second copy of its data.
+      const names = ["big.bin", "same.bin"].filter((name) => lines.some((line) => line.endsWith(` ${name}`)));
+      expect(lines.some((line) => /^h.* (big|same)\.bin link to (same|big)\.bin$/.test(line))).toBe(true);
+      expect(names.length + lines.filter((line) => line.includes(" link to ")).length).toBe(2);
+      expect(Buffer.concat(chunks).length).toBeLessThan(2 * 700_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(tarPath, { force: true });
     }
+  });
+
+  test("a file of 8 GiB or more carries its size in a pax record", () => {
+    const size = 9 * 1024 ** 3;
+    const blocks = entryHeader({ type: "file", name: "huge.img", mode: 0o644, mtime: 0, size });
+    const text = new TextDecoder().decode(Buffer.concat(blocks));
+    expect(text).toContain(`size=${size}\n`);
+    const small = entryHeader({ type: "file", name: "small.img", mode: 0o644, mtime: 0, size: 1024 });
+    expect(small.length).toBe(1);
   });
 });
 
