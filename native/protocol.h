@@ -90,6 +90,7 @@ struct job {
   long stdout_fd;
   long stderr_fd;
   long pid_ns_fd;      /* -1, or a PID namespace the child is born into (exec, namespaces[].path) */
+  long net_ns_fd;      /* -1, or a network namespace the child is born into, before its new user namespace */
   long parent_report_fd; /* the parent's read end of the report pipe: read by the watch thread */
   long parent_sync_fd; /* the parent's write end of the sync pipe, closed in the child */
   long notify;         /* void notify(int pid, int kind, int index, int value), callable from any thread */

@@ -16,13 +16,14 @@ int pthread_detach(unsigned long thread);
 
 #define CLONE_VM 0x00000100
 #define CLONE_NEWPID 0x20000000
+#define CLONE_NEWNET 0x40000000
 #define WALL 0x40000000
 #define PR_SET_PDEATHSIG 1
 #define PR_SET_DUMPABLE 4
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
-_Static_assert(sizeof(struct job) == 19 * 8, "struct job: nineteen 8-byte members");
+_Static_assert(sizeof(struct job) == 20 * 8, "struct job: twenty 8-byte members");
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
@@ -116,7 +117,7 @@ EXPORT long minic_spawn(struct job *job) {
   char *stack;
   struct watch *w;
   unsigned long thread;
-  long pid, back = -1, flags = job->clone_flags;
+  long pid, back = -1, back_net = -1, flags = job->clone_flags;
   int rc;
   if (job->share_memory) {
     if (!CLONE_VM_SUPPORTED || !job->watch_exit) return -EINVAL; /* its stack must outlive setup */
@@ -133,6 +134,17 @@ EXPORT long minic_spawn(struct job *job) {
     pid = sys2(SYS_setns, job->pid_ns_fd, CLONE_NEWPID);
     if (pid < 0) { sys1(SYS_close, back); free(stack); free(w); return pid; }
   }
+  if (job->net_ns_fd >= 0) {
+    /* A child born into a new user namespace can no longer join a network namespace the host's
+     * owns: this thread joins it for the clone (a network namespace is per thread) instead. */
+    back_net = sys4(SYS_openat, AT_FDCWD, "/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC, 0);
+    pid = back_net < 0 ? back_net : sys2(SYS_setns, job->net_ns_fd, CLONE_NEWNET);
+    if (pid < 0) {
+      if (back_net >= 0) sys1(SYS_close, back_net);
+      if (back >= 0) { sys2(SYS_setns, back, CLONE_NEWPID); sys1(SYS_close, back); }
+      free(stack); free(w); return pid;
+    }
+  }
   /* No signal may run a Bun handler in the child before it has reset them. */
   memset(all, 0xff, sizeof all);
   pthread_sigmask(SIG_SETMASK, all, old);
@@ -141,6 +153,10 @@ EXPORT long minic_spawn(struct job *job) {
   if (back >= 0) {
     sys2(SYS_setns, back, CLONE_NEWPID);
     sys1(SYS_close, back);
+  }
+  if (back_net >= 0) {
+    sys2(SYS_setns, back_net, CLONE_NEWNET);
+    sys1(SYS_close, back_net);
   }
   if (pid < 0) {
     pthread_sigmask(SIG_SETMASK, old, 0);

@@ -293,6 +293,7 @@ export interface JobSettings {
   watchExit: boolean;
   stdio: [number, number, number];
   pidNamespaceFd: number;
+  netNamespaceFd: number;
   /** The parent's end of the report pipe: read by the watch thread, closed in the child. */
   parentReportFd: number;
   /** The parent's end of the sync pipe: closed in the child. */
@@ -323,6 +324,7 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
   set("stdout_fd", settings.stdio[1]);
   set("stderr_fd", settings.stdio[2]);
   set("pid_ns_fd", settings.pidNamespaceFd);
+  set("net_ns_fd", settings.netNamespaceFd);
   set("parent_report_fd", settings.parentReportFd);
   set("parent_sync_fd", settings.parentSyncFd);
   set("notify", settings.notify);

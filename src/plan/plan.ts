@@ -7,7 +7,7 @@ import { DEV_SYMLINKS } from "../spec/defaults.ts";
 import { searchPath } from "../spec/env.ts";
 import { parseMountOptions } from "../spec/mount-options.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
-import type { IdMapping, Spec, SpecDevice, SpecMount, SpecProcess } from "../spec/types.ts";
+import type { IdMapping, NamespaceType, Spec, SpecDevice, SpecMount, SpecNamespace, SpecProcess } from "../spec/types.ts";
 import { O_WRONLY, type CloneFlag, type MountFlag, type RlimitName } from "./linux.ts";
 import { NAMESPACE_CLONE_FLAGS, NAMESPACE_FILES } from "./namespaces.ts";
 import type { Op } from "./ops.ts";
@@ -57,6 +57,9 @@ export interface Plan {
   cloneFlags: CloneFlag[];
   /** A PID namespace to be born into (the spawner joins it for the clone only); null: none. */
   pidNamespace: string | null;
+  /** A network namespace to be born into, for a child whose new user namespace could no longer
+   *  join one the host's owns (the spawner joins it for the clone only); null: none. */
+  netNamespace: string | null;
   /** Written by the spawner to /proc/PID/{uid,gid}_map between clone and wait-parent. */
   idMappings: IdMappings | null;
   idmappedRoot: IdmappedOverlay | null;
@@ -84,10 +87,14 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
   // The cgroup namespace is made last, after the workload joins its cgroup, so that cgroup is
   // the namespace's root: /proc/self/cgroup then reads "/" inside.
   const cloneFlags = made.filter((type) => type !== "cgroup").map((type) => NAMESPACE_CLONE_FLAGS[type]);
-  // A joined mount namespace last: once in it, the host's paths (/proc/PID/ns/*) may be gone.
-  const joined = namespaces
-    .filter((ns) => ns.path !== undefined && ns.type !== "pid" && ns.type !== "user")
-    .sort((a, b) => Number(a.type === "mount") - Number(b.type === "mount"));
+  // The spawner joins these for the clone: the child is born into them. A network namespace the
+  // host owns, because once born into a new user namespace the child may no longer join it.
+  const bornInto = (ns: SpecNamespace): boolean => ns.type === "pid" || (ns.type === "network" && user !== undefined && joinedUser === undefined);
+  // Joined by path: before a joined user namespace, which would take away the host's privileges
+  // over namespaces it does not own; a mount namespace last, as once in it the host's paths
+  // (/proc/PID/ns/*) may be gone.
+  const joined = namespaces.filter((ns) => ns.path !== undefined && ns.type !== "user" && !bornInto(ns));
+  const setnsOp = (ns: SpecNamespace): Op => ({ op: "setns", path: ns.path ?? "", type: ns.type });
   // Without a mount namespace (new or joined), every mount is made in the caller's: the
   // container's are made under its root only, and the root is entered with chroot.
   const mountNamespace = namespaces.some((ns) => ns.type === "mount");
@@ -108,13 +115,14 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
   const laterPropagation = /shared|unbindable/.test(spec.linux.rootfsPropagation);
   const ops: Op[] = [
     ...(waitFirst ? [{ op: "wait-parent" } satisfies Op] : []),
+    ...joined.filter((ns) => ns.type !== "mount").map(setnsOp),
     // What a joined user namespace must own is made after joining it, by unshare (the validator
     // refuses the one kind unshare cannot make for this process, PID).
     ...(joinedUser === undefined ? [] : [
       { op: "setns", path: joinedUser, type: "user" } satisfies Op,
       ...(cloneFlags.length > 0 ? [{ op: "unshare", flags: cloneFlags } satisfies Op] : []),
     ]),
-    ...joined.map((ns): Op => ({ op: "setns", path: ns.path ?? "", type: ns.type })),
+    ...joined.filter((ns) => ns.type === "mount").map(setnsOp),
     { op: "umask", mask: "0000" },
     // Nothing mounted from here on may propagate back to the host. A shared or unbindable root is
     // set only after pivot_root, which refuses a shared parent mount (and a bind, an unbindable one).
@@ -158,8 +166,8 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
     ...processOps(spec.process, layout.sessionKeyring === false ? null : layout.id, filters),
   ];
-  const pid = namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
-  return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pid?.path ?? null, idMappings, idmappedRoot, ops };
+  const pathOf = (type: NamespaceType): string | null => namespaces.find((ns) => ns.type === type && ns.path !== undefined && bornInto(ns))?.path ?? null;
+  return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pathOf("pid"), netNamespace: pathOf("network"), idMappings, idmappedRoot, ops };
 }
 
 /**
@@ -194,12 +202,17 @@ export interface ExecTarget {
  */
 export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarget, filters: CompiledFilters = NO_FILTERS): Plan {
   const cgroup = target.cgroup;
-  const joined = spec.linux.namespaces.map((ns) => ns.type).filter((type) => type !== "pid");
-  // The user namespace first: it owns the others, and joining them takes privileges in it. The
-  // mount namespace last: once in it, the host's paths (/proc/PID/ns/*) are out of reach.
+  const namespaces = spec.linux.namespaces.filter((ns) => ns.type !== "pid");
+  const joined = namespaces.map((ns) => ns.type);
+  // What the container joined by path first, while the host's privileges over it last (a
+  // network namespace of minic's is the host's, not the container's user namespace's). Then the
+  // user namespace: it owns the rest, and joining them takes privileges in it. The mount
+  // namespace last: once in it, the host's paths (/proc/PID/ns/*) are out of reach.
+  const byPath = namespaces.filter((ns) => ns.path !== undefined && ns.type !== "user" && ns.type !== "mount").map((ns) => ns.type);
   const ordered = [
+    ...byPath,
     ...joined.filter((type) => type === "user"),
-    ...joined.filter((type) => type !== "mount" && type !== "user"),
+    ...joined.filter((type) => type !== "mount" && type !== "user" && !byPath.includes(type)),
     ...joined.filter((type) => type === "mount"),
   ];
   const ops: Op[] = [
@@ -213,7 +226,7 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...processOps(process, target.sessionKeyring === false ? null : target.id, filters),
   ];
-  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, idMappings: null, idmappedRoot: null, ops };
+  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, netNamespace: null, idMappings: null, idmappedRoot: null, ops };
 }
 
 /**

@@ -86,29 +86,32 @@ function forget(pid: number): void {
 export function startChild(plan: Plan, executorCacheDir: string, options: ChildOptions): Child {
   const executor = executorIn(executorCacheDir);
   const encoded = encodePlan(plan.ops);
-  const pidNamespace = plan.pidNamespace === null ? -1 : openNamespace(plan.pidNamespace);
+  const pidNamespace = plan.pidNamespace === null ? -1 : openNamespace(plan.pidNamespace, "PID");
+  let netNamespace = -1;
   let rootTree = -1;
   try {
+    if (plan.netNamespace !== null) netNamespace = openNamespace(plan.netNamespace, "network");
     if (plan.idmappedRoot !== null) rootTree = makeIdmappedRoot(executor, plan.idmappedRoot);
     // setns into a user namespace refuses a process whose memory is shared (CLONE_VM).
     const shareMemory = options.shareMemory && !joinsUserNamespace(plan);
-    return spawnWith(plan, encoded, executor, pidNamespace, rootTree, { ...options, shareMemory });
+    return spawnWith(plan, encoded, executor, { pid: pidNamespace, net: netNamespace }, rootTree, { ...options, shareMemory });
   } finally {
     if (pidNamespace >= 0) closeSync(pidNamespace);
+    if (netNamespace >= 0) closeSync(netNamespace);
     if (rootTree >= 0) closeSync(rootTree);
   }
 }
 
 /** A namespace file, or a clear error: for exec, its container has stopped. */
-function openNamespace(path: string): number {
+function openNamespace(path: string, kind: string): number {
   try {
     return openSync(path, constants.O_RDONLY);
   } catch (error) {
-    throw new MinicError(`cannot join the PID namespace ${path}: ${fsReason(error)}`);
+    throw new MinicError(`cannot join the ${kind} namespace ${path}: ${fsReason(error)}`);
   }
 }
 
-function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, pidNamespaceFd: number, rootTree: number, options: ChildOptions): Child {
+function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, bornInto: { pid: number; net: number }, rootTree: number, options: ChildOptions): Child {
   const report = pipe();
   const sync = pipe();
   const job = encodeJob(encoded, {
@@ -120,7 +123,8 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, p
     startFd: options.startFd ?? -1,
     watchExit: options.watch,
     stdio: options.stdio ?? [-1, -1, -1],
-    pidNamespaceFd,
+    pidNamespaceFd: bornInto.pid,
+    netNamespaceFd: bornInto.net,
     parentReportFd: report.readEnd,
     parentSyncFd: sync.writeEnd,
     notify: notifyPointer(),

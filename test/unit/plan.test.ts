@@ -315,11 +315,11 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
 
   test("the record layouts the C static asserts check are the ones the encoder uses", () => {
     expect(sizeOf("op")).toBe(88);
-    expect(sizeOf("job")).toBe(152);
+    expect(sizeOf("job")).toBe(160);
     expect(sizeOf("report", 4)).toBe(12);
     const source = readFileSync(join(import.meta.dir, "../../native/spawn.c"), "utf8");
     expect(source).toContain("sizeof(struct op) == 11 * 8");
-    expect(source).toContain("sizeof(struct job) == 19 * 8");
+    expect(source).toContain("sizeof(struct job) == 20 * 8");
   });
 
   test("encoding writes the header's codes at the header's offsets, strings and blobs pinned", () => {
@@ -345,7 +345,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     expect(encoded.pins.some((pin) => ptr(pin) === word(0, "s1"))).toBe(true);
     const job = encodeJob(encoded, {
       cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, watchExit: false,
-      stdio: [-1, -1, -1], pidNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678, inherited: { fd: 9, slot: 0 }, preserveFds: 2,
+      stdio: [-1, -1, -1], pidNamespaceFd: -1, netNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678, inherited: { fd: 9, slot: 0 }, preserveFds: 2,
     });
     const jobView = new DataView(job.buffer);
     expect(jobView.getBigInt64(offsetOf("job", "nops"), true)).toBe(3n);
@@ -432,6 +432,34 @@ describe("a user namespace in the plan", () => {
       { op: "setns", path: "/proc/9/ns/user", type: "user" },
       { op: "unshare", flags: ["CLONE_NEWNS", "CLONE_NEWUTS"] },
     ]);
+  });
+
+  test("a network namespace the host owns is joined before a joined user namespace, or born into with a new one", () => {
+    const pod = spec();
+    pod.linux.namespaces = [{ type: "user", path: "/proc/9/ns/user" }, { type: "network", path: "/run/netns/n" }, { type: "mount" }];
+    const joined = buildPlan(pod, { id: "id", overlay, cgroup: null });
+    expect(joined.netNamespace).toBeNull();
+    expect(joined.ops.slice(0, 3)).toEqual([
+      { op: "setns", path: "/run/netns/n", type: "network" },
+      { op: "setns", path: "/proc/9/ns/user", type: "user" },
+      { op: "unshare", flags: ["CLONE_NEWNS"] },
+    ]);
+    const made = userSpec((s) => s.linux.namespaces.push({ type: "network", path: "/run/netns/n" }));
+    const born = buildPlan(made, { id: "id", overlay, cgroup: null });
+    expect(born.netNamespace).toBe("/run/netns/n");
+    expect(born.cloneFlags).not.toContain("CLONE_NEWNET");
+    expect(born.ops.filter((op) => op.op === "setns")).toEqual([]);
+    // Without a user namespace the child joins it itself.
+    const plain = spec();
+    plain.linux.namespaces.push({ type: "network", path: "/run/netns/n" });
+    expect(buildPlan(plain, { id: "id", overlay, cgroup: null }).netNamespace).toBeNull();
+  });
+
+  test("exec joins what the container joined by path, then its user namespace, then the rest", () => {
+    const bridged = userSpec((s) => s.linux.namespaces.push({ type: "network", path: "/run/netns/n" }));
+    const joined = buildExecPlan(bridged, { ...bridged.process, args: ["true"] }, { id: "id", pid: 42, cgroup: null }).ops.filter((op) => op.op === "setns").map((op) => op.type);
+    expect(joined.slice(0, 2)).toEqual(["network", "user"]);
+    expect(joined.at(-1)).toBe("mount");
   });
 
   test("exec joins the user namespace before every other", () => {
