@@ -31,8 +31,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "rm", kind: "boolean", description: "Remove the container and its writable layer when it exits" },
   { name: "detach", short: "d", kind: "boolean", description: "Run in the background, watched by conmon; print the container's id" },
   { name: "network-alias", kind: "list", valueHint: "NAME", description: "Another name peers on its user network find the container by (repeatable)" },
-  { name: "publish", short: "p", kind: "list", valueHint: "[IP:][HOSTPORT:]PORT[/PROTO]", description: "Publish a container port (or range) on the host; needs --network bridge (repeatable)" },
-  { name: "publish-all", short: "P", kind: "boolean", description: "Publish every port the image exposes on a free host port; needs --network bridge" },
+  { name: "publish", short: "p", kind: "list", valueHint: "[IP:][HOSTPORT:]PORT[/PROTO]", description: "Publish a container port (or range) on the host; on the bridge or a user network (repeatable)" },
+  { name: "publish-all", short: "P", kind: "boolean", description: "Publish every port the image exposes on a free host port (bridge or user network)" },
   { name: "dns", kind: "list", valueHint: "IP", description: "A nameserver for the container's resolv.conf instead of the host's (repeatable)" },
   { name: "dns-search", kind: "list", valueHint: "DOMAIN", description: "A search domain for the container's resolv.conf (repeatable)" },
   { name: "dns-option", kind: "list", valueHint: "OPTION", description: "An options entry for the container's resolv.conf, e.g. ndots:2 (repeatable)" },
@@ -61,7 +61,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
-  { name: "network", kind: "string", valueHint: "host|bridge|none|container:NAME|NAME", description: "host: share the host's network (default); bridge: its own on bridge minic0 with NAT; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
+  { name: "network", kind: "string", valueHint: "host|bridge|none|container:NAME|NAME", description: "bridge (default): its own on bridge minic0 with NAT; host: share the host's network; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
   { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
@@ -73,9 +73,9 @@ export interface RunRequest {
 
 export function parseRunArgs(argv: string[], command = "run"): RunRequest {
   const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, command);
-  const network = parseNetwork(stringFlag(flags, "network") ?? "host");
+  const network = parseNetwork(stringFlag(flags, "network") ?? "bridge");
   if ((listFlag(flags, "publish").length > 0 || booleanFlag(flags, "publish-all")) && cniNetworkOf(network) === null) {
-    throw new MinicError("published ports need --network bridge (minic's default is still the host's network, where a container's ports are the host's already)");
+    throw new MinicError(`published ports need the bridge or a user network, not --network ${stringFlag(flags, "network") ?? ""}: ${network === "host" ? "with the host's network a container's ports are the host's already" : "nothing could reach them"}`);
   }
   if (listFlag(flags, "network-alias").length > 0 && !network.startsWith("network:")) {
     throw new MinicError("--network-alias needs a user network (--network NAME), as in Docker");
@@ -148,6 +148,7 @@ function checkAlias(text: string): string {
 
 function parseNetwork(text: string): NetworkMode {
   if (text === "host" || text === "none" || text === "bridge") return text;
+  if (text === "default") return "bridge";
   if (/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(text)) return text as NetworkMode;
   // A user network's name (whether it exists is the runtime's to say).
   if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(text)) return `network:${text}`;

@@ -4,6 +4,7 @@
 // user network, every member's /etc/hosts names its peers, kept current as they come and go.
 import { log } from "../log.ts";
 import { bridgeAddress, releaseBridge, setUpBridge } from "../network/bridge.ts";
+import { withOwnAddress } from "../spec/etc-files.ts";
 import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
 import { DEFAULT_NETWORK, findNetwork, ipamDir, type NetworkInfo } from "../network/networks.ts";
 import type { PortMapping } from "../spec/ports.ts";
@@ -25,8 +26,24 @@ function networkOf(root: string, annotations: Record<string, string> | undefined
 export function setUpNetwork(root: string, id: string, spec: Pick<Spec, "annotations">): void {
   if (!onBridge(spec.annotations)) return;
   const network = networkOf(root, spec.annotations);
-  setUpBridge(root, id, containerDir(root, id), network, portsOf(spec.annotations));
+  const address = bridgeAddress(setUpBridge(root, id, containerDir(root, id), network, portsOf(spec.annotations)));
+  if (address !== null) nameOwnAddress(etcDirOf(root, id), address);
   if (network.name !== DEFAULT_NETWORK) refreshPeers(root, network.name);
+}
+
+/**
+ * The container's own name in its hosts file stands for its address on the network, as in
+ * Docker, instead of the loopback address it was written with before the address was known
+ * (or the address of its previous start).
+ */
+function nameOwnAddress(dir: string, address: string): void {
+  try {
+    const hosts = join(dir, "hosts");
+    const hostname = readFileSync(join(dir, "hostname"), "utf8").trim();
+    writeFileSync(hosts, withOwnAddress(readFileSync(hosts, "utf8"), hostname, address));
+  } catch {
+    // a container without minic's /etc files (in a user namespace of its own): nothing to name
+  }
 }
 
 /** The /etc/hosts block minic keeps of a user network's members (name, aliases, address). */

@@ -59,7 +59,7 @@ export function setUpBridge(root: string, id: string, dir: string, network: Netw
         // the first failure is the one to report
       }
     }
-    ip(["netns", "delete", netnsName(id)]);
+    deleteNetns(id);
     throw error;
   }
 }
@@ -79,7 +79,16 @@ export function releaseBridge(root: string, id: string, dir: string, network: Ne
   // A DEL that fails keeps the result and the namespace file, so that `rm` can try again.
   cniDel(networkList(root, network, ports.length > 0), target, added, { portMappings: portMappings(ports) });
   rmSync(path, { force: true });
-  if (exists) ip(["netns", "delete", netnsName(id)]);
+  if (exists) deleteNetns(id);
+}
+
+/** `ip netns delete`, where a file already gone is done: a run's own teardown and an `rm -f` may race to it. */
+function deleteNetns(id: string): void {
+  try {
+    ip(["netns", "delete", netnsName(id)]);
+  } catch (error) {
+    if (existsSync(netnsPath(id))) throw error;
+  }
 }
 
 /** The portmap plugin's runtime configuration. */

@@ -71,6 +71,15 @@ export function hostsFile(host: string | null, hostname: string, addHosts: { nam
   return `${lines.join("\n")}\n`;
 }
 
+/** The hosts file with the container's own name on `address` (its line is the first naming it). */
+export function withOwnAddress(hosts: string, hostname: string, address: string): string {
+  const lines = hosts.split("\n");
+  const own = lines.findIndex((line) => line.split(/\s+/).slice(1).includes(hostname));
+  if (own === -1) return hosts;
+  lines[own] = `${address}\t${hostname}`;
+  return lines.join("\n");
+}
+
 /** A --dns nameserver: an IPv4 or IPv6 address. */
 export function checkDnsServer(text: string): string {
   if (!/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/.test(text)) throw new MinicError(`invalid --dns "${text}": expected an IP address`);

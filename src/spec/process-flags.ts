@@ -46,7 +46,7 @@ export function parseSysctl(value: string, ownNetwork: boolean): [string, string
   if (key === "" || !/^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$/.test(key)) throw new MinicError(`invalid --sysctl "${value}": expected KEY=VALUE, e.g. net.ipv4.ip_forward=1`);
   const ipc = key.startsWith("kernel.shm") || key.startsWith("kernel.msg") || key === "kernel.sem" || key.startsWith("fs.mqueue.");
   if (key.startsWith("net.") && !ownNetwork) {
-    throw new MinicError(`invalid --sysctl "${value}": net.* settings need the container's own network namespace (--network none), not the host's`);
+    throw new MinicError(`invalid --sysctl "${value}": net.* settings need the container's own network namespace, not the host's (--network host)`);
   }
   if (!ipc && !key.startsWith("net.")) throw new MinicError(`invalid --sysctl "${value}": ${key} is not namespaced: it would change the host (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`);
   return [key, value.slice(at + 1)];

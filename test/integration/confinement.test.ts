@@ -201,7 +201,7 @@ describe("the flags that tune confinement", () => {
       [["--ulimit", "files=1"], 'minic: invalid --ulimit "files=1": unknown limit "files" (known: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack, as)'],
       [["--ulimit", "nofile=10:5"], 'minic: invalid --ulimit "nofile=10:5": the soft limit 10 is above the hard limit 5'],
       [["--sysctl", "kernel.panic=1"], 'minic: invalid --sysctl "kernel.panic=1": kernel.panic is not namespaced: it would change the host (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)'],
-      [["--sysctl", "net.ipv4.ip_forward=1"], 'minic: invalid --sysctl "net.ipv4.ip_forward=1": net.* settings need the container\'s own network namespace (--network none), not the host\'s'],
+      [["--network", "host", "--sysctl", "net.ipv4.ip_forward=1"], 'minic: invalid --sysctl "net.ipv4.ip_forward=1": net.* settings need the container\'s own network namespace, not the host\'s (--network host)'],
       [["--device", "/etc/passwd:/dev/passwd"], "minic: --device /etc/passwd: not a device node (a character or block device)"],
       [["--device", "/dev/nonexistent"], "minic: --device /dev/nonexistent: no such file or directory"],
       [["--device-cgroup-rule", "x 1:3 rwm"], "minic: invalid --device-cgroup-rule \"x 1:3 rwm\": expected TYPE MAJOR:MINOR PERMISSIONS, e.g. 'c 1:3 rwm' or 'b 8:* r'"],

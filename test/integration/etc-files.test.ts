@@ -41,7 +41,11 @@ describe("/etc files", () => {
     const r = await run(["--name", "web", "--dns", "192.0.2.53", "--dns", "192.0.2.54", "--dns-search", "example.org", "--dns-option", "ndots:2", "--add-host", "db:192.0.2.10", "--add-host", "gw:host-gateway",
       "sh", "-c", "cat /etc/resolv.conf; echo ---; cat /etc/hostname; echo ---; tail -3 /etc/hosts"]);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
-    expect(r.stdout).toBe("nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch example.org\noptions ndots:2\n---\nweb\n---\n127.0.1.1\tweb\n192.0.2.10\tdb\n127.0.0.1\tgw\n");
+    // On the default bridge its name is its address there, and host-gateway the bridge's.
+    expect(r.stdout).toMatch(/^nameserver 192\.0\.2\.53\nnameserver 192\.0\.2\.54\nsearch example\.org\noptions ndots:2\n---\nweb\n---\n10\.89\.\d+\.\d+\tweb\n192\.0\.2\.10\tdb\n10\.89\.0\.1\tgw\n$/);
+    // With the host's network: the host's own file, and the host on its loopback.
+    const host = await run(["--network", "host", "--hostname", "h1", "--add-host", "gw:host-gateway", "tail", "-2", "/etc/hosts"]);
+    expect(host.stdout).toBe("127.0.1.1\th1\n127.0.0.1\tgw\n");
   });
 
   test("the host's resolvers and names by default; writable inside, as Docker's; the rootfs untouched", async () => {

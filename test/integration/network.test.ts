@@ -78,8 +78,10 @@ describe("published ports", () => {
     const published = (await minic(["port", "all"], stateRoot())).stdout;
     expect(published).toMatch(/^80\/tcp -> 0\.0\.0\.0:\d+\n$/);
     expect(await fetchText(`http://127.0.0.1:${published.trim().split(":")[1]}/`)).toBe("hello-from-httpd\n");
-    const refused = await minic(["run", "--rm", "-p", "80", "--rootfs", ROOTFS, "true"], stateRoot());
-    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 125, stderr: "minic: published ports need --network bridge (minic's default is still the host's network, where a container's ports are the host's already)\n" });
+    const refused = await minic(["run", "--rm", "--network", "host", "-p", "80", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 125, stderr: "minic: published ports need the bridge or a user network, not --network host: with the host's network a container's ports are the host's already\n" });
+    const unreachable = await minic(["run", "--rm", "--network", "none", "-P", "--rootfs", ROOTFS, "true"], stateRoot());
+    expect({ code: unreachable.code, stderr: unreachable.stderr }).toEqual({ code: 125, stderr: "minic: published ports need the bridge or a user network, not --network none: nothing could reach them\n" });
     const bad = await minic(["run", "--rm", "--network", "bridge", "-p", "99999", "--rootfs", ROOTFS, "true"], stateRoot());
     expect(bad.stderr).toBe('minic: invalid -p "99999": the container port "99999" is not a port or a range of ports\n');
   });
@@ -102,13 +104,14 @@ describe("--network bridge", () => {
     expect(Bun.spawnSync(["ip", "-o", "link", "show", "master", "minic0"]).stdout.toString()).toBe("");
   });
 
-  test("a host service bound to 127.0.0.1 is out of reach; two containers reach each other", async () => {
+  test("a default container reaches no host service bound to 127.0.0.1 and sees no host interface; two containers reach each other", async () => {
     const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {}, open(socket) { socket.write("secret\n"); socket.end(); } } });
     try {
-      const fromHostNetwork = await minic(["run", "--rm", "--rootfs", ROOTFS, "sh", "-c", `nc -w 2 127.0.0.1 ${server.port} </dev/null`], stateRoot());
+      const fromHostNetwork = await minic(["run", "--rm", "--network", "host", "--rootfs", ROOTFS, "sh", "-c", `nc -w 2 127.0.0.1 ${server.port} </dev/null`], stateRoot());
       expect(fromHostNetwork.stdout).toBe("secret\n"); // the probe works where the service is reachable
-      const fromBridge = await minic(["run", "--rm", "--network", "bridge", "--rootfs", ROOTFS, "sh", "-c", `nc -w 2 127.0.0.1 ${server.port} </dev/null; echo done`], stateRoot());
-      expect(fromBridge.stdout).toBe("done\n");
+      // No --network: the default.
+      const fromDefault = await minic(["run", "--rm", "--rootfs", ROOTFS, "sh", "-c", `nc -w 2 127.0.0.1 ${server.port} </dev/null; echo done; ls /sys/class/net | tr '\\n' ' '; cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' | sort | tr '\\n' ' '`], stateRoot());
+      expect(fromDefault.stdout).toBe("done\neth0 lo eth0 lo ");
     } finally {
       server.stop(true);
     }

@@ -83,7 +83,8 @@ describe("a full disk", () => {
     mkdirSync(small);
     expect(spawnSync(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small]).exitCode).toBe(0);
     try {
-      const r = await minic(["run", "--rootfs", ROOTFS, "--name", "filler", "sh", "-c", "dd if=/dev/zero of=/fill bs=64k 2>/dev/null; exit 3"], small);
+      // No network: releasing its address lease would free the block the record then needs.
+      const r = await minic(["run", "--network", "none", "--rootfs", ROOTFS, "--name", "filler", "sh", "-c", "dd if=/dev/zero of=/fill bs=64k 2>/dev/null; exit 3"], small);
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/^minic: warning: the disk holding .* is full: what container filler wrote last may be missing; its layer and record are kept\n$/);
       const ps = await minic(["ps", "-a"], small);
@@ -136,7 +137,8 @@ describe("rm racing run", () => {
     let removed = 0;
     let refused = 0;
     for (let i = 0; i < 200; i++) {
-      const runner = spawn([MINIC, ...withCgroupParent(["run", "--rootfs", ROOTFS, "--name", "race", "true"])], { env: { ...process.env, MINIC_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+      // No network: its setup (a CNI ADD, ~150 ms) would move every run past the window rm races for.
+      const runner = spawn([MINIC, ...withCgroupParent(["run", "--network", "none", "--rootfs", ROOTFS, "--name", "race", "true"])], { env: { ...process.env, MINIC_ROOT: root }, stdout: "pipe", stderr: "pipe" });
       await Bun.sleep(i % 20);
       const rm = await minic(["rm", "race"], root);
       const [code, stderr] = await Promise.all([runner.exited, new Response(runner.stderr).text()]);

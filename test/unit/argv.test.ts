@@ -11,7 +11,8 @@ describe("run argument parsing", () => {
     expect(options.command).toEqual([]);
     expect(options.entrypoint).toBeNull();
     expect(parse("--entrypoint", "", "--env-file", "a.env", "--env-file", "b.env", "x")).toMatchObject({ entrypoint: "", envFiles: ["a.env", "b.env"], command: ["x"] });
-    expect(options.network).toBe("host");
+    expect(options.network).toBe("bridge");
+    expect(parse("--network", "default").network).toBe("bridge");
     expect(options.remove).toBe(false);
   });
 

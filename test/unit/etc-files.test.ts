@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkDnsServer, hostsFile, NO_DNS_OPTIONS, parseAddHost, resolvConf } from "../../src/spec/etc-files.ts";
+import { checkDnsServer, hostsFile, NO_DNS_OPTIONS, parseAddHost, resolvConf, withOwnAddress } from "../../src/spec/etc-files.ts";
 
 const resolved = "# systemd-resolved\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n";
 
@@ -29,5 +29,13 @@ describe("hosts", () => {
     expect(hostsFile("127.0.0.1 localhost\n10.0.0.1 host\n", "c", [], "127.0.0.1")).toBe("127.0.0.1 localhost\n10.0.0.1 host\n127.0.1.1\tc\n");
     expect(() => parseAddHost("db")).toThrow('invalid --add-host "db"');
     expect(() => parseAddHost("db:not an ip")).toThrow(/invalid --add-host/);
+  });
+
+  test("on a network, the container's own name is its address there, again at each start; --add-host lines stay", () => {
+    const text = hostsFile(null, "web", [parseAddHost("web:192.0.2.10")], "10.89.0.1");
+    const started = withOwnAddress(text, "web", "10.89.0.7");
+    expect(started.endsWith("10.89.0.7\tweb\n192.0.2.10\tweb\n")).toBe(true);
+    expect(withOwnAddress(started, "web", "10.89.0.9").endsWith("10.89.0.9\tweb\n192.0.2.10\tweb\n")).toBe(true);
+    expect(withOwnAddress("127.0.0.1\tlocalhost\n", "web", "10.89.0.7")).toBe("127.0.0.1\tlocalhost\n");
   });
 });
