@@ -41,7 +41,7 @@ const podmanRun = "run -d --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:102
 const report = join(CACHE, "detached.json");
 const run = spawnSync("hyperfine", [
   "-N", "--warmup", "3", "--runs", String(RUNS), "--export-json", report,
-  "-n", "minic run -d", `${MINIC} run -d --rm --rootfs ${rootfs} true`,
+  "-n", "minic run -d", `${MINIC} run -d --rm --network none --rootfs ${rootfs} true`,
   "-n", "podman run -d (runc)", `${podman} ${podmanRun} --rootfs ${rootfs} true`,
 ], { stdio: "inherit", env });
 if (run.status !== 0) process.exit(run.status ?? 1);
@@ -49,7 +49,7 @@ const means = new Map((JSON.parse(readFileSync(report, "utf8")) as { results: { 
 
 // stop: a workload that ends on TERM, made again before each timed stop.
 const stopReport = join(CACHE, "stop.json");
-const prepare = `sh -c '${MINIC} rm -f stopme >/dev/null 2>&1; ${MINIC} run -d --name stopme --rootfs ${rootfs} sh -c "trap \\"exit 0\\" TERM; while true; do sleep 0.05; done" >/dev/null'`;
+const prepare = `sh -c '${MINIC} rm -f stopme >/dev/null 2>&1; ${MINIC} run -d --name stopme --network none --rootfs ${rootfs} sh -c "trap \\"exit 0\\" TERM; while true; do sleep 0.05; done" >/dev/null'`;
 const stop = spawnSync("hyperfine", ["-N", "--runs", "20", "--export-json", stopReport, "--prepare", prepare, "-n", "minic stop", `${MINIC} stop stopme`], { stdio: "inherit", env });
 minic(["rm", "-f", "stopme"]);
 if (stop.status !== 0) process.exit(stop.status ?? 1);

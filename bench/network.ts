@@ -1,5 +1,5 @@
 // What networking costs a start: `minic run --rm /bin/true` on the host's network, on its own
-// without one (none), and on bridge minic0 through the CNI plugins, in one hyperfine run, against
+// without one (none), and on the default bridge minic0 through the CNI plugins, in one hyperfine run, against
 // podman's `run --network bridge` with runc (its CNI bridge, the same plugins) when it works here.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -18,9 +18,9 @@ const podman = `podman --runtime runc --root ${join(CACHE, "podman", "root")} --
 const podmanBridge = spawnSync("sh", ["-c", `${podman} --network bridge --rootfs ${rootfs} /bin/true`]).status === 0;
 const report = join(CACHE, "network.json");
 const commands: string[] = [
-  "-n", "minic host", `${MINIC} run --rm --rootfs ${rootfs} /bin/true`,
+  "-n", "minic host", `${MINIC} run --rm --network host --rootfs ${rootfs} /bin/true`,
   "-n", "minic none", `${MINIC} run --rm --network none --rootfs ${rootfs} /bin/true`,
-  "-n", "minic bridge", `${MINIC} run --rm --network bridge --rootfs ${rootfs} /bin/true`,
+  "-n", "minic bridge", `${MINIC} run --rm --rootfs ${rootfs} /bin/true`,
   ...(podmanBridge ? ["-n", "podman bridge (runc)", `${podman} --network bridge --rootfs ${rootfs} /bin/true`] : []),
 ];
 const run = spawnSync("hyperfine", ["-N", "--warmup", "3", "--runs", String(RUNS), "--export-json", report, ...commands], { stdio: "inherit", env: { ...process.env, MINIC_ROOT: STATE } });
@@ -31,6 +31,6 @@ const ms = (name: string) => `${(means.get(name) ?? NaN).toFixed(1)} ms`;
 console.log("");
 console.log(`minic run --rm /bin/true, host network:   ${ms("minic host")}`);
 console.log(`minic run --rm /bin/true, --network none: ${ms("minic none")}`);
-console.log(`minic run --rm /bin/true, bridge (CNI):   ${ms("minic bridge")}`);
+console.log(`minic run --rm /bin/true, default bridge: ${ms("minic bridge")}`);
 console.log(podmanBridge ? `podman run --rm --network bridge (runc):  ${ms("podman bridge (runc)")}` : "podman --network bridge: not set up here (no CNI network of its own offline)");
 console.log(`networking's cost a start: ${((means.get("minic bridge") ?? NaN) - (means.get("minic none") ?? NaN)).toFixed(1)} ms`);

@@ -1,5 +1,5 @@
 // minic against runc and crun, side by side in one hyperfine run each, on the same busybox rootfs:
-//   run:  `minic run --rm --rootfs R /bin/true` vs `runc run` and `crun run` of a bundle whose root is R
+//   run:  `minic run --rm --network none --rootfs R /bin/true` vs `runc run` and `crun run` of a bundle whose root is R
 //   exec: `minic exec C /bin/true` vs `runc exec C /bin/true` into a running container
 // On a hybrid cgroup host crun refuses the layout unless run in a private mount namespace without
 // the cgroup2 mount: it then runs inside `unshare -m`, and that wrapper's own cost, measured in
@@ -61,7 +61,8 @@ const sleepBundle = bundle("bundle-sleep", rootfs, ["sleep", "3600"]);
 const hasCrun = spawnSync("crun", ["--version"]).status === 0;
 
 const runCommands: [string, string][] = [
-  ["minic", `${MINIC} run --rm --rootfs ${rootfs} /bin/true`],
+  // runc's bundle has a network namespace of its own with nothing in it: minic's --network none.
+  ["minic", `${MINIC} run --rm --network none --rootfs ${rootfs} /bin/true`],
   ["runc", `runc run --bundle ${trueBundle} minic-bench-runc`],
 ];
 if (hasCrun) {

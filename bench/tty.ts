@@ -20,7 +20,7 @@ writeFileSync(file, payload);
 const rootfs = buildBusyboxRootfs(join(CACHE, "rootfs"));
 const report = join(CACHE, "tty-hyperfine.json");
 const commands = {
-  minic: `env MINIC_ROOT=${join(CACHE, "minic-state")} ${MINIC} run --rm -t --rootfs ${rootfs} -v ${file}:/payload:ro sh -c 'stty raw -echo; cat /payload'`,
+  minic: `env MINIC_ROOT=${join(CACHE, "minic-state")} ${MINIC} run --rm -t --network none --rootfs ${rootfs} -v ${file}:/payload:ro sh -c 'stty raw -echo; cat /payload'`,
   script: `script -qc 'stty raw -echo; cat ${file}' /dev/null`,
 };
 const hyperfine = spawnSync(
