@@ -8,7 +8,9 @@ ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
 TEST_DEBS  := busybox-static util-linux tmux procps docker.io containerd gcc libc6-dev podman conmon tini containernetworking-plugins iproute2 iptables
-BENCH_DEBS := busybox-static runc crun hyperfine util-linux conmon podman
+BENCH_DEBS := busybox-static runc crun hyperfine util-linux conmon podman containernetworking-plugins iproute2 iptables
+# A container's default network, the bridge, is made with these.
+RUN_DEBS   := containernetworking-plugins iproute2 iptables
 
 define need_debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -72,6 +74,7 @@ conformance: minic
 DEMO_FALLBACK := .cache/busybox-rootfs
 
 run: minic
+	$(call need_debs,$(RUN_DEBS))
 	@mkdir -p .cache; if ./minic build --quiet --force -o $(ROOTFS) 2>.cache/build.log; then \
 		echo "make run: built $(ROOTFS) from Dockerfile.rootfs with the Docker engine ($$(tail -n1 .cache/build.log)); running its CMD, app/hello.py"; \
 		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo; \
@@ -84,6 +87,7 @@ run: minic
 
 # An interactive shell in the demo's rootfs (bash where the rootfs has it).
 bash: minic
+	$(call need_debs,$(RUN_DEBS))
 	@if [ -f $(ROOTFS)/.minic-rootfs ]; then r=$(ROOTFS); else $(MAKE) --no-print-directory demo-fallback-rootfs; r=$(DEMO_FALLBACK); fi; \
 		if [ -x $$r/bin/bash ]; then sh=/bin/bash; else sh=/bin/sh; fi; \
 		echo "make bash: $$sh in $$r"; \

@@ -37,7 +37,10 @@ function resultPath(dir: string): string {
  */
 export function setUpBridge(root: string, id: string, dir: string, network: NetworkInfo, ports: PortMapping[]): CniResult {
   for (const plugin of ["bridge", "host-local", "portmap", "firewall", "loopback"]) {
-    if (!existsSync(join(CNI_PATH, plugin))) throw new MinicError(`--network bridge needs the CNI plugins (${CNI_PATH}/${plugin} is missing)`, undefined, "apt-get install containernetworking-plugins");
+    if (!existsSync(join(CNI_PATH, plugin))) throw new MinicError(`a network of the container's own needs the CNI plugins (${CNI_PATH}/${plugin} is missing); --network none or host needs none`, undefined, "apt-get install containernetworking-plugins");
+  }
+  for (const [program, pkg] of [["ip", "iproute2"], ["iptables", "iptables"]] as const) {
+    if (Bun.which(program, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` }) === null) throw new MinicError(`a network of the container's own needs ${program}, which is not installed; --network none or host needs none`, undefined, `apt-get install ${pkg}`);
   }
   mkdirSync(ipamDir(root), { recursive: true, mode: 0o700 });
   ip(["netns", "add", netnsName(id)]);

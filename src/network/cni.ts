@@ -52,7 +52,8 @@ function runPlugin(command: "ADD" | "DEL", config: Record<string, unknown>, targ
     } catch {
       // not the plugin's JSON error
     }
-    throw new MinicError(`CNI plugin ${type} (${command}) failed: ${message}`);
+    // One line, whatever the plugin's (its details end with the tool's own stderr, newline and all).
+    throw new MinicError(`CNI plugin ${type} (${command}) failed: ${message.trim().split(/\s*\n\s*/).join("; ")}`);
   }
   if (command === "DEL" || out.trim() === "") return null;
   return JSON.parse(out) as CniResult;

@@ -2,9 +2,9 @@
 // CNI plugins, and nothing of it left (veth, namespace file, address lease, rules) once the
 // container is gone, on every path. Only private addresses of this machine are used.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isolatedContainers, MINIC, minic, ROOTFS, waitFor } from "../support/minic.ts";
+import { isolatedContainers, MINIC, minic, ROOTFS, waitFor, withCgroupParent } from "../support/minic.ts";
 
 const stateRoot = isolatedContainers("network");
 
@@ -199,5 +199,32 @@ describe("user networks", () => {
     expect((await minic(["network", "create", "--subnet", "10.92.0.0/24", "--gateway", "10.92.0.300", "g"], stateRoot())).stderr).toBe('minic: invalid --gateway "10.92.0.300": expected an IPv4 address\n');
     const newline = await minic(["run", "--rm", "--network", "x", "--network-alias", "a\nb", "--rootfs", ROOTFS, "true"], stateRoot());
     expect(newline.stderr).toBe('minic: invalid --network-alias "a\nb": expected a host name\n');
+  });
+});
+
+describe("what the bridge needs", () => {
+  test("CNI plugins or iptables missing, or iptables failing half-way: one line naming the package, 125, nothing left", async () => {
+    const broken = join(stateRoot(), "broken-iptables");
+    writeFileSync(broken, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "iptables v1.8.9 (nf_tables)"; exit 0; fi\necho "iptables: broken on purpose" >&2\nexit 4\n', { mode: 0o755 });
+    const notExecutable = join(stateRoot(), "not-executable");
+    writeFileSync(notExecutable, "", { mode: 0o644 });
+    // In a private mount namespace of the test's own, so nothing else on the machine sees the change.
+    const runWith = async (setup: string) => {
+      const child = Bun.spawn(["unshare", "-m", "--propagation", "private", "sh", "-c", `${setup} && exec "$0" "$@"`, MINIC, ...withCgroupParent(["run", "--rm", "--name", "needy", "--rootfs", ROOTFS, "true"])],
+        { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "pipe", stderr: "pipe" });
+      const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+      return { code, stderr };
+    };
+    const netnsBefore = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
+    expect(await runWith("mount -t tmpfs none /usr/lib/cni")).toEqual({ code: 125, stderr: "minic: a network of the container's own needs the CNI plugins (/usr/lib/cni/bridge is missing); --network none or host needs none (apt-get install containernetworking-plugins)\n" });
+    expect(await runWith(`mount --bind ${notExecutable} /usr/sbin/iptables`)).toEqual({ code: 125, stderr: "minic: a network of the container's own needs iptables, which is not installed; --network none or host needs none (apt-get install iptables)\n" });
+    // The bridge plugin has made the veth and taken an address when its first rule fails.
+    const failing = await runWith(`mount --bind ${broken} /usr/sbin/iptables`);
+    expect(failing.code).toBe(125);
+    expect(failing.stderr).toMatch(/^minic: CNI plugin bridge \(ADD\) failed: .*iptables: broken on purpose\n$/);
+    expect(existsSync("/run/netns") ? readdirSync("/run/netns") : []).toEqual(netnsBefore);
+    expect(readdirSync(join(stateRoot(), "cni", "ipam", "minic")).filter((file) => /^10\./.test(file))).toEqual([]);
+    expect(readdirSync(join(stateRoot(), "containers")).filter((name) => !name.startsWith("."))).toEqual([]);
+    expect(existsSync(join(stateRoot(), "names", "needy"))).toBe(false);
   });
 });
