@@ -4,25 +4,11 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isolatedContainers, MINIC, minic, ROOTFS, waitFor, withCgroupParent } from "../support/minic.ts";
+import { isolatedContainers, MINIC, minic, networkTraces, ROOTFS, waitFor, withCgroupParent } from "../support/minic.ts";
 
 const stateRoot = isolatedContainers("network");
 
-/** This file's containers' traces: veths on minic0, namespace files and address leases of its ids. */
-function traces(ids: string[]): string[] {
-  const found: string[] = [];
-  const netns = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
-  for (const id of ids) if (netns.includes(`minic-${id.slice(0, 12)}`)) found.push(`netns ${id.slice(0, 12)}`);
-  const leases = join(stateRoot(), "cni", "ipam", "minic");
-  if (existsSync(leases)) {
-    for (const file of readdirSync(leases)) {
-      if (/^\d+\.\d+\.\d+\.\d+$/.test(file) && ids.some((id) => readFileSync(join(leases, file), "utf8").startsWith(id))) found.push(`lease ${file}`);
-    }
-  }
-  const rules = Bun.spawnSync(["iptables-save"]).stdout.toString().split("\n");
-  for (const id of ids) if (rules.some((rule) => rule.includes(id))) found.push(`rules ${id.slice(0, 12)}`);
-  return found;
-}
+const traces = (ids: string[]) => networkTraces(stateRoot(), ids);
 
 const idOf = (name: string) => readlinkSync(join(stateRoot(), "names", name));
 

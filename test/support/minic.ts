@@ -162,9 +162,36 @@ export async function removeAllContainers(root: string): Promise<void> {
 }
 
 /**
+ * What the containers of state directory `root` hold of the host's network: the namespace files
+ * and iptables rules (CNI's name the container's id) of `ids`, and any address lease in `root`.
+ */
+export function networkTraces(root: string, ids: string[]): string[] {
+  const found: string[] = [];
+  const netns = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
+  for (const id of ids) if (netns.includes(`minic-${id.slice(0, 12)}`)) found.push(`netns ${id.slice(0, 12)}`);
+  const ipam = join(root, "cni", "ipam");
+  for (const network of existsSync(ipam) ? readdirSync(ipam) : []) {
+    for (const file of readdirSync(join(ipam, network))) {
+      // Every lease in the directory is one of its containers', those already removed included.
+      if (/^[\d.]+$|:/.test(file)) found.push(`lease ${network}/${file}`);
+    }
+  }
+  if (ids.length === 0) return found;
+  const rules = Bun.spawnSync(["iptables-save"]).stdout.toString().split("\n");
+  for (const id of ids) if (rules.some((rule) => rule.includes(id))) found.push(`rules ${id.slice(0, 12)}`);
+  return found;
+}
+
+/** The ids of the containers a state directory holds (damaged records' included). */
+function containerIds(root: string): string[] {
+  const dir = join(root, "containers");
+  return existsSync(dir) ? readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
+}
+
+/**
  * The hooks of a test file whose tests make containers: each test gets a private state directory
  * and this file's own cgroup parent; after it, its containers are removed through minic and no
- * cgroup of theirs may remain. Returns the current test's state directory.
+ * cgroup or network trace of theirs may remain. Returns the current test's state directory.
  */
 export function isolatedContainers(file: string): () => string {
   const parent = ownCgroupParent(file);
@@ -177,8 +204,11 @@ export function isolatedContainers(file: string): () => string {
   });
   afterEach(async () => {
     try {
+      const ids = containerIds(root);
       await removeAllContainers(root);
       expect(minicCgroups()).toEqual(cgroupsBefore);
+      // Its containers' own network: namespace files, leases and rules, all gone with them.
+      expect(networkTraces(root, ids)).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });
       useCgroupParent(null);
