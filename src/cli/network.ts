@@ -1,7 +1,8 @@
 // `minic network create|ls|inspect|rm`: user networks (CNI conflists in minic's own directory).
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
-import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { checkAlias } from "./run.ts";
 import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
 
 const CREATE_FLAGS: FlagSpec[] = [
@@ -11,9 +12,14 @@ const CREATE_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
+const CONNECT_FLAGS: FlagSpec[] = [
+  { name: "alias", kind: "list", valueHint: "NAME", description: "Another name the container has on that network (repeatable; user networks)" },
+  HELP_FLAG,
+];
+
 const networkDefinition: CommandDef = {
-  meta: { name: "network", description: "Manage user networks: create [--subnet CIDR] [--gateway IP] [--internal] NAME, ls, inspect NAME..., rm NAME..." },
-  args: argsDef(CREATE_FLAGS, { command: { type: "positional", required: true, description: "create, ls, inspect or rm, then its arguments" } }),
+  meta: { name: "network", description: "Manage networks: create [--subnet CIDR] [--gateway IP] [--internal] NAME, ls, inspect NAME..., rm NAME..., connect [--alias NAME] NETWORK CONTAINER, disconnect NETWORK CONTAINER" },
+  args: argsDef([...CREATE_FLAGS.filter((flag) => flag !== HELP_FLAG), ...CONNECT_FLAGS], { command: { type: "positional", required: true, description: "create, ls, inspect, rm, connect or disconnect, then its arguments" } }),
 };
 
 export const command: Command = {
@@ -29,6 +35,16 @@ export const command: Command = {
       if (name === undefined || extra.length > 0) throw new MinicError("network create needs exactly one name", undefined, "see 'minic network --help'");
       return printLines([network.createUserNetwork(name, { subnet: stringFlag(flags, "subnet"), gateway: stringFlag(flags, "gateway"), internal: booleanFlag(flags, "internal") })]);
     }
+    if (sub === "connect" || sub === "disconnect") {
+      const { flags, positionals } = parseCommandLine(rest, sub === "connect" ? CONNECT_FLAGS : [HELP_FLAG], `network ${sub}`);
+      if (booleanFlag(flags, "help")) return printUsage(networkDefinition);
+      const [name, container, ...extra] = positionals;
+      if (name === undefined || container === undefined || extra.length > 0) throw new MinicError(`network ${sub} needs a network and a container`, undefined, `minic network ${sub} NETWORK CONTAINER`);
+      const { connectNetwork, disconnectNetwork } = await import("../container/connect.ts");
+      if (sub === "connect") connectNetwork(name, container, listFlag(flags, "alias").map((alias) => checkAlias(alias, "--alias")));
+      else disconnectNetwork(name, container);
+      return 0;
+    }
     const { flags, positionals } = parseCommandLine(rest, [HELP_FLAG], `network ${sub}`);
     if (booleanFlag(flags, "help")) return printUsage(networkDefinition);
     if (sub === "ls") return printLines(network.networkTable());
@@ -41,6 +57,6 @@ export const command: Command = {
       if (positionals.length === 0) throw new MinicError("network rm needs at least one network name");
       return printLines(network.removeUserNetworks(positionals));
     }
-    throw new MinicError(`unknown network command "${sub}"`, undefined, "create, ls, inspect or rm");
+    throw new MinicError(`unknown network command "${sub}"`, undefined, "create, ls, inspect, rm, connect or disconnect");
   },
 };

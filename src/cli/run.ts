@@ -101,7 +101,7 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       remove: booleanFlag(flags, "rm"),
       detach: booleanFlag(flags, "detach"),
       init: booleanFlag(flags, "init"),
-      networkAliases: listFlag(flags, "network-alias").map(checkAlias),
+      networkAliases: listFlag(flags, "network-alias").map((alias) => checkAlias(alias)),
       publish: listFlag(flags, "publish").flatMap(parsePublish),
       publishAll: booleanFlag(flags, "publish-all"),
       dns: { servers: listFlag(flags, "dns").map(checkDnsServer), search: listFlag(flags, "dns-search"), options: listFlag(flags, "dns-option") },
@@ -141,8 +141,8 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
 }
 
 /** A name for /etc/hosts: a host name's characters, nothing that could start another line. */
-function checkAlias(text: string): string {
-  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/.test(text)) throw new MinicError(`invalid --network-alias "${text}": expected a host name`);
+export function checkAlias(text: string, flag = "--network-alias"): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/.test(text)) throw new MinicError(`invalid ${flag} "${text}": expected a host name`);
   return text;
 }
 

@@ -2,17 +2,18 @@
 // from its record and its config.json.
 import { existsSync } from "node:fs";
 import { DEFAULT_MOUNTS } from "../spec/defaults.ts";
-import { ENTRYPOINT_ANNOTATION, INIT_PATH, RESTART_ANNOTATION, USER_ANNOTATION } from "../spec/from-run-flags.ts";
+import { ALIASES_ANNOTATION, ENTRYPOINT_ANNOTATION, INIT_PATH, NETWORK_ANNOTATION, RESTART_ANNOTATION, STOP_SIGNAL_ANNOTATION, USER_ANNOTATION } from "../spec/from-run-flags.ts";
 import { parseRestartPolicy } from "../spec/restart-policy.ts";
 import { labelsOf } from "../spec/labels.ts";
 import { ETC_FILES } from "../spec/etc-files.ts";
-import { bridgeAddressOf, portsOf } from "./network.ts";
+import { bridgeAddressOf, portsOf, primaryNetwork, readConnections } from "./network.ts";
+import { attachedAddress } from "../network/bridge.ts";
+import { DEFAULT_NETWORK } from "../network/networks.ts";
 import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
-import { detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { containerDir, detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { detachedLogPath } from "./run-detached.ts";
-import { STOP_SIGNAL_ANNOTATION } from "../spec/from-run-flags.ts";
 
 export type Inspected = Record<string, unknown>;
 
@@ -81,7 +82,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       ReadonlyRootfs: spec.root.readonly,
       AutoRemove: record.autoRemove,
       Init: spec.process.args[0] === INIT_PATH,
-      NetworkMode: spec.linux.namespaces.some((ns) => ns.type === "network") ? "none" : "host",
+      NetworkMode: networkMode(spec),
       RestartPolicy: (() => {
         const policy = parseRestartPolicy(spec.annotations?.[RESTART_ANNOTATION] ?? "no");
         return { Name: policy.name, MaximumRetryCount: policy.maxRetries };
@@ -96,9 +97,28 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
     RestartCount: record.restartCount,
     NetworkSettings: {
       IPAddress: running ? (bridgeAddressOf(root, record.id) ?? "") : "",
+      Networks: networksOf(root, record.id, spec, running),
       Ports: Object.fromEntries(portsOf(spec.annotations).map((mapping) => [`${mapping.containerPort}/${mapping.protocol}`, [{ HostIp: mapping.hostIP || "0.0.0.0", HostPort: String(mapping.hostPort) }]])),
     },
     LogPath: existsSync(logPath) ? logPath : "",
     Image: record.rootfs,
   };
+}
+
+/** Docker's HostConfig.NetworkMode: bridge, a user network's name, container:NAME, none or host. */
+function networkMode(spec: Spec): string {
+  const primary = primaryNetwork(spec.annotations);
+  if (primary !== null) return primary === DEFAULT_NETWORK ? "bridge" : primary;
+  const joined = spec.annotations?.[NETWORK_ANNOTATION];
+  if (joined?.startsWith("container:")) return joined;
+  return spec.linux.namespaces.some((ns) => ns.type === "network") ? "none" : "host";
+}
+
+/** Docker's NetworkSettings.Networks: the first network and those connected later, with their addresses while running. */
+function networksOf(root: string, id: string, spec: Spec, running: boolean): Record<string, { IPAddress: string; Aliases: string[] }> {
+  const primary = primaryNetwork(spec.annotations);
+  if (primary === null) return {};
+  const first = { [primary === DEFAULT_NETWORK ? "bridge" : primary]: { IPAddress: running ? (bridgeAddressOf(root, id) ?? "") : "", Aliases: (spec.annotations?.[ALIASES_ANNOTATION] ?? "").split(",").filter(Boolean) } };
+  const later = readConnections(root, id).map((c) => [c.network === DEFAULT_NETWORK ? "bridge" : c.network, { IPAddress: running ? (attachedAddress(containerDir(root, id), c.network) ?? "") : "", Aliases: c.aliases }] as const);
+  return { ...first, ...Object.fromEntries(later) };
 }

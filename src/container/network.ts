@@ -3,14 +3,14 @@
 // network) has anything to set up; the other modes are namespaces the plan makes or joins. On a
 // user network, every member's /etc/hosts names its peers, kept current as they come and go.
 import { log } from "../log.ts";
-import { bridgeAddress, releaseBridge, setUpBridge } from "../network/bridge.ts";
-import { withOwnAddress } from "../spec/etc-files.ts";
+import { attachedAddress, attachNetwork, bridgeAddress, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
+import { withOwnAddress, withPeersBlock } from "../spec/etc-files.ts";
 import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
 import { DEFAULT_NETWORK, findNetwork, ipamDir, type NetworkInfo } from "../network/networks.ts";
 import type { PortMapping } from "../spec/ports.ts";
 import type { Spec } from "../spec/types.ts";
 import { containerDir, detachedBundleDir, findContainer, listRecords, readSpec, stateRoot } from "../state/store.ts";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { lockPath } from "../state/lock.ts";
 import { join } from "node:path";
 import type { CniResult } from "../network/cni.ts";
@@ -29,6 +29,51 @@ export function setUpNetwork(root: string, id: string, spec: Pick<Spec, "annotat
   const address = bridgeAddress(setUpBridge(root, id, containerDir(root, id), network, portsOf(spec.annotations)));
   if (address !== null) nameOwnAddress(etcDirOf(root, id), address);
   if (network.name !== DEFAULT_NETWORK) refreshPeers(root, network.name);
+  // The networks connected to it with `network connect`, again at each start.
+  const lock = lockNetns(id);
+  try {
+    for (const connection of readConnections(root, id)) {
+      attachNetwork(root, id, containerDir(root, id), findNetwork(root, connection.network), connection.ifname);
+      refreshPeers(root, connection.network);
+    }
+  } finally {
+    // On failure, whoever provisions it takes everything back (releaseNetwork).
+    lock?.release();
+  }
+}
+
+/** A network connected to a container beside its first, by `minic network connect`. */
+export interface Connection {
+  network: string;
+  /** eth1, eth2, ...: its interface in the container, kept for its DEL. */
+  ifname: string;
+  aliases: string[];
+}
+
+function connectionsPath(root: string, id: string): string {
+  return join(containerDir(root, id), "connections.json");
+}
+
+/** The networks connected to a container; none when it has no such file. */
+export function readConnections(root: string, id: string): Connection[] {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(connectionsPath(root, id), "utf8"));
+    return Array.isArray(parsed) ? (parsed as Connection[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Written whole to a new file, then renamed over the old: never half a list. */
+export function writeConnections(root: string, id: string, connections: Connection[]): void {
+  const path = connectionsPath(root, id);
+  writeFileSync(`${path}.next`, JSON.stringify(connections));
+  renameSync(`${path}.next`, path);
+}
+
+/** The container's first network (bridge or user network): null for host, none or container:NAME. */
+export function primaryNetwork(annotations: Record<string, string> | undefined): string | null {
+  return onBridge(annotations) ? (annotations?.[NETWORK_NAME_ANNOTATION] ?? DEFAULT_NETWORK) : null;
 }
 
 /**
@@ -46,12 +91,9 @@ function nameOwnAddress(dir: string, address: string): void {
   }
 }
 
-/** The /etc/hosts block minic keeps of a user network's members (name, aliases, address). */
-const PEERS_BEGIN = "# minic: this network's containers";
-
 /**
- * Rewrite the peers block of every running member's hosts file, in place (the file is bound
- * into the container: a new file would not be the one it sees).
+ * Rewrite network `networkName`'s block in every running member's hosts file, in place (the
+ * file is bound into the container: a new file would not be the one it sees).
  */
 export function refreshPeers(root: string, networkName: string): void {
   const lock = lockPath(ipamLockDir(root), { what: `network ${networkName}` });
@@ -70,6 +112,8 @@ function ipamLockDir(root: string): string {
 }
 
 function rewritePeers(root: string, networkName: string): void {
+  // The default network has no names, as Docker's default bridge has none.
+  if (networkName === DEFAULT_NETWORK) return;
   const members: { id: string; names: string[]; address: string; hosts: string }[] = [];
   for (const entry of listRecords(root)) {
     if (entry.kind !== "ok" || entry.record.status === "stopped") continue;
@@ -79,23 +123,30 @@ function rewritePeers(root: string, networkName: string): void {
     } catch {
       continue;
     }
-    if (!onBridge(annotations) || annotations?.[NETWORK_NAME_ANNOTATION] !== networkName) continue;
-    const address = bridgeAddressOf(root, entry.record.id);
-    if (address === null) continue;
-    const aliases = (annotations?.[ALIASES_ANNOTATION] ?? "").split(",").filter(Boolean);
-    members.push({ id: entry.record.id, names: [entry.record.name, ...aliases], address, hosts: join(etcDirOf(root, entry.record.id), "hosts") });
-  }
-  const block = [PEERS_BEGIN, ...members.map((member) => `${member.address}\t${member.names.join(" ")}`)].join("\n");
-  for (const member of members) {
-    try {
-      const text = readFileSync(member.hosts, "utf8");
-      // Never rebuilt from nothing: the file's own lines (localhost, its name, --add-host) first.
-      if (text.trim() === "") continue;
-      const cut = text.indexOf(PEERS_BEGIN);
-      writeFileSync(member.hosts, `${(cut === -1 ? text : text.slice(0, cut)).trimEnd()}\n${block}\n`);
-    } catch {
-      // a member without its hosts file (in a user namespace of its own): nothing to keep current
+    const id = entry.record.id;
+    const hosts = join(etcDirOf(root, id), "hosts");
+    if (primaryNetwork(annotations) === networkName) {
+      const address = bridgeAddressOf(root, id);
+      const aliases = (annotations?.[ALIASES_ANNOTATION] ?? "").split(",").filter(Boolean);
+      if (address !== null) members.push({ id, names: [entry.record.name, ...aliases], address, hosts });
     }
+    const connection = readConnections(root, id).find((c) => c.network === networkName);
+    const address = connection === undefined ? null : attachedAddress(containerDir(root, id), networkName);
+    if (connection !== undefined && address !== null) members.push({ id, names: [entry.record.name, ...connection.aliases], address, hosts });
+  }
+  const peers = members.map((member) => `${member.address}\t${member.names.join(" ")}`);
+  for (const member of members) rewriteHosts(member.hosts, (text) => withPeersBlock(text, networkName, peers));
+}
+
+/** Change a container's bound hosts file in place; never one rebuilt from nothing. */
+export function rewriteHosts(hosts: string, change: (text: string) => string): void {
+  try {
+    const text = readFileSync(hosts, "utf8");
+    // Its own lines (localhost, its name, --add-host) are what the blocks are kept beside.
+    if (text.trim() === "") return;
+    writeFileSync(hosts, change(text));
+  } catch {
+    // a member without its hosts file (in a user namespace of its own): nothing to keep current
   }
 }
 
@@ -147,12 +198,20 @@ export function releaseNetwork(root: string, id: string): void {
     return; // no spec: nothing of minic's network was made for it
   }
   if (!onBridge(annotations)) return;
+  // Under the namespace file's lock: a `network connect` waiting on it finds the file gone.
+  const lock = lockNetns(id);
   try {
+    for (const connection of readConnections(root, id)) {
+      detachNetwork(root, id, containerDir(root, id), findNetwork(root, connection.network), connection.ifname);
+      refreshPeers(root, connection.network);
+    }
     const network = networkOf(root, annotations);
     releaseBridge(root, id, containerDir(root, id), network, portsOf(annotations));
     if (network.name !== DEFAULT_NETWORK) refreshPeers(root, network.name);
   } catch (error) {
     log.warn(`taking back the network of container ${id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    lock?.release();
   }
 }
 

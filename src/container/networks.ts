@@ -2,12 +2,11 @@
 // refused while a container is on one.
 import { MinicError } from "../errors.ts";
 import { createNetwork, DEFAULT_NETWORK, findNetwork, listNetworks, removeNetwork } from "../network/networks.ts";
-import { NETWORK_NAME_ANNOTATION } from "../spec/from-run-flags.ts";
 import type { Spec } from "../spec/types.ts";
 import { listRecords, readSpec, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { observed } from "./observed.ts";
-import { holdsNetwork } from "./network.ts";
+import { holdsNetwork, primaryNetwork, readConnections } from "./network.ts";
 
 export function createUserNetwork(name: string, options: { subnet: string | null; gateway: string | null; internal: boolean }): string {
   requireRoot();
@@ -28,7 +27,8 @@ function members(root: string, name: string): string[] {
     if (entry.kind !== "ok" || (observed(entry.record).status === "stopped" && !holdsNetwork(root, entry.record.id))) return [];
     try {
       const annotations = (readSpec(root, entry.record.id) as Pick<Spec, "annotations">).annotations;
-      return annotations?.[NETWORK_NAME_ANNOTATION] === name ? [entry.record.name] : [];
+      const on = primaryNetwork(annotations) === name || readConnections(root, entry.record.id).some((c) => c.network === name);
+      return on ? [entry.record.name] : [];
     } catch {
       return [];
     }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { cniAdd, cniDel, CNI_PATH, CNI_VERSION, type CniResult, type NetworkList } from "./cni.ts";
 import { ipamDir, networkList, type NetworkInfo } from "./networks.ts";
+import { lockPath, type Lock } from "../state/lock.ts";
 import type { PortMapping } from "../spec/ports.ts";
 
 
@@ -91,6 +92,69 @@ function deleteNetns(id: string): void {
     ip(["netns", "delete", netnsName(id)]);
   } catch (error) {
     if (existsSync(netnsPath(id))) throw error;
+  }
+}
+
+/** The ADD result of a network connected later, kept in the container's directory for its DEL. */
+function attachmentPath(dir: string, network: string): string {
+  return join(dir, `network-${network}.json`);
+}
+
+/**
+ * Connect a network to the container's namespace as `ifname` (eth1, ...), without a default route;
+ * nothing is done if it is connected already. Undone on failure.
+ */
+export function attachNetwork(root: string, id: string, dir: string, network: NetworkInfo, ifname: string): CniResult | null {
+  if (existsSync(attachmentPath(dir, network.name))) return null;
+  const target = { containerId: id, netns: netnsPath(id), ifname };
+  const list = networkList(root, network, false, false);
+  const result = cniAdd(list, target);
+  try {
+    writeFileSync(attachmentPath(dir, network.name), JSON.stringify(result));
+  } catch (error) {
+    try {
+      cniDel(list, target, result);
+    } catch {
+      // the first failure is the one to report
+    }
+    throw error;
+  }
+  return result;
+}
+
+/** Take a connected network back (CNI DEL with its ADD result); nothing to do if it is not there. */
+export function detachNetwork(root: string, id: string, dir: string, network: NetworkInfo, ifname: string): void {
+  const path = attachmentPath(dir, network.name);
+  if (!existsSync(path)) return;
+  let added: CniResult | null = null;
+  try {
+    added = JSON.parse(readFileSync(path, "utf8")) as CniResult;
+  } catch {
+    // DEL without it: host-local finds the lease by the container's id and interface
+  }
+  cniDel(networkList(root, network, false, false), { containerId: id, netns: existsSync(netnsPath(id)) ? netnsPath(id) : "", ifname }, added);
+  rmSync(path, { force: true });
+}
+
+/** The address a connected network gave the container, while it is connected. */
+export function attachedAddress(dir: string, network: string): string | null {
+  try {
+    return bridgeAddress(JSON.parse(readFileSync(attachmentPath(dir, network), "utf8")) as CniResult);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Hold the container's network namespace file while what is attached to it changes, so that a
+ * `network connect` and the container's teardown never interleave. null: it has none (now).
+ */
+export function lockNetns(id: string): Lock | null {
+  if (!existsSync(netnsPath(id))) return null;
+  try {
+    return lockPath(netnsPath(id), { what: `the network of container ${id.slice(0, 12)}` });
+  } catch {
+    return null; // gone meanwhile
   }
 }
 

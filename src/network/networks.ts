@@ -33,9 +33,10 @@ export function ipamDir(root: string): string {
 /**
  * The conflist of a network: the bridge with host-local addresses, portmap and firewall. A
  * container that publishes no port is set up without portmap (a plugin run less at ADD and at DEL,
- * some 20 ms each): `ports` says which, and must say the same at DEL as at ADD.
+ * some 20 ms each): `ports` says which, and must say the same at DEL as at ADD. `defaultRoute`:
+ * false for a network connected to a running container beside its first.
  */
-export function networkList(root: string, info: NetworkInfo, ports = true): NetworkList {
+export function networkList(root: string, info: NetworkInfo, ports = true, defaultRoute = true): NetworkList {
   return {
     cniVersion: CNI_VERSION,
     name: info.name,
@@ -49,7 +50,9 @@ export function networkList(root: string, info: NetworkInfo, ports = true): Netw
         ipam: {
           type: "host-local",
           ranges: [[{ subnet: info.subnet, gateway: info.gateway }]],
-          routes: info.internal ? [] : [{ dst: "0.0.0.0/0" }],
+          // A network connected later (eth1, ...) reaches only its own subnet: the default route
+          // stays the first one's, as in Docker.
+          routes: info.internal || !defaultRoute ? [] : [{ dst: "0.0.0.0/0" }],
           dataDir: ipamDir(root),
         },
       },

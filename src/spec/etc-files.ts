@@ -80,6 +80,23 @@ export function withOwnAddress(hosts: string, hostname: string, address: string)
   return lines.join("\n");
 }
 
+/**
+ * The hosts file with network `network`'s block of peers (`ADDRESS\tNAME ALIAS...` lines)
+ * replaced, added at the end, or with `peers` null removed. A block runs from its begin line to its
+ * end line, so that lines the container added itself, after it or between blocks, stay.
+ */
+export function withPeersBlock(hosts: string, network: string, peers: string[] | null): string {
+  const begin = `# minic: network ${network}'s containers`;
+  const end = `# minic: end of network ${network}`;
+  const lines = hosts.replace(/\n$/, "").split("\n");
+  const from = lines.indexOf(begin);
+  const to = from === -1 ? -1 : lines.indexOf(end, from);
+  const kept = from === -1 || to === -1 ? lines : [...lines.slice(0, from), ...lines.slice(to + 1)];
+  const at = from === -1 || to === -1 ? kept.length : from;
+  const block = peers === null ? [] : [begin, ...peers, end];
+  return `${[...kept.slice(0, at), ...block, ...kept.slice(at)].join("\n")}\n`;
+}
+
 /** A --dns nameserver: an IPv4 or IPv6 address. */
 export function checkDnsServer(text: string): string {
   if (!/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/.test(text)) throw new MinicError(`invalid --dns "${text}": expected an IP address`);

@@ -155,7 +155,7 @@ describe("user networks", () => {
       expect(web.stdout).toMatch(/^by-name\nby-alias\n10\.91\.0\.\d+\/24\n$/);
       // web has gone: db's hosts no longer names it.
       const hosts = (await minic(["exec", "db", "cat", "/etc/hosts"], stateRoot())).stdout;
-      expect(hosts).toMatch(/10\.91\.0\.\d+\tdb database\n$/);
+      expect(hosts).toMatch(new RegExp(`10\\.91\\.0\\.\\d+\\tdb database\\n# minic: end of network ${net}\\n$`));
       expect(hosts).not.toContain("\tweb");
       const [inspected] = JSON.parse((await minic(["network", "inspect", net], stateRoot())).stdout) as { Containers: string[]; IPAM: { Config: { Subnet: string }[] } }[];
       expect(inspected).toMatchObject({ Containers: ["db"], IPAM: { Config: [{ Subnet: "10.91.0.0/24" }] } });
@@ -185,6 +185,54 @@ describe("user networks", () => {
     expect((await minic(["network", "create", "--subnet", "10.92.0.0/24", "--gateway", "10.92.0.300", "g"], stateRoot())).stderr).toBe('minic: invalid --gateway "10.92.0.300": expected an IPv4 address\n');
     const newline = await minic(["run", "--rm", "--network", "x", "--network-alias", "a\nb", "--rootfs", ROOTFS, "true"], stateRoot());
     expect(newline.stderr).toBe('minic: invalid --network-alias "a\nb": expected a host name\n');
+  });
+});
+
+describe("network connect and disconnect", () => {
+  test("a running container gets the network as eth1 and its peers' names; stop and start keep it; disconnect takes it back; bad input is one line", async () => {
+    const net = `c${process.pid}`;
+    expect((await minic(["network", "create", "--subnet", "10.94.0.0/24", net], stateRoot())).code).toBe(0);
+    try {
+      await minic(["run", "-d", "--name", "app", "--rootfs", ROOTFS, "sleep", "60"], stateRoot());
+      await minic(["run", "-d", "--name", "db", "--network", net, "--rootfs", ROOTFS, "sleep", "60"], stateRoot());
+      const connected = await minic(["network", "connect", "--alias", "frontend", net, "app"], stateRoot());
+      expect({ code: connected.code, stderr: connected.stderr }).toEqual({ code: 0, stderr: "" });
+      const inside = await minic(["exec", "app", "sh", "-c", "ip -4 -o addr show eth1 | awk '{print $4}'; ip route | head -1; ping -c1 -W2 db >/dev/null && echo reaches-db"], stateRoot());
+      expect(inside.stdout).toMatch(/^10\.94\.0\.\d+\/24\ndefault via 10\.89\.0\.1 dev eth0 \nreaches-db\n$/);
+      expect((await minic(["exec", "db", "sh", "-c", "ping -c1 -W2 frontend >/dev/null && ping -c1 -W2 app >/dev/null && echo reaches-app"], stateRoot())).stdout).toBe("reaches-app\n");
+      const networks = JSON.parse((await minic(["inspect", "-f", "{{json .NetworkSettings.Networks}}", "app"], stateRoot())).stdout) as Record<string, { IPAddress: string; Aliases: string[] }>;
+      expect(Object.keys(networks)).toEqual(["bridge", net]);
+      expect(networks[net]?.Aliases).toEqual(["frontend"]);
+      expect(((JSON.parse((await minic(["network", "inspect", net], stateRoot())).stdout) as { Containers: string[] }[])[0]?.Containers ?? []).sort()).toEqual(["app", "db"]);
+      // Stopped, its connection stays and is made again at start.
+      await minic(["stop", "-t", "0", "app"], stateRoot());
+      expect(readdirSync(join(stateRoot(), "cni", "ipam", net)).filter((file) => /^10\./.test(file))).toHaveLength(1);
+      await minic(["start", "app"], stateRoot());
+      expect((await minic(["exec", "app", "sh", "-c", "ip -4 -o addr show eth1 | wc -l"], stateRoot())).stdout.trim()).toBe("1");
+      // Bad input.
+      const again = await minic(["network", "connect", net, "app"], stateRoot());
+      expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 125, stderr: `minic: container app is already connected to network ${net}\n` });
+      const first = await minic(["network", "disconnect", "bridge", "app"], stateRoot());
+      expect(first.stderr).toBe("minic: network minic is container app's first network, made with it: only networks connected later can be disconnected\n");
+      await minic(["run", "-d", "--name", "hosted", "--network", "host", "--rootfs", ROOTFS, "sleep", "60"], stateRoot());
+      expect((await minic(["network", "connect", net, "hosted"], stateRoot())).stderr).toBe("minic: container hosted has no network of its own (--network host, none or container:NAME): it cannot be connected to one\n");
+      expect((await minic(["network", "connect", "nosuch", "app"], stateRoot())).stderr).toBe("minic: no such network: nosuch (see 'minic network ls')\n");
+      expect((await minic(["network", "connect", "--alias", "a b", net, "app"], stateRoot())).stderr).toBe('minic: invalid --alias "a b": expected a host name\n');
+      // Disconnected: the interface, the lease and its name in the peers' files go.
+      const disconnected = await minic(["network", "disconnect", net, "app"], stateRoot());
+      expect({ code: disconnected.code, stderr: disconnected.stderr }).toEqual({ code: 0, stderr: "" });
+      expect((await minic(["exec", "app", "sh", "-c", "ls /sys/class/net | tr '\\n' ' '; grep -c minic: /etc/hosts"], stateRoot())).stdout).toBe("eth0 lo 0\n");
+      expect((await minic(["exec", "db", "cat", "/etc/hosts"], stateRoot())).stdout).not.toContain("frontend");
+      expect(readdirSync(join(stateRoot(), "cni", "ipam", net)).filter((file) => /^10\./.test(file))).toHaveLength(1);
+      expect((await minic(["network", "disconnect", net, "app"], stateRoot())).stderr).toBe(`minic: container app is not connected to network ${net}\n`);
+      // Connected again and removed with rm -f: nothing of it stays.
+      await minic(["network", "connect", net, "app"], stateRoot());
+      const app = idOf("app");
+      await minic(["rm", "-f", "app", "db", "hosted"], stateRoot());
+      expect(traces([app])).toEqual([]);
+    } finally {
+      await minic(["network", "rm", net], stateRoot());
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkDnsServer, hostsFile, NO_DNS_OPTIONS, parseAddHost, resolvConf, withOwnAddress } from "../../src/spec/etc-files.ts";
+import { checkDnsServer, hostsFile, NO_DNS_OPTIONS, parseAddHost, resolvConf, withOwnAddress, withPeersBlock } from "../../src/spec/etc-files.ts";
 
 const resolved = "# systemd-resolved\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n";
 
@@ -37,5 +37,15 @@ describe("hosts", () => {
     expect(started.endsWith("10.89.0.7\tweb\n192.0.2.10\tweb\n")).toBe(true);
     expect(withOwnAddress(started, "web", "10.89.0.9").endsWith("10.89.0.9\tweb\n192.0.2.10\tweb\n")).toBe(true);
     expect(withOwnAddress("127.0.0.1\tlocalhost\n", "web", "10.89.0.7")).toBe("127.0.0.1\tlocalhost\n");
+  });
+
+  test("each network's peers are a block of their own: replaced, added or removed; the container's own lines stay", () => {
+    const own = "127.0.0.1\tlocalhost\n10.89.0.2\tapp\n";
+    const one = withPeersBlock(own, "n1", ["10.93.0.2\tdb"]);
+    expect(one).toBe(`${own}# minic: network n1's containers\n10.93.0.2\tdb\n# minic: end of network n1\n`);
+    const added = `${one}192.0.2.1\tmine\n`;
+    const two = withPeersBlock(withPeersBlock(added, "n2", ["10.94.0.2\tcache"]), "n1", ["10.93.0.2\tdb", "10.93.0.3\tapp web"]);
+    expect(two).toBe(`${own}# minic: network n1's containers\n10.93.0.2\tdb\n10.93.0.3\tapp web\n# minic: end of network n1\n192.0.2.1\tmine\n# minic: network n2's containers\n10.94.0.2\tcache\n# minic: end of network n2\n`);
+    expect(withPeersBlock(withPeersBlock(two, "n1", null), "n2", null)).toBe(`${own}192.0.2.1\tmine\n`);
   });
 });
