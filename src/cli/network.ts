@@ -1,13 +1,14 @@
 // `minic network create|ls|inspect|rm`: user networks (CNI conflists in minic's own directory).
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
-import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
+import { booleanFlag, listFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
 import { checkAlias } from "./run.ts";
 import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
 
 const CREATE_FLAGS: FlagSpec[] = [
-  { name: "subnet", kind: "string", valueHint: "CIDR", description: "Its IPv4 subnet (default: the first free /24 from 10.90.0.0)" },
-  { name: "gateway", kind: "string", valueHint: "IP", description: "Its gateway, the host's address on it (default: the subnet's first)" },
+  { name: "subnet", kind: "list", valueHint: "CIDR", description: "Its IPv4 subnet (default: the first free /24 from 10.90.0.0), and/or its IPv6 one (implies --ipv6)" },
+  { name: "gateway", kind: "list", valueHint: "IP", description: "Its gateway in a --subnet, the host's address on it (default: the subnet's first), one per family" },
+  { name: "ipv6", kind: "boolean", description: "IPv6 as well (default subnet: a unique local /64 from fd00::/8)" },
   { name: "internal", kind: "boolean", description: "No route or NAT to the outside" },
   HELP_FLAG,
 ];
@@ -18,7 +19,7 @@ const CONNECT_FLAGS: FlagSpec[] = [
 ];
 
 const networkDefinition: CommandDef = {
-  meta: { name: "network", description: "Manage networks: create [--subnet CIDR] [--gateway IP] [--internal] NAME, ls, inspect NAME..., rm NAME..., connect [--alias NAME] NETWORK CONTAINER, disconnect NETWORK CONTAINER" },
+  meta: { name: "network", description: "Manage networks: create [--subnet CIDR] [--gateway IP] [--ipv6] [--internal] NAME, ls, inspect NAME..., rm NAME..., connect [--alias NAME] NETWORK CONTAINER, disconnect NETWORK CONTAINER" },
   args: argsDef([...CREATE_FLAGS.filter((flag) => flag !== HELP_FLAG), ...CONNECT_FLAGS], { command: { type: "positional", required: true, description: "create, ls, inspect, rm, connect or disconnect, then its arguments" } }),
 };
 
@@ -33,7 +34,7 @@ export const command: Command = {
       if (booleanFlag(flags, "help")) return printUsage(networkDefinition);
       const [name, ...extra] = positionals;
       if (name === undefined || extra.length > 0) throw new MinicError("network create needs exactly one name", undefined, "see 'minic network --help'");
-      return printLines([network.createUserNetwork(name, { subnet: stringFlag(flags, "subnet"), gateway: stringFlag(flags, "gateway"), internal: booleanFlag(flags, "internal") })]);
+      return printLines([network.createUserNetwork(name, { subnets: listFlag(flags, "subnet"), gateways: listFlag(flags, "gateway"), ipv6: booleanFlag(flags, "ipv6"), internal: booleanFlag(flags, "internal") })]);
     }
     if (sub === "connect" || sub === "disconnect") {
       const { flags, positionals } = parseCommandLine(rest, sub === "connect" ? CONNECT_FLAGS : [HELP_FLAG], `network ${sub}`);

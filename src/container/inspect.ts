@@ -97,6 +97,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
     RestartCount: record.restartCount,
     NetworkSettings: {
       IPAddress: running ? (bridgeAddressOf(root, record.id) ?? "") : "",
+      GlobalIPv6Address: running ? (bridgeAddressOf(root, record.id, 6) ?? "") : "",
       Networks: networksOf(root, record.id, spec, running),
       Ports: Object.fromEntries(portsOf(spec.annotations).map((mapping) => [`${mapping.containerPort}/${mapping.protocol}`, [{ HostIp: mapping.hostIP || "0.0.0.0", HostPort: String(mapping.hostPort) }]])),
     },

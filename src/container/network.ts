@@ -3,7 +3,7 @@
 // network) has anything to set up; the other modes are namespaces the plan makes or joins. On a
 // user network, every member's /etc/hosts names its peers, kept current as they come and go.
 import { log } from "../log.ts";
-import { attachedAddress, attachNetwork, bridgeAddress, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
+import { attachedAddress, attachNetwork, bridgeAddress, bridgeAddress6, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
 import { withOwnAddress, withPeersBlock } from "../spec/etc-files.ts";
 import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
 import { DEFAULT_NETWORK, findNetwork, ipamDir, type NetworkInfo } from "../network/networks.ts";
@@ -222,10 +222,11 @@ export function containerPorts(ref: string): PortMapping[] {
   return portsOf((readSpec(root, record.id) as Pick<Spec, "annotations">).annotations);
 }
 
-/** The container's address on the bridge while it has one. */
-export function bridgeAddressOf(root: string, id: string): string | null {
+/** The container's address on the bridge while it has one (IPv6: its IPv6 one, if any). */
+export function bridgeAddressOf(root: string, id: string, family: 4 | 6 = 4): string | null {
   try {
-    return bridgeAddress(JSON.parse(readFileSync(join(containerDir(root, id), "network.json"), "utf8")) as CniResult);
+    const result = JSON.parse(readFileSync(join(containerDir(root, id), "network.json"), "utf8")) as CniResult;
+    return family === 4 ? bridgeAddress(result) : bridgeAddress6(result);
   } catch {
     return null;
   }

@@ -1,21 +1,21 @@
 // The runtime side of `minic network`: user networks made, listed, shown and removed, the last
 // refused while a container is on one.
 import { MinicError } from "../errors.ts";
-import { createNetwork, DEFAULT_NETWORK, findNetwork, listNetworks, removeNetwork } from "../network/networks.ts";
+import { createNetwork, DEFAULT_NETWORK, findNetwork, listNetworks, removeNetwork, type NetworkOptions } from "../network/networks.ts";
 import type { Spec } from "../spec/types.ts";
 import { listRecords, readSpec, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { observed } from "./observed.ts";
 import { holdsNetwork, primaryNetwork, readConnections } from "./network.ts";
 
-export function createUserNetwork(name: string, options: { subnet: string | null; gateway: string | null; internal: boolean }): string {
+export function createUserNetwork(name: string, options: NetworkOptions): string {
   requireRoot();
   return createNetwork(stateRoot(), name, options).name;
 }
 
 export function networkTable(): string[] {
   requireRoot();
-  const rows = [["NAME", "SUBNET", "GATEWAY", "BRIDGE", "INTERNAL"], ...listNetworks(stateRoot()).map((n) => [n.name, n.subnet, n.gateway, n.bridge, String(n.internal)])];
+  const rows = [["NAME", "SUBNET", "GATEWAY", "BRIDGE", "INTERNAL", "IPV6"], ...listNetworks(stateRoot()).map((n) => [n.name, n.subnet, n.gateway, n.bridge, String(n.internal), n.subnet6 ?? "-"])];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join(""));
 }
@@ -40,7 +40,8 @@ export function inspectNetworks(names: string[]): Record<string, unknown>[] {
   const root = stateRoot();
   return names.map((name) => {
     const network = findNetwork(root, name);
-    return { Name: network.name, Driver: "bridge", Internal: network.internal, IPAM: { Config: [{ Subnet: network.subnet, Gateway: network.gateway }] }, Options: { bridge: network.bridge }, Containers: members(root, name) };
+    const config = [{ Subnet: network.subnet, Gateway: network.gateway }, ...(network.subnet6 === null ? [] : [{ Subnet: network.subnet6, Gateway: network.gateway6 ?? "" }])];
+    return { Name: network.name, Driver: "bridge", EnableIPv6: network.subnet6 !== null, Internal: network.internal, IPAM: { Config: config }, Options: { bridge: network.bridge }, Containers: members(root, name) };
   });
 }
 

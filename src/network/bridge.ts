@@ -163,7 +163,12 @@ function portMappings(ports: PortMapping[]): Record<string, unknown>[] {
   return ports.map((port) => ({ hostPort: port.hostPort, containerPort: port.containerPort, protocol: port.protocol, ...(port.hostIP ? { hostIP: port.hostIP } : {}) }));
 }
 
-/** The container's address on the bridge, from its ADD result. */
+/** The container's IPv4 address on the bridge, from its ADD result. */
 export function bridgeAddress(result: CniResult): string | null {
-  return result.ips?.[0]?.address.split("/")[0] ?? null;
+  return result.ips?.find((ip) => !ip.address.includes(":"))?.address.split("/")[0] ?? null;
+}
+
+/** Its IPv6 address there, on a network with IPv6. */
+export function bridgeAddress6(result: CniResult): string | null {
+  return result.ips?.find((ip) => ip.address.includes(":"))?.address.split("/")[0] ?? null;
 }

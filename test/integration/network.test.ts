@@ -146,6 +146,8 @@ describe("user networks", () => {
   test("create, ls, inspect; containers on one reach each other by name and alias, their hosts kept current; rm refused while in use, then clean", async () => {
     const net = `t${process.pid}`;
     expect((await minic(["network", "create", "--subnet", "10.91.0.0/24", net], stateRoot())).stdout).toBe(`${net}\n`);
+    const bridge = (JSON.parse((await minic(["network", "inspect", net], stateRoot())).stdout) as { Options: { bridge: string } }[])[0]?.Options.bridge ?? "";
+    expect(bridge).toMatch(/^mnc-[0-9a-f]{11}$/);
     try {
       expect((await minic(["network", "ls"], stateRoot())).stdout).toMatch(new RegExp(`\\n${net} +10\\.91\\.0\\.0/24 +10\\.91\\.0\\.1 +mnc-`));
       await minic(["run", "-d", "--name", "db", "--network", net, "--network-alias", "database", "--rootfs", ROOTFS, "sleep", "30"], stateRoot());
@@ -168,7 +170,28 @@ describe("user networks", () => {
       await minic(["network", "rm", net], stateRoot());
     }
     expect((await minic(["network", "ls"], stateRoot())).stdout).not.toContain(net);
-    expect(Bun.spawnSync(["ip", "-br", "link"]).stdout.toString()).not.toMatch(/^mnc-/m);
+    // Its bridge went with it (another minic's networks are theirs).
+    expect(Bun.spawnSync(["ip", "link", "show", bridge]).exitCode).not.toBe(0);
+  });
+
+  test("--ipv6: each container gets an address in the network's IPv6 subnet too, and reaches its peers over it", async () => {
+    const net = `v${process.pid}`;
+    const created = await minic(["network", "create", "--ipv6", "--subnet", "10.98.0.0/24", "--subnet", "fd00:98::/64", net], stateRoot());
+    expect({ code: created.code, stderr: created.stderr }).toEqual({ code: 0, stderr: "" });
+    try {
+      const [inspected] = JSON.parse((await minic(["network", "inspect", net], stateRoot())).stdout) as { EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway: string }[] } }[];
+      expect(inspected).toMatchObject({ EnableIPv6: true, IPAM: { Config: [{ Subnet: "10.98.0.0/24" }, { Subnet: "fd00:98::/64", Gateway: "fd00:98::1" }] } });
+      await minic(["run", "-d", "--name", "six", "--network", net, "--rootfs", ROOTFS, "sleep", "30"], stateRoot());
+      const address = (await minic(["inspect", "-f", "{{.NetworkSettings.GlobalIPv6Address}}", "six"], stateRoot())).stdout.trim();
+      expect(address).toMatch(/^fd00:98::[0-9a-f]+$/);
+      const ping = await minic(["run", "--rm", "--network", net, "--rootfs", ROOTFS, "sh", "-c", `ip -6 route | grep ^default; ping -6 -c1 -W2 ${address} >/dev/null && echo reaches-six`], stateRoot());
+      expect(ping.stdout).toMatch(/^default via fd00:98::1 dev eth0 .*\nreaches-six\n$/);
+      const six = idOf("six");
+      await minic(["rm", "-f", "six"], stateRoot());
+      expect(traces([six])).toEqual([]);
+    } finally {
+      await minic(["network", "rm", net], stateRoot());
+    }
   });
 
   test("bad input: an unknown network, an overlapping subnet, a reserved or taken name, an alias without a user network", async () => {

@@ -177,7 +177,7 @@ export function networkTraces(root: string, ids: string[]): string[] {
     }
   }
   if (ids.length === 0) return found;
-  const rules = Bun.spawnSync(["iptables-save"]).stdout.toString().split("\n");
+  const rules = ["iptables-save", "ip6tables-save"].flatMap((save) => Bun.spawnSync([save]).stdout.toString().split("\n"));
   for (const id of ids) if (rules.some((rule) => rule.includes(id))) found.push(`rules ${id.slice(0, 12)}`);
   return found;
 }
