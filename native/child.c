@@ -612,6 +612,7 @@ int run_plan(struct job *job) {
   state.root_fd = -1;
   for (i = 0; i < SLOTS; i++) state.slots[i] = -1;
   if (job->inherited_fd >= 0 && put_slot(&state, job->inherited_slot, job->inherited_fd) < 0) fail(job, 0, EINVAL);
+  if (job->inherited_fd2 >= 0 && put_slot(&state, job->inherited_slot2, job->inherited_fd2) < 0) fail(job, 0, EINVAL);
   for (i = 0; i < job->nops; i++) {
     struct op *op = &job->ops[i];
     rc = run_op(job, op, &state);

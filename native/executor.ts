@@ -25,8 +25,9 @@ export interface NativeExecutor {
   connectSeqpacket(path: string): number;
   /** A detached recursive copy of `path` seen through these uid_map/gid_map texts, or -errno. */
   idmappedTree(path: string, uidMap: string, gidMap: string): number;
-  /** A detached mount of a new `fstype` file system with these fsconfig options, or -errno. */
-  detachedMount(fstype: string, options: [string, string][]): number;
+  /** A detached mount of a new `fstype` file system with these fsconfig options and MOUNT_ATTR_*
+   *  `attrs`, opened inside the network namespace `netnsFd` unless it is -1; fd or -errno. */
+  detachedMount(fstype: string, options: [string, string][], netnsFd?: number, attrs?: number): number;
 }
 
 let loaded: NativeExecutor | null = null;
@@ -117,7 +118,7 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     const [idmappedTree = 0n, detachedMount = 0n] = addresses;
     const { symbols } = linkSymbols({
       idmapped_tree: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i64, ptr: Number(idmappedTree) as Pointer },
-      detached_mount: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i64, ptr: Number(detachedMount) as Pointer },
+      detached_mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.i64, FFIType.i64], returns: FFIType.i64, ptr: Number(detachedMount) as Pointer },
     });
     idmap = symbols as unknown as IdmapEntryPoints;
     return idmap;
@@ -143,10 +144,10 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
       const [p, u, g] = texts(path, uidMap, gidMap);
       return Number(idmapEntryPoints().idmapped_tree(ptr(p!), ptr(u!), ptr(g!)));
     },
-    detachedMount: (fstype, options) => {
+    detachedMount: (fstype, options, netnsFd = -1, attrs = 0) => {
       // Key, value, key, value, ..., then an empty key.
       const [type, pairs] = texts(fstype, options.map(([key, value]) => `${key}\0${value}\0`).join(""));
-      return Number(idmapEntryPoints().detached_mount(ptr(type!), ptr(pairs!)));
+      return Number(idmapEntryPoints().detached_mount(ptr(type!), ptr(pairs!), netnsFd, attrs));
     },
   };
   return loaded;
@@ -154,7 +155,7 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
 
 interface IdmapEntryPoints {
   idmapped_tree(path: Pointer, uidMap: Pointer, gidMap: Pointer): number | bigint;
-  detached_mount(fstype: Pointer, options: Pointer): number | bigint;
+  detached_mount(fstype: Pointer, options: Pointer, netnsFd: number, attrs: number): number | bigint;
 }
 
 interface TerminalEntryPoints {

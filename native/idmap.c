@@ -12,8 +12,6 @@ void free(void *p);
 int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 int pthread_sigmask(int how, const void *set, void *old);
 
-#define CLONE_VM 0x00000100
-#define CLONE_NEWUSER 0x10000000
 #define WALL 0x40000000
 #define HOLDER_STACK (16 * 1024)
 
@@ -106,12 +104,24 @@ static long minic_idmapped_tree(const char *path, const char *uid_map, const cha
 
 /*
  * A detached mount of a new `fstype` file system made with `options`, pairs of NUL-terminated
- * key and value ending with an empty key (fsopen, fsconfig, fsmount), or -errno.
+ * key and value ending with an empty key (fsopen, fsconfig, fsmount), with the MOUNT_ATTR_*
+ * `attrs`, or -errno. With `netns_fd` >= 0 the file system is opened from inside that network
+ * namespace (sysfs shows the one it was made in): this thread joins it for fsopen and comes back.
  */
-static long minic_detached_mount(const char *fstype, const char *options) {
-  long fs = sys2(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
-  long rc = 0, mount;
+static long minic_detached_mount(const char *fstype, const char *options, long netns_fd, long attrs) {
+  long fs, back = -1, rc = 0, mount;
   const char *key = options, *value;
+  if (netns_fd >= 0) {
+    back = sys4(SYS_openat, AT_FDCWD, "/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC, 0);
+    if (back < 0) return back;
+    rc = sys2(SYS_setns, netns_fd, CLONE_NEWNET);
+    if (rc < 0) { sys1(SYS_close, back); return rc; }
+  }
+  fs = sys2(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
+  if (back >= 0) {
+    sys2(SYS_setns, back, CLONE_NEWNET);
+    sys1(SYS_close, back);
+  }
   if (fs < 0) return fs;
   while (rc == 0 && *key) {
     value = key + strlen(key) + 1;
@@ -119,7 +129,7 @@ static long minic_detached_mount(const char *fstype, const char *options) {
     key = value + strlen(value) + 1;
   }
   if (rc == 0) rc = sys5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0);
-  mount = rc < 0 ? rc : sys3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+  mount = rc < 0 ? rc : sys3(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
   sys1(SYS_close, fs);
   return mount;
 }

@@ -96,6 +96,8 @@ struct job {
   long notify;         /* void notify(int pid, int kind, int index, int value), callable from any thread */
   long inherited_fd;   /* -1, or a detached mount the parent made before clone (an idmapped root) */
   long inherited_slot; /* the slot the child finds inherited_fd in */
+  long inherited_fd2;  /* -1, or a second one (a sysfs made in a joined network namespace) */
+  long inherited_slot2;
   long preserve_fds;   /* fds 3 .. 3+N-1 are the caller's, passed on to the process (runc's --preserve-fds) */
 };
 

@@ -14,16 +14,13 @@ int pthread_sigmask(int how, const void *set, void *old);
 int pthread_create(unsigned long *thread, const void *attr, void *(*fn)(void *), void *arg);
 int pthread_detach(unsigned long thread);
 
-#define CLONE_VM 0x00000100
-#define CLONE_NEWPID 0x20000000
-#define CLONE_NEWNET 0x40000000
 #define WALL 0x40000000
 #define PR_SET_PDEATHSIG 1
 #define PR_SET_DUMPABLE 4
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
-_Static_assert(sizeof(struct job) == 20 * 8, "struct job: twenty 8-byte members");
+_Static_assert(sizeof(struct job) == 22 * 8, "struct job: twenty-two 8-byte members");
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
@@ -31,15 +28,16 @@ _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
  * long after its creator exited, and must not hold its creator's pipes (Bun keeps duplicates of
  * its stdout and stderr) open for whoever reads them to the end.
  */
-static void close_all_but(long first, long a, long b, long c, long d) {
-  long keep[4], t;
+#define KEPT 5
+static void close_all_but(long first, const long *kept) {
+  long keep[KEPT], t;
   long from = first;
   int i, j;
-  keep[0] = a; keep[1] = b; keep[2] = c; keep[3] = d;
-  for (i = 0; i < 4; i++)
-    for (j = i + 1; j < 4; j++)
+  for (i = 0; i < KEPT; i++) keep[i] = kept[i];
+  for (i = 0; i < KEPT; i++)
+    for (j = i + 1; j < KEPT; j++)
       if (keep[j] < keep[i]) { t = keep[i]; keep[i] = keep[j]; keep[j] = t; }
-  for (i = 0; i < 4; i++) {
+  for (i = 0; i < KEPT; i++) {
     if (keep[i] < from) continue;
     if (keep[i] > from) sys3(SYS_close_range, from, keep[i] - 1, 0);
     from = keep[i] + 1;
@@ -54,7 +52,7 @@ static void close_all_but(long first, long a, long b, long c, long d) {
  */
 static int child_entry(void *arg) {
   struct job *job = (struct job *)arg;
-  long fds[3];
+  long fds[3], kept[KEPT];
   int i;
   reset_signal_handlers();
   /* Until execve the child is minic: no process of the container may open its /proc/PID/exe,
@@ -67,7 +65,9 @@ static int child_entry(void *arg) {
   for (i = 0; i < 3; i++) {
     if (fds[i] >= 0 && fds[i] != i) sys_dup2(fds[i], i);
   }
-  close_all_but(3 + job->preserve_fds, job->report_fd, job->sync_fd, job->start_fd, job->inherited_fd);
+  kept[0] = job->report_fd; kept[1] = job->sync_fd; kept[2] = job->start_fd;
+  kept[3] = job->inherited_fd; kept[4] = job->inherited_fd2;
+  close_all_but(3 + job->preserve_fds, kept);
   return run_plan(job);
 }
 

@@ -92,6 +92,12 @@ enum {
 #define EINVAL 22
 #define ENAMETOOLONG 36
 
+/* clone(2) and setns(2) flags the spawner and its helpers use. */
+#define CLONE_VM 0x00000100
+#define CLONE_NEWUSER 0x10000000
+#define CLONE_NEWPID 0x20000000
+#define CLONE_NEWNET 0x40000000
+
 #define O_RDONLY 0
 #define O_WRONLY 01
 #define O_RDWR 02

@@ -300,8 +300,8 @@ export interface JobSettings {
   parentSyncFd: number;
   /** The thread-safe callback the watch thread reports through (a bun:ffi JSCallback). */
   notify: number;
-  /** A detached mount made before clone, found by the child in `slot`; null: none. */
-  inherited: { fd: number; slot: number } | null;
+  /** Detached mounts made before clone, each found by the child in its `slot` (at most two). */
+  inherited: { fd: number; slot: number }[];
   /** How many of the caller's fds from 3 up the process keeps (runc's --preserve-fds). */
   preserveFds: number;
 }
@@ -328,8 +328,12 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
   set("parent_report_fd", settings.parentReportFd);
   set("parent_sync_fd", settings.parentSyncFd);
   set("notify", settings.notify);
-  set("inherited_fd", settings.inherited?.fd ?? -1);
-  set("inherited_slot", settings.inherited === null ? -1 : slot(settings.inherited.slot));
+  if (settings.inherited.length > 2) throw new Error("a job carries at most two inherited mounts");
+  const [first, second] = settings.inherited;
+  set("inherited_fd", first?.fd ?? -1);
+  set("inherited_slot", first === undefined ? -1 : slot(first.slot));
+  set("inherited_fd2", second?.fd ?? -1);
+  set("inherited_slot2", second === undefined ? -1 : slot(second.slot));
   set("preserve_fds", settings.preserveFds);
   return job;
 }

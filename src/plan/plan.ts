@@ -7,7 +7,7 @@ import { DEV_SYMLINKS } from "../spec/defaults.ts";
 import { searchPath } from "../spec/env.ts";
 import { parseMountOptions } from "../spec/mount-options.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
-import type { IdMapping, NamespaceType, Spec, SpecDevice, SpecMount, SpecNamespace, SpecProcess } from "../spec/types.ts";
+import type { IdMapping, Spec, SpecDevice, SpecMount, SpecNamespace, SpecProcess } from "../spec/types.ts";
 import { O_WRONLY, type CloneFlag, type MountFlag, type RlimitName } from "./linux.ts";
 import { NAMESPACE_CLONE_FLAGS, NAMESPACE_FILES } from "./namespaces.ts";
 import type { Op } from "./ops.ts";
@@ -60,6 +60,9 @@ export interface Plan {
   /** A network namespace to be born into, for a child whose new user namespace could no longer
    *  join one the host's owns (the spawner joins it for the clone only); null: none. */
   netNamespace: string | null;
+  /** A sysfs of that network namespace, made by the spawner inside it (the child, root only in
+   *  its own user namespace, may not mount one there) and attached from SYSFS_TREE_SLOT. */
+  sysfsTree: { readonly: boolean } | null;
   /** Written by the spawner to /proc/PID/{uid,gid}_map between clone and wait-parent. */
   idMappings: IdMappings | null;
   idmappedRoot: IdmappedOverlay | null;
@@ -77,6 +80,9 @@ export const NO_FILTERS: CompiledFilters = { seccomp: null };
 /** The executor slot the spawner's idmapped root arrives in: the last of native/protocol.h's
  *  SLOTS (the encoder refuses any beyond), clear of the cgroup's, which count from 0. */
 export const ROOT_TREE_SLOT = 31;
+
+/** The slot the spawner's sysfs arrives in (see Plan.sysfsTree), clear of the cgroup's too. */
+export const SYSFS_TREE_SLOT = 30;
 
 /** The container's init: new namespaces, its root and mounts, then its process. */
 export function buildPlan(spec: Spec, layout: ContainerLayout, filters: CompiledFilters = NO_FILTERS): Plan {
@@ -104,7 +110,10 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
   const idmappedRoot = idMappings !== null && layout.overlay !== null
     ? { lowerdir: spec.root.path, upperdir: layout.overlay.upperdir, workdir: layout.overlay.workdir, idMappings }
     : null;
-  const context: MountContext = { cgroup: layout.cgroup, inUserNamespace: user !== undefined, ownNetwork: made.includes("network") };
+  const netNamespace = namespaces.find((ns) => ns.type === "network" && ns.path !== undefined && bornInto(ns))?.path ?? null;
+  const sysfs = spec.mounts.find((mount) => mount.type === "sysfs");
+  const sysfsTree = netNamespace !== null && sysfs !== undefined ? { readonly: parseMountOptions(sysfs.options).flags.includes("MS_RDONLY") } : null;
+  const context: MountContext = { cgroup: layout.cgroup, inUserNamespace: user !== undefined, ownNetwork: made.includes("network"), sysfsTree: sysfsTree !== null };
   const cgroup = layout.cgroup;
   const root = layout.overlay?.merged ?? spec.root.path;
   // The parent writes the container's record (and a user namespace's maps) while the child
@@ -166,8 +175,8 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
     ...processOps(spec.process, layout.sessionKeyring === false ? null : layout.id, filters),
   ];
-  const pathOf = (type: NamespaceType): string | null => namespaces.find((ns) => ns.type === type && ns.path !== undefined && bornInto(ns))?.path ?? null;
-  return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pathOf("pid"), netNamespace: pathOf("network"), idMappings, idmappedRoot, ops };
+  const pid = namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
+  return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pid?.path ?? null, netNamespace, sysfsTree, idMappings, idmappedRoot, ops };
 }
 
 /**
@@ -226,7 +235,7 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...processOps(process, target.sessionKeyring === false ? null : target.id, filters),
   ];
-  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, netNamespace: null, idMappings: null, idmappedRoot: null, ops };
+  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, netNamespace: null, sysfsTree: null, idMappings: null, idmappedRoot: null, ops };
 }
 
 /**
@@ -297,10 +306,18 @@ interface MountContext {
   inUserNamespace: boolean;
   /** Whether the container has a network namespace of its own. */
   ownNetwork: boolean;
+  /** Its sysfs is the spawner's, made in the network namespace it is born into. */
+  sysfsTree: boolean;
 }
 
 function specMount(spec: SpecMount, context: MountContext): Op[] {
   if (spec.type === "cgroup") return cgroupView(spec, context.cgroup);
+  if (spec.type === "sysfs" && context.sysfsTree) {
+    return [
+      { op: "mkpath-in-root", path: spec.destination, dirMode: "0755", fileMode: "0644", kindOf: null },
+      { op: "attach-tree", slot: SYSFS_TREE_SLOT, target: spec.destination },
+    ];
+  }
   // sysfs can be mounted only by the owner of the network namespace: without one of its own, a
   // user-namespaced container gets the host's /sys bound instead, as runc does.
   const mount = spec.type === "sysfs" && context.inUserNamespace && !context.ownNetwork

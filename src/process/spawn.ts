@@ -12,9 +12,9 @@ import { MinicError } from "../errors.ts";
 import { encodeJob, encodePlan, type EncodedPlan } from "../plan/encode.ts";
 import { fsReason } from "../state/store.ts";
 import { constant } from "../plan/protocol.ts";
-import { joinsUserNamespace, ROOT_TREE_SLOT, type Plan } from "../plan/plan.ts";
+import { joinsUserNamespace, ROOT_TREE_SLOT, SYSFS_TREE_SLOT, type Plan } from "../plan/plan.ts";
 import { executorIn } from "./executor.ts";
-import { makeIdmappedRoot, writeIdMaps } from "./user-namespace.ts";
+import { makeIdmappedRoot, makeSysfsTree, writeIdMaps } from "./user-namespace.ts";
 
 /** How setup ended: exec'd (run, exec), parked at wait-start (create), or an op failed. */
 export type SetupOutcome = { kind: "started" } | { kind: "ready" } | { kind: "failed"; index: number; errno: number };
@@ -89,18 +89,26 @@ export function startChild(plan: Plan, executorCacheDir: string, options: ChildO
   const pidNamespace = plan.pidNamespace === null ? -1 : openNamespace(plan.pidNamespace, "PID");
   let netNamespace = -1;
   let rootTree = -1;
+  let sysfsTree = -1;
   try {
     if (plan.netNamespace !== null) netNamespace = openNamespace(plan.netNamespace, "network");
+    if (plan.sysfsTree !== null) sysfsTree = makeSysfsTree(executor, netNamespace, plan.sysfsTree.readonly);
     if (plan.idmappedRoot !== null) rootTree = makeIdmappedRoot(executor, plan.idmappedRoot);
     // setns into a user namespace refuses a process whose memory is shared (CLONE_VM).
     const shareMemory = options.shareMemory && !joinsUserNamespace(plan);
-    return spawnWith(plan, encoded, executor, { pid: pidNamespace, net: netNamespace }, rootTree, { ...options, shareMemory });
+    const inherited = [
+      ...(rootTree < 0 ? [] : [{ fd: rootTree, slot: ROOT_TREE_SLOT }]),
+      ...(sysfsTree < 0 ? [] : [{ fd: sysfsTree, slot: SYSFS_TREE_SLOT }]),
+    ];
+    return spawnWith(plan, encoded, executor, { pid: pidNamespace, net: netNamespace }, inherited, { ...options, shareMemory });
   } finally {
     if (pidNamespace >= 0) closeSync(pidNamespace);
     if (netNamespace >= 0) closeSync(netNamespace);
     if (rootTree >= 0) closeSync(rootTree);
+    if (sysfsTree >= 0) closeSync(sysfsTree);
   }
 }
+
 
 /** A namespace file, or a clear error: for exec, its container has stopped. */
 function openNamespace(path: string, kind: string): number {
@@ -111,7 +119,7 @@ function openNamespace(path: string, kind: string): number {
   }
 }
 
-function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, bornInto: { pid: number; net: number }, rootTree: number, options: ChildOptions): Child {
+function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, bornInto: { pid: number; net: number }, inherited: { fd: number; slot: number }[], options: ChildOptions): Child {
   const report = pipe();
   const sync = pipe();
   const job = encodeJob(encoded, {
@@ -128,7 +136,7 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
     parentReportFd: report.readEnd,
     parentSyncFd: sync.writeEnd,
     notify: notifyPointer(),
-    inherited: rootTree < 0 ? null : { fd: rootTree, slot: ROOT_TREE_SLOT },
+    inherited,
     preserveFds: options.preserveFds ?? 0,
   });
   const pid = executor.spawn(job);

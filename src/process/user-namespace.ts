@@ -7,6 +7,7 @@ import type { NativeExecutor } from "../../native/executor.ts";
 import { strerror } from "../../native/libc.ts";
 import { MinicError } from "../errors.ts";
 import type { IdmappedOverlay, IdMappings } from "../plan/plan.ts";
+import { MOUNT_ATTR } from "../plan/linux.ts";
 import type { IdMapping } from "../spec/types.ts";
 import { fsReason } from "../state/store.ts";
 
@@ -44,4 +45,12 @@ export function makeIdmappedRoot(executor: NativeExecutor, overlay: IdmappedOver
   } finally {
     closeSync(lower);
   }
+}
+
+/** A sysfs showing the network namespace `netnsFd`, detached, for the child to attach. */
+export function makeSysfsTree(executor: NativeExecutor, netnsFd: number, readonly: boolean): number {
+  const attrs = MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC | (readonly ? MOUNT_ATTR.RDONLY : 0);
+  const tree = executor.detachedMount("sysfs", [], netnsFd, attrs);
+  if (tree < 0) throw new MinicError(`cannot make the container's sysfs in its network namespace: ${strerror(-tree)}`);
+  return tree;
 }

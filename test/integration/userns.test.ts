@@ -76,11 +76,15 @@ describe("a container in a user namespace of its own", () => {
     expect(result.stderr).toContain("Operation not permitted");
   });
 
-  test("with --network none, sysfs is its own; with the host's network, the host's /sys is bound read-only", async () => {
+  test("sysfs shows the container's own network: made inside with --network none, by the spawner on the bridge; with the host's network, the host's /sys is bound read-only", async () => {
     const own = await runIn(["--rm", ...MAP, "--network", "none", "sh", "-c", "ls /sys/class/net; grep ' /sys ' /proc/self/mounts"]);
     expect(own.code).toBe(0);
     expect(own.stdout).toMatch(/^lo\nsysfs \/sys sysfs ro,/);
-    const host = await runIn(["--rm", ...MAP, "sh", "-c", "grep ' /sys ' /proc/self/mounts; touch /sys/x"]);
+    // The default bridge: a namespace the host's root made, which the child joins at birth.
+    const bridged = await runIn(["--rm", ...MAP, "sh", "-c", "ls /sys/class/net | tr '\\n' ' '; echo; grep ' /sys ' /proc/self/mounts | cut -d' ' -f3,4; ip -o link | wc -l; touch /sys/x"]);
+    expect(bridged.stdout).toMatch(/^eth0 lo \nsysfs ro,nosuid,nodev,noexec\S*\n2\n$/);
+    expect(bridged.stderr).toContain("Read-only file system");
+    const host = await runIn(["--rm", ...MAP, "--network", "host", "sh", "-c", "grep ' /sys ' /proc/self/mounts; touch /sys/x"]);
     expect(host.stdout).toMatch(/^sysfs \/sys sysfs ro,/);
     expect(host.stderr).toContain("Read-only file system");
   });

@@ -6,7 +6,7 @@ import type { ContainerCgroup } from "../../src/cgroups/types.ts";
 import { describeOp } from "../../src/plan/describe.ts";
 import { encodeJob, encodePlan } from "../../src/plan/encode.ts";
 import type { Op } from "../../src/plan/ops.ts";
-import { buildExecPlan, buildPlan, joinsUserNamespace, ROOT_TREE_SLOT, type ContainerLayout } from "../../src/plan/plan.ts";
+import { buildExecPlan, buildPlan, joinsUserNamespace, ROOT_TREE_SLOT, SYSFS_TREE_SLOT, type ContainerLayout } from "../../src/plan/plan.ts";
 import { constant, offsetOf, opConstantName, parseProtocol, protocol, sizeOf } from "../../src/plan/protocol.ts";
 import { buildSpec } from "../../src/spec/from-run-flags.ts";
 import { parseMountOptions } from "../../src/spec/mount-options.ts";
@@ -315,11 +315,11 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
 
   test("the record layouts the C static asserts check are the ones the encoder uses", () => {
     expect(sizeOf("op")).toBe(88);
-    expect(sizeOf("job")).toBe(160);
+    expect(sizeOf("job")).toBe(176);
     expect(sizeOf("report", 4)).toBe(12);
     const source = readFileSync(join(import.meta.dir, "../../native/spawn.c"), "utf8");
     expect(source).toContain("sizeof(struct op) == 11 * 8");
-    expect(source).toContain("sizeof(struct job) == 20 * 8");
+    expect(source).toContain("sizeof(struct job) == 22 * 8");
   });
 
   test("encoding writes the header's codes at the header's offsets, strings and blobs pinned", () => {
@@ -345,7 +345,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     expect(encoded.pins.some((pin) => ptr(pin) === word(0, "s1"))).toBe(true);
     const job = encodeJob(encoded, {
       cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, watchExit: false,
-      stdio: [-1, -1, -1], pidNamespaceFd: -1, netNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678, inherited: { fd: 9, slot: 0 }, preserveFds: 2,
+      stdio: [-1, -1, -1], pidNamespaceFd: -1, netNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678, inherited: [{ fd: 9, slot: 0 }], preserveFds: 2,
     });
     const jobView = new DataView(job.buffer);
     expect(jobView.getBigInt64(offsetOf("job", "nops"), true)).toBe(3n);
@@ -354,6 +354,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     expect(jobView.getBigInt64(offsetOf("job", "notify"), true)).toBe(0x7f0012345678n);
     expect(jobView.getBigInt64(offsetOf("job", "inherited_fd"), true)).toBe(9n);
     expect(jobView.getBigInt64(offsetOf("job", "inherited_slot"), true)).toBe(0n);
+    expect(jobView.getBigInt64(offsetOf("job", "inherited_fd2"), true)).toBe(-1n);
     expect(jobView.getBigInt64(offsetOf("job", "preserve_fds"), true)).toBe(2n);
   });
 
@@ -447,6 +448,10 @@ describe("a user namespace in the plan", () => {
     const made = userSpec((s) => s.linux.namespaces.push({ type: "network", path: "/run/netns/n" }));
     const born = buildPlan(made, { id: "id", overlay, cgroup: null });
     expect(born.netNamespace).toBe("/run/netns/n");
+    // Its sysfs is the spawner's, made in that namespace, and attached: not the host's bound.
+    expect(born.sysfsTree).toEqual({ readonly: true });
+    expect(born.ops).toContainEqual({ op: "attach-tree", slot: SYSFS_TREE_SLOT, target: "/sys" });
+    expect(born.ops.some((op) => op.op === "mount-in-root" && op.source === "/sys")).toBe(false);
     expect(born.cloneFlags).not.toContain("CLONE_NEWNET");
     expect(born.ops.filter((op) => op.op === "setns")).toEqual([]);
     // Without a user namespace the child joins it itself.
