@@ -21,9 +21,13 @@ const commands: string[] = [
   "-n", "minic host", `${MINIC} run --rm --network host --rootfs ${rootfs} /bin/true`,
   "-n", "minic none", `${MINIC} run --rm --network none --rootfs ${rootfs} /bin/true`,
   "-n", "minic bridge", `${MINIC} run --rm --rootfs ${rootfs} /bin/true`,
+  "-n", "minic user network", `${MINIC} run --rm --network minic-bench --rootfs ${rootfs} /bin/true`,
   ...(podmanBridge ? ["-n", "podman bridge (runc)", `${podman} --network bridge --rootfs ${rootfs} /bin/true`] : []),
 ];
+// A user network: its members' /etc/hosts are rewritten at each start and stop (names, see README).
+spawnSync(MINIC, ["network", "create", "minic-bench"], { env: { ...process.env, MINIC_ROOT: STATE } });
 const run = spawnSync("hyperfine", ["-N", "--warmup", "3", "--runs", String(RUNS), "--export-json", report, ...commands], { stdio: "inherit", env: { ...process.env, MINIC_ROOT: STATE } });
+spawnSync(MINIC, ["network", "rm", "minic-bench"], { env: { ...process.env, MINIC_ROOT: STATE } });
 if (run.status !== 0) process.exit(run.status ?? 1);
 const means = new Map((JSON.parse(readFileSync(report, "utf8")) as { results: { command: string; mean: number }[] }).results.map((r) => [r.command, r.mean * 1000]));
 rmSync(STATE, { recursive: true, force: true });
@@ -32,5 +36,6 @@ console.log("");
 console.log(`minic run --rm /bin/true, host network:   ${ms("minic host")}`);
 console.log(`minic run --rm /bin/true, --network none: ${ms("minic none")}`);
 console.log(`minic run --rm /bin/true, default bridge: ${ms("minic bridge")}`);
+console.log(`minic run --rm /bin/true, user network:   ${ms("minic user network")}`);
 console.log(podmanBridge ? `podman run --rm --network bridge (runc):  ${ms("podman bridge (runc)")}` : "podman --network bridge: not set up here (no CNI network of its own offline)");
 console.log(`networking's cost a start: ${((means.get("minic bridge") ?? NaN) - (means.get("minic none") ?? NaN)).toFixed(1)} ms`);

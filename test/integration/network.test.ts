@@ -95,6 +95,22 @@ describe("--network bridge", () => {
     try {
       const fromHostNetwork = await minic(["run", "--rm", "--network", "host", "--rootfs", ROOTFS, "sh", "-c", `nc -w 2 127.0.0.1 ${server.port} </dev/null`], stateRoot());
       expect(fromHostNetwork.stdout).toBe("secret\n"); // the probe works where the service is reachable
+      // Traffic on the host's loopback is not on a default container's: its lo counts none of it.
+      const loopbackPackets = `sed -n 's/^ *lo: *[0-9]* *\\([0-9]*\\).*/\\1/p' /proc/net/dev`;
+      const sniff = (network: string[]) => minic(["run", "--rm", ...network, "--rootfs", ROOTFS, "sh", "-c", `${loopbackPackets}; sleep 1; ${loopbackPackets}`], stateRoot());
+      const [hostLo, defaultLo] = await Promise.all([sniff(["--network", "host"]), sniff([]), (async () => {
+        await Bun.sleep(400);
+        const sink = await Bun.udpSocket({ hostname: "127.0.0.1" });
+        const udp = await Bun.udpSocket({});
+        for (let i = 0; i < 100; i++) udp.send("minic-loopback-probe", sink.port, "127.0.0.1");
+        udp.close();
+        sink.close();
+      })()]);
+      const counts = (text: string) => text.trim().split("\n").map(Number);
+      const [hostBefore = 0, hostAfter = 0] = counts(hostLo.stdout);
+      expect(hostAfter - hostBefore).toBeGreaterThanOrEqual(100); // the probe sees the host's loopback from there
+      const [before, after] = counts(defaultLo.stdout);
+      expect(after).toBe(before);
       // No --network: the default.
       const fromDefault = await minic(["run", "--rm", "--rootfs", ROOTFS, "sh", "-c", `nc -w 2 127.0.0.1 ${server.port} </dev/null; echo done; ls /sys/class/net | tr '\\n' ' '; cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' | sort | tr '\\n' ' '`], stateRoot());
       expect(fromDefault.stdout).toBe("done\neth0 lo eth0 lo ");
@@ -150,11 +166,12 @@ describe("user networks", () => {
     expect(bridge).toMatch(/^mnc-[0-9a-f]{11}$/);
     try {
       expect((await minic(["network", "ls"], stateRoot())).stdout).toMatch(new RegExp(`\\n${net} +10\\.91\\.0\\.0/24 +10\\.91\\.0\\.1 +mnc-`));
-      await minic(["run", "-d", "--name", "db", "--network", net, "--network-alias", "database", "--rootfs", ROOTFS, "sleep", "30"], stateRoot());
+      await minic(["run", "-d", "--name", "db", "--network", net, "--network-alias", "database", "--rootfs", ROOTFS, ...HTTPD], stateRoot());
       const web = await minic(["run", "--rm", "--name", "web", "--network", net, "--rootfs", ROOTFS, "sh", "-c",
-        "ping -c1 -W2 db >/dev/null && echo by-name; ping -c1 -W2 database >/dev/null && echo by-alias; ip -4 -o addr show eth0 | awk '{print $4}'"], stateRoot());
+        "ping -c1 -W2 db >/dev/null && echo by-name; ping -c1 -W2 database >/dev/null && echo by-alias; ip -4 -o addr show eth0 | awk '{print $4}'; " +
+        "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://database/ 2>/dev/null && break; sleep 0.2; done"], stateRoot());
       expect({ code: web.code, stderr: web.stderr }).toEqual({ code: 0, stderr: "" });
-      expect(web.stdout).toMatch(/^by-name\nby-alias\n10\.91\.0\.\d+\/24\n$/);
+      expect(web.stdout).toMatch(/^by-name\nby-alias\n10\.91\.0\.\d+\/24\nhello-from-httpd\n$/);
       // web has gone: db's hosts no longer names it.
       const hosts = (await minic(["exec", "db", "cat", "/etc/hosts"], stateRoot())).stdout;
       expect(hosts).toMatch(new RegExp(`10\\.91\\.0\\.\\d+\\tdb database\\n# minic: end of network ${net}\\n$`));
