@@ -206,6 +206,9 @@ export function isolatedContainers(file: string): () => string {
     try {
       const ids = containerIds(root);
       await removeAllContainers(root);
+      // A test that failed half-way leaves its user networks: their bridges go with them.
+      const networks = existsSync(join(root, "networks")) ? readdirSync(join(root, "networks")).filter((file) => file.endsWith(".conflist")).map((file) => file.slice(0, -".conflist".length)) : [];
+      if (networks.length > 0) await minic(["network", "rm", ...networks], root);
       expect(minicCgroups()).toEqual(cgroupsBefore);
       // Its containers' own network: namespace files, leases and rules, all gone with them.
       expect(networkTraces(root, ids)).toEqual([]);
