@@ -10,7 +10,6 @@
 
 #define MS_RDONLY 1
 #define CLOSE_RANGE_CLOEXEC 4
-#define PR_SET_PDEATHSIG 1
 #define PR_SET_KEEPCAPS 8
 #define PR_CAPBSET_DROP 24
 #define PR_SET_NO_NEW_PRIVS 38
@@ -125,9 +124,9 @@ static long set_capabilities(unsigned long effective, unsigned long permitted, u
 }
 
 /* setgroups, setresgid, setresuid, keeping the permitted capabilities for the capset after it. */
-static long set_user(long uid, long gid, const unsigned int *groups, long group_bytes) {
+static long set_user(long uid, long gid, const unsigned int *groups, long group_bytes, long keep_groups) {
   long rc = sys2(SYS_prctl, PR_SET_KEEPCAPS, 1);
-  if (rc == 0) rc = sys2(SYS_setgroups, group_bytes / 4, groups);
+  if (rc == 0 && !keep_groups) rc = sys2(SYS_setgroups, group_bytes / 4, groups);
   if (rc == 0) rc = sys3(SYS_setresgid, gid, gid, gid);
   if (rc == 0) rc = sys3(SYS_setresuid, uid, uid, uid);
   if (rc == 0) rc = sys2(SYS_prctl, PR_SET_KEEPCAPS, 0);
@@ -517,7 +516,7 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     return set_capabilities((unsigned long)op->n1, (unsigned long)op->n2, (unsigned long)op->n3,
                             op->data_len == 8 ? *(const unsigned long *)op->data : 0);
   case OP_USER:
-    return set_user(op->n1, op->n2, (const unsigned int *)op->data, op->data_len);
+    return set_user(op->n1, op->n2, (const unsigned int *)op->data, op->data_len, op->flags & OPF_KEEP_GROUPS);
   case OP_SESSION_KEYRING:
     rc = sys2(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, op->s1);
     return rc < 0 ? rc : 0;
@@ -595,6 +594,18 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     return rc;
   case OP_CHECK_COMMAND:
     return exec_command(op->s1, op->s2, 0, 0, 1);
+  case OP_FORK_BESIDE:
+    /* A copy, born where this process's children are (a PID namespace joined with setns), goes on
+     * with the plan as the parent's own child (CLONE_PARENT); this one says which and ends. */
+    rc = sys5(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (rc < 0) return rc;
+    if (rc == 0) {
+      if (job->pdeathsig) sys2(SYS_prctl, PR_SET_PDEATHSIG, job->pdeathsig);
+      return 0;
+    }
+    report(job, REPORT_FORKED, 0, rc);
+    sys1(SYS_exit_group, 0);
+    return 0;
   case OP_WAIT_START:
     return wait_start(job);
   case OP_UNBLOCK_SIGNALS:

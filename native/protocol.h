@@ -53,11 +53,13 @@ enum op_code {
   OP_PERSONALITY = 42,
   OP_WAIT_HOOKS = 43,
   OP_CHROOT = 44,
+  OP_FORK_BESIDE = 45,
 };
 
 /* Bits of op.flags. */
 enum op_flag {
   OPF_IGNORE_ENOENT = 1,
+  OPF_KEEP_GROUPS = 2,  /* user: no setgroups (a user namespace whose setgroups is "deny") */
 };
 
 /* One operation: what each field means depends on the code (see src/plan/encode.ts). */
@@ -109,6 +111,7 @@ enum report_kind {
   REPORT_STARTED = 4,   /* from the watch thread: end of file on the report pipe (execve, or death) */
   REPORT_EXITED = 5,    /* from the watch thread: value is the wait status */
   REPORT_HOOKS = 6,     /* the namespaces and mounts are made: run createRuntime and createContainer hooks */
+  REPORT_FORKED = 7,    /* value: the pid (the parent's view) of the copy that goes on with the plan */
 };
 
 struct report {

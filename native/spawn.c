@@ -15,7 +15,6 @@ int pthread_create(unsigned long *thread, const void *attr, void *(*fn)(void *),
 int pthread_detach(unsigned long thread);
 
 #define WALL 0x40000000
-#define PR_SET_PDEATHSIG 1
 #define PR_SET_DUMPABLE 4
 #define STACK_SIZE (256 * 1024)
 
@@ -73,7 +72,9 @@ static int child_entry(void *arg) {
 
 typedef void (*notify_fn)(int pid, int kind, int index, int value);
 
-struct watch { long pid; long report_fd; long reap; char *stack; notify_fn notify; };
+/* key: the pid the caller knows the child by; pid: the process to reap, which a fork-beside op
+ * changes to the copy that goes on with the plan. */
+struct watch { long key; long pid; long report_fd; long reap; char *stack; notify_fn notify; };
 
 /*
  * The parent's eyes on its child, on a thread of its own so that JavaScript's event loop never
@@ -93,16 +94,21 @@ static void *watch_thread(void *arg) {
       if (n <= 0) break;
     }
     if (got < (long)sizeof r) break;
-    w.notify((int)w.pid, r.kind, r.index, r.value);
+    if (r.kind == REPORT_FORKED) {
+      /* The first child ends as it reports: reaped now; its copy is the one to watch. */
+      do n = sys4(SYS_wait4, w.pid, 0, WALL, 0); while (n == -EINTR);
+      w.pid = r.value;
+    }
+    w.notify((int)w.key, r.kind, r.index, r.value);
   }
   sys1(SYS_close, w.report_fd);
-  w.notify((int)w.pid, REPORT_STARTED, 0, 0);
+  w.notify((int)w.key, REPORT_STARTED, 0, 0);
   if (!w.reap) return 0;
   do n = sys4(SYS_wait4, w.pid, &status, WALL, 0); while (n == -EINTR);
   if (n < 0) status = (int)n;
   /* With CLONE_VM the child ran on this stack until execve or exit. */
   free(w.stack);
-  w.notify((int)w.pid, REPORT_EXITED, 0, status);
+  w.notify((int)w.key, REPORT_EXITED, 0, status);
   return 0;
 }
 
@@ -164,6 +170,7 @@ EXPORT long minic_spawn(struct job *job) {
     free(w);
     return pid;
   }
+  w->key = pid;
   w->pid = pid;
   w->report_fd = job->parent_report_fd;
   w->reap = job->watch_exit;

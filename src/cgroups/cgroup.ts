@@ -1,6 +1,7 @@
 // A container's cgroup: where it lives on the host, made before the container starts, read
 // while it runs, removed after its last process. The v1 and v2 drivers differ only in files.
-import { rmdirSync } from "node:fs";
+import { readFileSync, rmdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
 import { neededControllers } from "../spec/limits.ts";
@@ -26,6 +27,45 @@ export function placeCgroup(layout: CgroupLayout, relativePath: string, resource
   // Device rules alone do not refuse such a host (there is no device cgroup to hold them); limits do.
   if (neededControllers(resources).length > 0) throw new MinicError("resource limits need cgroups, and this host has no cgroup file system mounted");
   return null;
+}
+
+/**
+ * A rootless container's cgroup: in the cgroup v2 subtree delegated to the user (the highest
+ * ancestor of minic's own cgroup that the user owns, as systemd's user@UID.service is), or none.
+ * Without one, a limit is refused by name: nothing else could enforce it.
+ */
+export function placeRootlessCgroup(layout: CgroupLayout, relativePath: string, resources: Resources, uid: number): ContainerCgroup | null {
+  const delegated = layout.version === 2 ? delegatedSubtree(layout.mountpoint, uid) : null;
+  if (layout.version === 2 && delegated !== null) return placeV2(layout, join(delegated, relativePath), resources);
+  const limits = [...neededControllers(resources), ...(resources.blockIO !== undefined ? ["blkio"] : [])];
+  if (limits.length > 0) {
+    const why = layout.version === 1 ? "this host keeps its controllers in cgroup v1, which is not delegated to users" : layout.version === 2 ? "no cgroup v2 subtree is delegated to this user" : "this host has no cgroups";
+    throw new MinicError(`resource limits (${limits.join(", ")}) need a cgroup of the container's own, and minic runs rootless without one: ${why}`, undefined, "run as root, or on cgroup v2 in a session that delegates a subtree (systemd's user@UID.service does)");
+  }
+  return null;
+}
+
+/** The delegated subtree of minic's own cgroup v2, relative to the mount; null: none. */
+export function delegatedSubtree(mountpoint: string, uid: number): string | null {
+  let own: string | undefined;
+  try {
+    own = /^0::(\/.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"))?.[1];
+  } catch {
+    return null;
+  }
+  if (own === undefined) return null;
+  let found: string | null = null;
+  // The highest ancestor the user owns (directory and cgroup.procs): from the root down.
+  const parts = own.split("/").filter(Boolean);
+  for (let depth = 1; depth <= parts.length && found === null; depth++) {
+    const relative = `/${parts.slice(0, depth).join("/")}`;
+    try {
+      if (statSync(join(mountpoint, relative)).uid === uid && statSync(join(mountpoint, relative, "cgroup.procs")).uid === uid) found = relative;
+    } catch {
+      // gone, or not ours to look at
+    }
+  }
+  return found;
 }
 
 /** Create, then write limits; anything made is removed again if a step fails. */

@@ -61,7 +61,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
-  { name: "network", kind: "string", valueHint: "host|bridge|none|container:NAME|NAME", description: "bridge (default): its own on bridge minic0 with NAT; host: share the host's network; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
+  { name: "network", kind: "string", valueHint: "bridge|host|none|slirp4netns|container:NAME|NAME", description: "bridge (default): its own on bridge minic0 with NAT (rootless: behind slirp4netns); host: share the host's network; slirp4netns: its own behind slirp4netns; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
   { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
@@ -74,7 +74,7 @@ export interface RunRequest {
 export function parseRunArgs(argv: string[], command = "run"): RunRequest {
   const { flags, positionals } = parseCommandLine(argv, RUN_FLAGS, command);
   const network = parseNetwork(stringFlag(flags, "network") ?? "bridge");
-  if ((listFlag(flags, "publish").length > 0 || booleanFlag(flags, "publish-all")) && cniNetworkOf(network) === null) {
+  if ((listFlag(flags, "publish").length > 0 || booleanFlag(flags, "publish-all")) && cniNetworkOf(network) === null && network !== "slirp4netns") {
     throw new MinicError(`published ports need the bridge or a user network, not --network ${stringFlag(flags, "network") ?? ""}: ${network === "host" ? "with the host's network a container's ports are the host's already" : "nothing could reach them"}`);
   }
   if (listFlag(flags, "network-alias").length > 0 && !network.startsWith("network:")) {
@@ -147,12 +147,12 @@ export function checkAlias(text: string, flag = "--network-alias"): string {
 }
 
 function parseNetwork(text: string): NetworkMode {
-  if (text === "host" || text === "none" || text === "bridge") return text;
+  if (text === "host" || text === "none" || text === "bridge" || text === "slirp4netns") return text;
   if (text === "default") return "bridge";
   if (/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(text)) return text as NetworkMode;
   // A user network's name (whether it exists is the runtime's to say).
   if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(text)) return `network:${text}`;
-  throw new MinicError(`invalid --network "${text}": expected host, bridge, none, container:NAME or a network's name`);
+  throw new MinicError(`invalid --network "${text}": expected bridge, host, none, slirp4netns, container:NAME or a network's name`);
 }
 
 function parseRestart(text: string | null, remove: boolean): RestartPolicy {

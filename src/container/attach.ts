@@ -11,7 +11,6 @@ import { executorIn } from "../process/executor.ts";
 import type { Spec } from "../spec/types.ts";
 import { detachedBundleDir, findContainer, readSpec, stateRoot } from "../state/store.ts";
 import { shutdownSocket, strerror } from "../../native/libc.ts";
-import { requireRoot } from "./privileges.ts";
 import { waitContainers } from "./stop.ts";
 
 const STDOUT_PIPE = 2;
@@ -39,7 +38,6 @@ export interface AttachOptions {
 
 /** Attach until the container ends (its exit code) or the detach keys are typed (null). */
 export async function attachContainer(ref: string, options: AttachOptions): Promise<number | null> {
-  requireRoot();
   const record = findContainer(stateRoot(), ref);
   if (record.status !== "running" || !isAlive(record.process)) throw new MinicError(`cannot attach to container ${ref}: it is not running`);
   return relayAttached(openAttach(record.id, ref), options);

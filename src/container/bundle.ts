@@ -2,7 +2,7 @@
 // for the runc-style create: the spec comes from config.json, the root is used as it is.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { placeCgroup } from "../cgroups/cgroup.ts";
+import { placeCgroup, placeRootlessCgroup } from "../cgroups/cgroup.ts";
 import { hostCgroupLayout } from "../cgroups/layout.ts";
 import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -13,6 +13,7 @@ import { containerDir, detachedBundleDir, fsReason, overlayLayout, readRecord, s
 import type { PreparedRun } from "./run.ts";
 import { compiledFilters } from "./seccomp.ts";
 import { ownCapabilities } from "./privileges.ts";
+import { rootlessLayout, rootlessUser } from "./rootless.ts";
 
 /**
  * Set by `minic run -d` in the bundle it hands conmon, whose `create` comes back here: the
@@ -69,11 +70,14 @@ export function prepareBundle(bundleDir: string, id: string, options: BundleOpti
     // reported below
   }
   if (!isDirectory) throw new MinicError(`the bundle's root ${spec.root.path} is not a directory`);
-  const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
+  const rootless = rootlessUser();
+  const cgroup = rootless === null
+    ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)
+    : placeRootlessCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources, rootless.uid);
   const sessionKeyring = !options.noNewKeyring;
   const name = spec.annotations?.[NAME_ANNOTATION] ?? id;
   if (name !== id) validateName(name);
   const overlay = spec.annotations?.[OVERLAY_ANNOTATION] === "true" ? overlayLayout(root, id) : null;
-  const plan = buildPlan(spec, { id, overlay, cgroup, noPivot: options.noPivot, sessionKeyring }, compiledFilters(spec, root));
+  const plan = buildPlan(spec, { id, overlay, cgroup, noPivot: options.noPivot, sessionKeyring, ...rootlessLayout(spec) }, compiledFilters(spec, root));
   return { id, name, spec, plan, missingSources: [], cgroup, bundle, sessionKeyring, again, etcFiles: {} };
 }

@@ -20,7 +20,7 @@ function networkName(name: string): string {
 
 /** Under the container's lock: one connect, disconnect, start or rm at a time. */
 function withContainer<T>(ref: string, fn: (root: string, record: ContainerRecord, primary: string | null) => T): T {
-  requireRoot();
+  requireRoot("minic network");
   const root = stateRoot();
   const found = findContainer(root, ref);
   const lock = lockContainer(root, found.id);

@@ -12,7 +12,6 @@ import { identify } from "../process/identity.ts";
 import { startChild, type Child } from "../process/spawn.ts";
 import type { RunOptions } from "../spec/run-options.ts";
 import { containerDir, fsReason, writeRecord } from "../state/store.ts";
-import { requireRoot } from "./privileges.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import type { PreparedRun } from "./run.ts";
 import { setupError } from "./setup-error.ts";
@@ -29,7 +28,6 @@ export function refuseAttachedFlags(options: RunOptions): void {
 
 /** Docker's create: the container parked under conmon (see run-detached.ts); returns its id. */
 export async function createContainer(options: RunOptions): Promise<string> {
-  requireRoot();
   refuseAttachedFlags(options);
   const { createDetached } = await import("./run-detached.ts");
   return createDetached(options);

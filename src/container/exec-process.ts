@@ -2,6 +2,7 @@
 // running container. With --detach it outlives this command, as a created init does (its stdio
 // this command's, its pid in --pid-file, reaped by whoever adopts it); without, this command
 // waits for it and exits with its status.
+import { rootlessLayout } from "./rootless.ts";
 import { closeSync, readFileSync } from "node:fs";
 import { strerror } from "../../native/libc.ts";
 import { MinicError } from "../errors.ts";
@@ -13,7 +14,6 @@ import type { SpecProcess } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { fsReason, readSpec, stateRoot } from "../state/store.ts";
 import { writePidFile } from "./create.ts";
-import { requireRoot } from "./privileges.ts";
 import { compiledFilters } from "./seccomp.ts";
 import { setupError } from "./setup-error.ts";
 import { containerById } from "./state.ts";
@@ -55,7 +55,6 @@ export function checkedProcess(id: string, process: unknown): SpecProcess {
 }
 
 export async function execProcess(id: string, process: SpecProcess, settings: ExecSettings): Promise<number> {
-  requireRoot();
   const root = stateRoot();
   const record = containerById(id);
   const init = record.process;
@@ -63,7 +62,7 @@ export async function execProcess(id: string, process: SpecProcess, settings: Ex
   if (process.terminal && settings.consoleSocket === null) throw new MinicError("a process with a terminal needs --console-socket");
   if (!process.terminal && settings.consoleSocket !== null) throw new MinicError("--console-socket is only for a process with a terminal (--tty)");
   const spec = validateSpec(readSpec(root, record.id));
-  const plan = buildExecPlan(spec, process, { id: record.id, pid: init.pid, cgroup: record.cgroup, sessionKeyring: record.sessionKeyring }, compiledFilters(spec, root));
+  const plan = buildExecPlan(spec, process, { id: record.id, pid: init.pid, cgroup: record.cgroup, sessionKeyring: record.sessionKeyring, ...rootlessLayout(spec) }, compiledFilters(spec, root));
   const socket = settings.consoleSocket;
   const child = startChild(plan, root, {
     watch: !settings.detach,

@@ -14,7 +14,8 @@ import { containerEnv } from "../spec/env.ts";
 import type { SpecProcess } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { findContainer, readSpec, stateRoot } from "../state/store.ts";
-import { ownCapabilities, requireRoot } from "./privileges.ts";
+import { ownCapabilities } from "./privileges.ts";
+import { rootlessLayout } from "./rootless.ts";
 import { userInRoot } from "./rootfs.ts";
 import { compiledFilters } from "./seccomp.ts";
 import { setupError } from "./setup-error.ts";
@@ -38,7 +39,6 @@ function allOf(capabilities: Capability[]): SpecProcess["capabilities"] {
 
 /** Run the command in the container; resolves to its exit code (docker exec's). */
 export async function execInContainer(options: ExecOptions): Promise<number> {
-  requireRoot();
   const root = stateRoot();
   const record = findContainer(root, options.container);
   const init = record.process;
@@ -70,7 +70,7 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
     ...(options.privileged ? { capabilities: allOf(ownCapabilities()) } : {}),
   };
   const filters = options.privileged ? NO_FILTERS : compiledFilters(spec, root);
-  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup, sessionKeyring: record.sessionKeyring }, filters);
+  const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup, sessionKeyring: record.sessionKeyring, ...rootlessLayout(spec) }, filters);
 
   let pid: number | null = null;
   const terminal = tty ? openTerminalSession({ interactive: options.interactive }) : null;

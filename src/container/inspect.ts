@@ -12,13 +12,11 @@ import { DEFAULT_NETWORK } from "../network/networks.ts";
 import type { Spec } from "../spec/types.ts";
 import { isAlive } from "../process/identity.ts";
 import { containerDir, detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
-import { requireRoot } from "./privileges.ts";
 import { detachedLogPath } from "./run-detached.ts";
 
 export type Inspected = Record<string, unknown>;
 
 export function inspectContainers(refs: string[]): Inspected[] {
-  requireRoot();
   const root = stateRoot();
   return refs.map((ref) => inspectRecord(root, findContainer(root, ref)));
 }

@@ -8,7 +8,6 @@ import { parseSignal } from "../process/signal-names.ts";
 export { parseSignal };
 import { isAlive } from "../process/identity.ts";
 import { findContainer, stateRoot } from "../state/store.ts";
-import { requireRoot } from "./privileges.ts";
 import { containerById } from "./state.ts";
 import { updateRecord } from "./restart.ts";
 
@@ -16,7 +15,6 @@ import { updateRecord } from "./restart.ts";
 const ENDING_SIGNALS = new Set([1, 2, 3, 9, 15]);
 
 export function killContainers(refs: string[], signal: string | null): string[] {
-  requireRoot();
   if (refs.length === 0) throw new MinicError("kill needs at least one container name or id", undefined, "see 'minic kill --help'");
   const number = parseSignal(signal ?? "KILL");
   const root = stateRoot();
@@ -42,7 +40,6 @@ export function killContainers(refs: string[], signal: string | null): string[] 
  * `all` to every process of its cgroup. A created container's parked init can be signalled too.
  */
 export function killById(id: string, signal: string, all: boolean): void {
-  requireRoot();
   const number = parseSignal(signal);
   const record = containerById(id);
   if (record.status === "stopped") throw new MinicError(`container ${id} is not running`);

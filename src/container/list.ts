@@ -1,4 +1,5 @@
 // Listing and removing containers: the runtime side of `minic ps` and `minic rm`.
+import { removeContainerFiles } from "./remove-files.ts";
 import { releaseNetwork } from "./network.ts";
 import { treeSize } from "../image/rootfs-output.ts";
 import { labelsOf } from "../spec/labels.ts";
@@ -11,14 +12,12 @@ import { MinicError } from "../errors.ts";
 import { isAlive } from "../process/identity.ts";
 import { DEFAULT_CGROUP_PARENT } from "../spec/from-run-flags.ts";
 import { validateSpec } from "../spec/validate.ts";
-import { entryId, findEntry, listRecords, lockContainer, namesOf, overlayLayout, readRecord, readSpec, removeContainer, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
+import { entryId, findEntry, listRecords, lockContainer, namesOf, overlayLayout, readRecord, readSpec, stateRoot, type ContainerRecord, type RecordRead } from "../state/store.ts";
 import { observed } from "./observed.ts";
-import { requireRoot } from "./privileges.ts";
 import { thaw } from "./pause.ts";
 
 /** Containers newest first (damaged records last); only running ones unless `all`. */
 export function listContainers(all: boolean): RecordRead[] {
-  requireRoot();
   const entries = listRecords(stateRoot()).map((entry) => (entry.kind === "ok" ? { ...entry, record: observed(entry.record) } : entry));
   const ok = entries.flatMap((entry) => (entry.kind === "ok" && (all || entry.record.status === "running") ? [entry] : []));
   ok.sort((a, b) => b.record.created.localeCompare(a.record.created));
@@ -51,7 +50,6 @@ const GONE_AFTER_MS = 5000;
  * refused; with it, a running container is killed first. Returns the references as given.
  */
 export async function removeContainers(refs: string[], force: boolean): Promise<string[]> {
-  requireRoot();
   if (refs.length === 0) throw new MinicError("rm needs at least one container name or id", undefined, "see 'minic rm --help'");
   const root = stateRoot();
   const entries = refs.map((ref) => findEntry(root, ref));
@@ -67,7 +65,7 @@ export async function removeContainers(refs: string[], force: boolean): Promise<
       if (entry.kind === "ok") releaseHostMounts(entry.record.hostMounts);
       releaseNetwork(root, id);
       removeCgroup(entry.kind === "ok" && entry.record.cgroup !== null ? entry.record.cgroup : cgroupOfDamaged(root, id));
-      removeContainer(root, id, entry.kind === "ok" ? entry.record.name : (namesOf(root, id)[0] ?? null));
+      removeContainerFiles(root, id, entry.kind === "ok" ? entry.record.name : (namesOf(root, id)[0] ?? null));
     } finally {
       lock.release();
     }

@@ -9,12 +9,12 @@ import { observed } from "./observed.ts";
 import { holdsNetwork, primaryNetwork, readConnections } from "./network.ts";
 
 export function createUserNetwork(name: string, options: NetworkOptions): string {
-  requireRoot();
+  requireRoot("minic network");
   return createNetwork(stateRoot(), name, options).name;
 }
 
 export function networkTable(): string[] {
-  requireRoot();
+  requireRoot("minic network");
   const rows = [["NAME", "SUBNET", "GATEWAY", "BRIDGE", "INTERNAL", "IPV6"], ...listNetworks(stateRoot()).map((n) => [n.name, n.subnet, n.gateway, n.bridge, String(n.internal), n.subnet6 ?? "-"])];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join(""));
@@ -36,7 +36,7 @@ function members(root: string, name: string): string[] {
 }
 
 export function inspectNetworks(names: string[]): Record<string, unknown>[] {
-  requireRoot();
+  requireRoot("minic network");
   const root = stateRoot();
   return names.map((name) => {
     const network = findNetwork(root, name);
@@ -46,7 +46,7 @@ export function inspectNetworks(names: string[]): Record<string, unknown>[] {
 }
 
 export function removeUserNetworks(names: string[]): string[] {
-  requireRoot();
+  requireRoot("minic network");
   const root = stateRoot();
   const networks = names.map((name) => {
     if (name === DEFAULT_NETWORK) throw new MinicError(`network ${name} is minic's default and cannot be removed`);

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { dirWith } from "../cgroups/files.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
 import { MinicError } from "../errors.ts";
-import { requireRoot } from "./privileges.ts";
 import { containerById } from "./state.ts";
 
 const SETTLE_MS = 2000;
@@ -48,7 +47,6 @@ export function thaw(cgroup: ContainerCgroup | null): void {
 }
 
 export async function setPaused(id: string, paused: boolean): Promise<void> {
-  requireRoot();
   const record = containerById(id);
   if (record.status !== "running") throw new MinicError(`container ${id} is not running`);
   const control = record.cgroup === null ? null : freezer(record.cgroup);

@@ -1,13 +1,14 @@
-// Who minic is: root, and with which capabilities to give.
+// Who minic is: root or an ordinary user (rootless.ts), and with which capabilities to give.
 import { readFileSync } from "node:fs";
 import { geteuid } from "../../native/libc.ts";
 import { CAPABILITIES, type Capability } from "../plan/linux.ts";
 import { ALL_CAPABILITIES } from "../spec/capabilities.ts";
 import { MinicError } from "../errors.ts";
 
-export function requireRoot(): void {
+/** For what only root can do: user networks are CNI bridges, iptables rules and all. */
+export function requireRoot(what: string): void {
   if (geteuid() !== 0) {
-    throw new MinicError("minic must be run as root", undefined, "run it with sudo; rootless containers are not supported yet");
+    throw new MinicError(`${what} needs root`, undefined, "run it with sudo; a rootless container has bridge (through slirp4netns), none, host or container:NAME");
   }
 }
 

@@ -2,9 +2,10 @@
 // sources, the container's directory and record, its name, its config.json and its cgroup. A
 // start that fails takes back exactly what was made; a container whose workload ran is never
 // taken back here (only `--rm` or `minic rm` delete it).
+import { removeContainerFiles } from "./remove-files.ts";
 import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import type { ProcessIdentity } from "../state/store.ts";
-import { claimName, createContainerDirs, removeContainer, stateRoot, writeEtcFiles, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
+import { claimName, createContainerDirs, stateRoot, writeEtcFiles, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
 import { createBindSources, removeBindSources } from "./bind-sources.ts";
 import { noteHostMounts, releaseHostMounts } from "./host-mounts.ts";
 import { releaseNetwork, setUpNetwork } from "./network.ts";
@@ -64,7 +65,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     // cgroup holds no process, since the workload joins only just before exec.
     releaseHostMounts(record.hostMounts);
     if (cgroupMade && cgroup !== null) removeCgroup(cgroup);
-    removeContainer(root, id, nameClaimed ? name : null);
+    removeContainerFiles(root, id, nameClaimed ? name : null);
     removeBindSources(createdSources);
   };
   try {

@@ -9,12 +9,10 @@ import { stateRoot } from "../state/store.ts";
 import { prepareBundle, type BundleOptions } from "./bundle.ts";
 import { createPrepared, type CreateSettings } from "./create.ts";
 import { deleteContainer } from "./delete.ts";
-import { requireRoot } from "./privileges.ts";
 import { startContainers } from "./start.ts";
 import { containerById } from "./state.ts";
 
 export async function runBundle(bundle: string, id: string, settings: CreateSettings & { detach: boolean }, options: BundleOptions): Promise<number> {
-  requireRoot();
   await createPrepared(prepareBundle(bundle, id, options), settings);
   const init = containerById(id).process;
   const signals = settings.detach ? null : forwardSignals(() => init?.pid ?? null, { terminal: false });

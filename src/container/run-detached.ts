@@ -14,7 +14,6 @@ import { networkContainer, type NetworkMode } from "../spec/run-options.ts";
 import { isAlive } from "../process/identity.ts";
 import type { Spec } from "../spec/types.ts";
 import { NAME_ANNOTATION, OVERLAY_ANNOTATION } from "./bundle.ts";
-import { requireRoot } from "./privileges.ts";
 import { prepareRun } from "./run.ts";
 import { startContainers } from "./start.ts";
 import { exitCodeOfSetupLine } from "./setup-error.ts";
@@ -47,7 +46,6 @@ export async function runDetached(options: RunOptions): Promise<string> {
  * the first half of `run -d`); its id. `minic start` lets it go.
  */
 export async function createDetached(options: RunOptions): Promise<string> {
-  requireRoot();
   const conmon = conmonPath();
   // -i keeps the container's stdin open through conmon; there is no terminal here to check.
   // The /etc files go into the bundle, which exists before `create` makes the container's directory.

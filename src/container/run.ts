@@ -2,7 +2,7 @@
 // straight from setup to execve), wait for it, and clean up on every way out.
 import { closeSync, existsSync, openSync, readFileSync, statfsSync } from "node:fs";
 import { executorIn } from "../process/executor.ts";
-import { driverFor, placeCgroup, removeCgroup } from "../cgroups/cgroup.ts";
+import { driverFor, placeCgroup, placeRootlessCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import { hostCgroupLayout } from "../cgroups/layout.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
 import { log } from "../log.ts";
@@ -17,12 +17,12 @@ import { cniNetworkOf, networkContainer, type RunOptions } from "../spec/run-opt
 import type { Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { generateId, generateName, validateName } from "../state/names.ts";
-import { containerDir, findContainer, overlayLayout, removeContainer, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
+import { containerDir, findContainer, overlayLayout, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { inspectBindSources } from "./bind-sources.ts";
 import { provisionContainer, type Provisioned } from "./provision.ts";
 import { applyRestartPolicy } from "./restart.ts";
 import { releaseNetwork } from "./network.ts";
-import { ownCapabilities, requireRoot } from "./privileges.ts";
+import { ownCapabilities } from "./privileges.ts";
 import { ALL_CAPABILITIES } from "../spec/capabilities.ts";
 import { assertOverlaySafe, resolveRootfs, userInRoot } from "./rootfs.ts";
 import { readImageConfig } from "../image/rootfs-record.ts";
@@ -40,6 +40,8 @@ import { MinicError } from "../errors.ts";
 import { compiledFilters, seccompResolver } from "./seccomp.ts";
 import { allHostDevices, hostDevice } from "./devices.ts";
 import { setupError } from "./setup-error.ts";
+import { removeContainerFiles } from "./remove-files.ts";
+import { rootlessLayout, rootlessNetwork, rootlessUser } from "./rootless.ts";
 
 export interface PreparedRun {
   id: string;
@@ -120,6 +122,12 @@ function readEnvFile(path: string): string[] {
 export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string) => string = containerDir): PreparedRun {
   const root = stateRoot();
   assertOverlaySafe(root, "state directory (MINIC_ROOT)");
+  const rootless = rootlessUser();
+  if (rootless !== null) {
+    asked = rootlessNetwork(asked);
+    // As podman warns: without subordinate ids some images cannot work.
+    if (!rootless.subordinate && asked.uidMap.length === 0) log.warn(`${rootless.name} has no subordinate ids in /etc/subuid and /etc/subgid: the container has one user and group, its root (files of other owners show as nobody, and it cannot change user)`);
+  }
   const rootfs = resolveRootfs(asked.rootfs);
   // The image's ENTRYPOINT, CMD, ENV, WORKDIR and USER where the command line leaves them out.
   let options = applyImageConfig(
@@ -164,17 +172,19 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
       initBinary: options.init ? initBinary() : null,
       etcFilesDir: etcDir(root, id),
       networkNamespace: joinedNetwork !== null ? `/proc/${joinedNetwork.process?.pid ?? 0}/ns/net` : cniNetwork !== null ? netnsPath(id) : null,
+      rootless: rootless === null ? null : { uidMappings: rootless.uidMappings, gidMappings: rootless.gidMappings },
     }),
   );
   const missingSources = inspectBindSources(options.mounts);
-  const cgroup = placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources);
-  const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup }, compiledFilters(spec, root));
+  const cgroup = rootless === null
+    ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)
+    : placeRootlessCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources, rootless.uid);
+  const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup, ...rootlessLayout(spec) }, compiledFilters(spec, root));
   return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, again: null, etcFiles: etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id), cniNetwork?.gateway ?? "127.0.0.1") };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */
 export async function runContainer(options: RunOptions): Promise<number> {
-  requireRoot();
   const prepared = prepareRun(options);
   const { spec, plan } = prepared;
   let containerPid: number | null = null;
@@ -254,7 +264,7 @@ function finishRun(prepared: PreparedRun, made: Provisioned, code: number, remov
   // `minic rm -f` may have removed it while it ran: then there is nothing left to record.
   if (!existsSync(containerDir(made.root, made.record.id))) return;
   if (remove) {
-    removeContainer(made.root, made.record.id, name);
+    removeContainerFiles(made.root, made.record.id, name);
     return;
   }
   writeRecord(made.root, { ...made.record, status: "stopped", exitCode: code, finished: new Date().toISOString(), process: null, owner: null, cgroup: null, oomKilled });

@@ -6,7 +6,6 @@ import type { Spec } from "../spec/types.ts";
 import { detachedBundleDir, findContainer, lockContainer, readSpec, stateRoot, writeRecord, type ContainerRecord } from "../state/store.ts";
 import { hookState, runLaterHooks, runPrestartHooks, runStartContainerHooks } from "./hooks.ts";
 import { execFifo } from "./create.ts";
-import { requireRoot } from "./privileges.ts";
 import { removeContainers } from "./list.ts";
 import { observed } from "./observed.ts";
 import { releaseNetwork } from "./network.ts";
@@ -26,7 +25,6 @@ export async function startContainers(
   refs: string[],
   options: { runningIsDone?: boolean; beforeRelease?: (record: ContainerRecord) => void; byRestartPolicy?: boolean } = {},
 ): Promise<string[]> {
-  requireRoot();
   if (refs.length === 0) throw new MinicError("start needs at least one container name or id", undefined, "see 'minic start --help'");
   const root = stateRoot();
   // A running record whose process is gone (its conmon or minic was killed) is a stopped container.

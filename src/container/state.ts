@@ -3,7 +3,6 @@ import { MinicError } from "../errors.ts";
 import { OCI_VERSION } from "../spec/types.ts";
 import { listRecords, readRecord, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { observed } from "./observed.ts";
-import { requireRoot } from "./privileges.ts";
 import { isFrozen } from "./pause.ts";
 
 /** The runtime spec's state, with runc's extra fields (rootfs, created). */
@@ -28,7 +27,6 @@ export function containerById(id: string): ContainerRecord {
 
 /** Every readable container's state, oldest first (runc's list). */
 export function listStates(): OciState[] {
-  requireRoot();
   return listRecords(stateRoot())
     .flatMap((entry) => (entry.kind === "ok" ? [entry.record.id] : []))
     .map((id) => ociState(id))
@@ -36,7 +34,6 @@ export function listStates(): OciState[] {
 }
 
 export function ociState(id: string): OciState {
-  requireRoot();
   const record = containerById(id);
   const spec = readSpec(stateRoot(), record.id) as { annotations?: Record<string, string> };
   return {

@@ -5,11 +5,9 @@ import { MinicError } from "../errors.ts";
 import type { Resources, Spec } from "../spec/types.ts";
 import { validateSpec } from "../spec/validate.ts";
 import { readSpec, stateRoot, writeSpec } from "../state/store.ts";
-import { requireRoot } from "./privileges.ts";
 import { containerById } from "./state.ts";
 
 export function updateContainer(id: string, resources: Resources): void {
-  requireRoot();
   const record = containerById(id);
   if (record.status === "stopped") throw new MinicError(`container ${id} is not running`);
   if (record.cgroup === null) throw new MinicError(`container ${id} has no cgroup to update`);

@@ -46,6 +46,7 @@ export function describeOp(op: Op): string {
     case "capabilities":
       return "set capabilities";
     case "user":
+      if (op.additionalGids === null) return `switch to user ${op.uid}:${op.gid}, keeping the groups`;
       return `switch to user ${op.uid}:${op.gid}${op.additionalGids.length > 0 ? ` (groups ${op.additionalGids.join(",")})` : ""}`;
     case "seccomp":
       return "install the seccomp filter";
@@ -92,5 +93,7 @@ export function describeOp(op: Op): string {
       return "wait for start";
     case "unblock-signals":
       return "unblock signals";
+    case "fork-beside":
+      return "go on in a copy born in the joined PID namespace";
   }
 }

@@ -204,7 +204,7 @@ function fieldsOf(op: Op): Fields {
         data: new Uint8Array(new BigUint64Array([capabilityBits(op.ambient)]).buffer),
       };
     case "user":
-      return { n1: op.uid, n2: op.gid, data: new Uint8Array(new Uint32Array(op.additionalGids).buffer) };
+      return { n1: op.uid, n2: op.gid, data: new Uint8Array(new Uint32Array(op.additionalGids ?? []).buffer), flags: op.additionalGids === null ? constant("OPF_KEEP_GROUPS") : 0 };
     case "rlimit":
       return { n1: RLIMITS[op.resource], n2: rlimitWord(op.soft), n3: rlimitWord(op.hard) };
     case "write-file":
@@ -241,6 +241,7 @@ function fieldsOf(op: Op): Fields {
     case "no-new-privs":
     case "wait-start":
     case "unblock-signals":
+    case "fork-beside":
       return {};
   }
 }

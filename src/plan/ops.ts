@@ -30,7 +30,8 @@ export type Op =
   | { op: "bounding"; keep: Capability[] }
   | { op: "capabilities"; effective: Capability[]; permitted: Capability[]; inheritable: Capability[]; ambient: Capability[] }
   /** setgroups, setresgid, setresuid, keeping permitted capabilities for the capabilities op. */
-  | { op: "user"; uid: number; gid: number; additionalGids: number[] }
+  /** additionalGids null: the groups stay as they are (setgroups is denied in this user namespace). */
+  | { op: "user"; uid: number; gid: number; additionalGids: number[] | null }
   | { op: "no-new-privs" }
   /** Install a seccomp filter: `program` is its struct sock_filter array, in base64. */
   | { op: "seccomp"; program: string }
@@ -66,6 +67,9 @@ export type Op =
   /** Report ready, then wait for `start` (nothing to wait for when the job has no start fd). */
   | { op: "wait-start" }
   | { op: "unblock-signals" }
+  /** A copy goes on with the plan as the spawner's own child, born where this process's children
+   *  are (a PID namespace joined by setns takes effect only for children); this one ends. */
+  | { op: "fork-beside" }
   | { op: "execve"; file: string; searchPath: string; argv: string[]; env: string[] };
 
 export type OpName = Op["op"];

@@ -32,6 +32,20 @@ export interface ContainerLayout {
   noPivot?: boolean;
   /** false: runc's --no-new-keyring, the processes keep their creator's session keyring. */
   sessionKeyring?: boolean;
+  /** minic runs as an ordinary user: the overlay is mounted by the container's root in its own
+   *  user namespace (with userxattr, Linux 5.11+), not idmapped on the host, which takes root. */
+  rootless?: boolean;
+  /** Its user namespace denies setgroups (see deniesSetgroups): the groups are left as they are. */
+  setgroupsDenied?: boolean;
+}
+
+/**
+ * Whether a user namespace's maps deny setgroups: an ordinary user may write a gid_map of their
+ * own gid alone, and only after writing "deny" to setgroups (user_namespaces(7)); with newgidmap's
+ * subordinate ranges it stays allowed.
+ */
+export function deniesSetgroups(maps: IdMappings, rootless: boolean): boolean {
+  return rootless && maps.gidMappings.length === 1 && maps.gidMappings[0]?.size === 1;
 }
 
 /** A new user namespace's maps. */
@@ -107,7 +121,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
   const idMappings = user !== undefined && joinedUser === undefined
     ? { uidMappings: spec.linux.uidMappings ?? [], gidMappings: spec.linux.gidMappings ?? [] }
     : null;
-  const idmappedRoot = idMappings !== null && layout.overlay !== null
+  const idmappedRoot = idMappings !== null && layout.overlay !== null && layout.rootless !== true
     ? { lowerdir: spec.root.path, upperdir: layout.overlay.upperdir, workdir: layout.overlay.workdir, idMappings }
     : null;
   const netNamespace = namespaces.find((ns) => ns.type === "network" && ns.path !== undefined && bornInto(ns))?.path ?? null;
@@ -144,7 +158,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     ...(mountNamespace ? rootMount(spec, layout, idmappedRoot !== null) : []),
     { op: "open-root", path: root },
     // Root of the user namespace: what setup creates is owned by the container's root.
-    ...(user !== undefined ? [{ op: "user", uid: 0, gid: 0, additionalGids: [] } satisfies Op] : []),
+    ...(user !== undefined ? [{ op: "user", uid: 0, gid: 0, additionalGids: layout.setgroupsDenied === true ? null : [] } satisfies Op] : []),
     ...spec.mounts.flatMap((mount) => specMount(mount, context)),
     // mknod is refused in a user namespace: the host's nodes are bound instead, as runc does.
     ...(user !== undefined ? spec.linux.devices.flatMap(deviceBind) : []),
@@ -173,7 +187,7 @@ export function buildPlan(spec: Spec, layout: ContainerLayout, filters: Compiled
     // Only now, so that nothing of the setup counts against the limits.
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
     ...(made.includes("cgroup") ? [{ op: "unshare", flags: ["CLONE_NEWCGROUP"] } satisfies Op] : []),
-    ...processOps(spec.process, layout.sessionKeyring === false ? null : layout.id, filters),
+    ...processOps(spec.process, layout.sessionKeyring === false ? null : layout.id, filters, layout.setgroupsDenied === true),
   ];
   const pid = namespaces.find((ns) => ns.type === "pid" && ns.path !== undefined);
   return { cloneFlags: joinedUser === undefined ? cloneFlags : [], pidNamespace: pid?.path ?? null, netNamespace, sysfsTree, idMappings, idmappedRoot, ops };
@@ -190,6 +204,26 @@ function rootEntry(mountNamespace: boolean, noPivot: boolean): Op[] {
   return [{ op: "pivot_root", newRoot: ".", putOld: "." }, { op: "umount2", target: ".", detach: true }];
 }
 
+/**
+ * A host program run as root of a new user namespace with `maps`: a rootless container's root,
+ * who may remove the files its subordinate ids own in its layer, which the user may not.
+ */
+export function buildUserNamespacePlan(maps: IdMappings, argv: [string, ...string[]]): Plan {
+  return {
+    cloneFlags: ["CLONE_NEWUSER"],
+    pidNamespace: null,
+    netNamespace: null,
+    sysfsTree: null,
+    idMappings: maps,
+    idmappedRoot: null,
+    ops: [
+      { op: "wait-parent" },
+      { op: "unblock-signals" },
+      { op: "execve", file: argv[0], searchPath: "/usr/bin:/bin", argv, env: ["PATH=/usr/bin:/bin"] },
+    ],
+  };
+}
+
 /** Whether a plan's child joins a user namespace: setns refuses a process that shares memory. */
 export function joinsUserNamespace(plan: Plan): boolean {
   return plan.ops.some((op) => op.op === "setns" && op.type === "user");
@@ -203,6 +237,11 @@ export interface ExecTarget {
   cgroup: ContainerCgroup | null;
   /** false: the container was made with --no-new-keyring. */
   sessionKeyring?: boolean;
+  /** Its user namespace denies setgroups. */
+  setgroupsDenied?: boolean;
+  /** minic runs as an ordinary user, who may join the PID namespace only from inside the
+   *  container's user namespace: the process is then a copy made after joining (fork-beside). */
+  rootless?: boolean;
 }
 
 /**
@@ -218,9 +257,12 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
   // user namespace: it owns the rest, and joining them takes privileges in it. The mount
   // namespace last: once in it, the host's paths (/proc/PID/ns/*) are out of reach.
   const byPath = namespaces.filter((ns) => ns.path !== undefined && ns.type !== "user" && ns.type !== "mount").map((ns) => ns.type);
+  const rootless = target.rootless === true && spec.linux.namespaces.some((ns) => ns.type === "pid");
   const ordered = [
     ...byPath,
     ...joined.filter((type) => type === "user"),
+    // Rootless: the PID namespace too, now that the user namespace owning it is joined.
+    ...(rootless ? ["pid" as const] : []),
     ...joined.filter((type) => type !== "mount" && type !== "user" && !byPath.includes(type)),
     ...joined.filter((type) => type === "mount"),
   ];
@@ -228,14 +270,15 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
     { op: "wait-parent" },
     ...(cgroup === null ? [] : cgroup.dirs.map((dir, index): Op => ({ op: "open-file", path: `${dir.path}/${joinFile(cgroup)}`, flags: O_WRONLY, slot: joinSlot(index) }))),
     ...ordered.map((type): Op => ({ op: "setns", path: `/proc/${target.pid}/ns/${NAMESPACE_FILES[type]}`, type })),
+    ...(rootless ? [{ op: "fork-beside" } satisfies Op] : []),
     // A container without a mount namespace is its init's root in the caller's.
     ...(joined.includes("mount") ? [] : [{ op: "chroot", path: `/proc/${target.pid}/root` } satisfies Op]),
     { op: "chdir", path: process.cwd },
     ...(process.terminal ? [{ op: "terminal" } satisfies Op] : []),
     ...(cgroup?.dirs ?? []).map((_, index): Op => ({ op: "write-slot", slot: joinSlot(index), content: "0" })),
-    ...processOps(process, target.sessionKeyring === false ? null : target.id, filters),
+    ...processOps(process, target.sessionKeyring === false ? null : target.id, filters, target.setgroupsDenied === true),
   ];
-  return { cloneFlags: [], pidNamespace: `/proc/${target.pid}/ns/pid`, netNamespace: null, sysfsTree: null, idMappings: null, idmappedRoot: null, ops };
+  return { cloneFlags: [], pidNamespace: rootless ? null : `/proc/${target.pid}/ns/pid`, netNamespace: null, sysfsTree: null, idMappings: null, idmappedRoot: null, ops };
 }
 
 /**
@@ -243,7 +286,7 @@ export function buildExecPlan(spec: Spec, process: SpecProcess, target: ExecTarg
  * would reach its keys; `keyringOf` null keeps it, as --no-new-keyring asks), limits, user and
  * privileges, then the exec itself.
  */
-function processOps(process: SpecProcess, keyringOf: string | null, filters: CompiledFilters): Op[] {
+function processOps(process: SpecProcess, keyringOf: string | null, filters: CompiledFilters, setgroupsDenied: boolean): Op[] {
   const { user, capabilities } = process;
   const file = process.args[0] ?? "/bin/sh";
   const path = searchPath(process.env);
@@ -262,7 +305,7 @@ function processOps(process: SpecProcess, keyringOf: string | null, filters: Com
     // permitted set across setresuid for the capabilities op to set exactly.
     { op: "bounding", keep: capabilities.bounding },
     ...early,
-    { op: "user", uid: user.uid, gid: user.gid, additionalGids: user.additionalGids ?? [] },
+    { op: "user", uid: user.uid, gid: user.gid, additionalGids: setgroupsDenied ? null : (user.additionalGids ?? []) },
     { op: "capabilities", effective: capabilities.effective, permitted: capabilities.permitted, inheritable: capabilities.inheritable, ambient: capabilities.ambient },
     ...(process.noNewPrivileges ? [{ op: "no-new-privs" } satisfies Op] : []),
     // As the user who will run it: a missing command fails here, before `start`.
@@ -293,7 +336,9 @@ function rootMount(spec: Spec, layout: ContainerLayout, idmapped: boolean): Op[]
     return [{ op: "mount", source: spec.root.path, target: spec.root.path, fstype: null, flags: ["MS_BIND", "MS_REC"], data: null }];
   }
   const { upperdir, workdir, merged } = layout.overlay;
-  return [{ op: "mount", source: "overlay", target: merged, fstype: "overlay", flags: [], data: `lowerdir=${spec.root.path},upperdir=${upperdir},workdir=${workdir}` }];
+  // In a user namespace overlayfs keeps its own attributes as user.* xattrs (trusted.* are root's).
+  const userxattr = layout.rootless === true ? ",userxattr" : "";
+  return [{ op: "mount", source: "overlay", target: merged, fstype: "overlay", flags: [], data: `lowerdir=${spec.root.path},upperdir=${upperdir},workdir=${workdir}${userxattr}` }];
 }
 
 /**

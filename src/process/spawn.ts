@@ -20,7 +20,8 @@ import { makeIdmappedRoot, makeSysfsTree, writeIdMaps } from "./user-namespace.t
 export type SetupOutcome = { kind: "started" } | { kind: "ready" } | { kind: "failed"; index: number; errno: number };
 
 export interface Child {
-  pid: number;
+  /** The workload's process: after a fork-beside op, the copy that went on with the plan. */
+  readonly pid: number;
   executor: NativeExecutor;
   /** Write its user namespace's maps (if it has one), then let it past its wait-parent op. A
    *  failure kills the child (reaped as it would have been) and throws. */
@@ -176,8 +177,11 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
     if (!options.watch) forget(pid);
   };
 
+  // The process that becomes the workload: the child, or the copy a fork-beside op made.
+  let current = pid;
   listen(pid, (kind, index, value) => {
-    if (kind === constant("REPORT_FAILED")) endSetup({ kind: "failed", index, errno: value });
+    if (kind === constant("REPORT_FORKED")) current = value;
+    else if (kind === constant("REPORT_FAILED")) endSetup({ kind: "failed", index, errno: value });
     else if (kind === constant("REPORT_READY")) endSetup({ kind: "ready" });
     else if (kind === constant("REPORT_STARTED")) endSetup({ kind: "started" });
     else if (kind === constant("REPORT_TERMINAL")) {
@@ -207,7 +211,9 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
   });
 
   return {
-    pid,
+    get pid() {
+      return current;
+    },
     executor,
     release() {
       if (released) return;

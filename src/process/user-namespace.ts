@@ -4,9 +4,9 @@
 // before clone (see native/idmap.c for why the child cannot make it).
 import { closeSync, writeFileSync } from "node:fs";
 import type { NativeExecutor } from "../../native/executor.ts";
-import { strerror } from "../../native/libc.ts";
+import { geteuid, strerror } from "../../native/libc.ts";
 import { MinicError } from "../errors.ts";
-import type { IdmappedOverlay, IdMappings } from "../plan/plan.ts";
+import { deniesSetgroups, type IdmappedOverlay, type IdMappings } from "../plan/plan.ts";
 import { MOUNT_ATTR } from "../plan/linux.ts";
 import type { IdMapping } from "../spec/types.ts";
 import { fsReason } from "../state/store.ts";
@@ -16,15 +16,51 @@ export function idMapText(mappings: IdMapping[]): string {
   return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join("\n") + "\n";
 }
 
-/** Each map must reach the kernel in one write: node's writeFileSync makes one for these sizes. */
+/**
+ * Each map must reach the kernel in one write: node's writeFileSync makes one for these sizes.
+ * Root writes any map. An ordinary user may write only a map of their own id (and a gid_map only
+ * after denying setgroups); a map with their subordinate ranges is written by newuidmap and
+ * newgidmap, setuid root, which check it against /etc/subuid and /etc/subgid.
+ */
 export function writeIdMaps(pid: number, maps: IdMappings): void {
-  for (const [file, mappings] of [["uid_map", maps.uidMappings], ["gid_map", maps.gidMappings]] as const) {
-    try {
-      writeFileSync(`/proc/${pid}/${file}`, idMapText(mappings));
-    } catch (error) {
-      throw new MinicError(`cannot write the container's ${file}: ${fsReason(error)}`);
-    }
+  const rootless = geteuid() !== 0;
+  const ownOnly = (mappings: IdMapping[], id: number) => mappings.length === 1 && mappings[0]?.hostID === id && mappings[0].size === 1;
+  if (rootless && !ownOnly(maps.uidMappings, geteuid())) mapWith("newuidmap", pid, maps.uidMappings);
+  else writeMap(pid, "uid_map", maps.uidMappings);
+  if (deniesSetgroups(maps, rootless)) {
+    writeMap(pid, "setgroups", null);
+    writeMap(pid, "gid_map", maps.gidMappings);
+  } else if (rootless) {
+    mapWith("newgidmap", pid, maps.gidMappings);
+  } else {
+    writeMap(pid, "gid_map", maps.gidMappings);
   }
+}
+
+/** One of /proc/PID's map files; `setgroups` gets "deny". */
+function writeMap(pid: number, file: "uid_map" | "gid_map" | "setgroups", mappings: IdMapping[] | null): void {
+  try {
+    writeFileSync(`/proc/${pid}/${file}`, mappings === null ? "deny" : idMapText(mappings));
+  } catch (error) {
+    throw new MinicError(`cannot write the container's ${file}: ${fsReason(error)}`);
+  }
+}
+
+/** newuidmap PID INSIDE OUTSIDE COUNT ... (likewise newgidmap), or one line saying why not. */
+function mapWith(program: "newuidmap" | "newgidmap", pid: number, mappings: IdMapping[]): void {
+  const args = mappings.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)]);
+  let result: ReturnType<typeof Bun.spawnSync>;
+  try {
+    result = Bun.spawnSync([program, String(pid), ...args], { stdout: "ignore", stderr: "pipe" });
+  } catch {
+    throw new MinicError(`a rootless container's ids are mapped by ${program}, which is not installed`, undefined, "apt-get install uidmap");
+  }
+  if (result.exitCode === 0) return;
+  const said = (result.stderr ?? "").toString().trim().split("\n").pop() ?? "";
+  const hint = /not permitted/i.test(said)
+    ? `${program} must be setuid root (ls -l $(command -v ${program}))`
+    : `the ranges in ${program === "newuidmap" ? "/etc/subuid" : "/etc/subgid"} are what a user may map`;
+  throw new MinicError(`${program} could not map the container's ids: ${said || `exit status ${result.exitCode}`}`, undefined, hint);
 }
 
 /** A detached overlay whose lower layer is idmapped, for the child to attach: an fd, to close. */

@@ -15,7 +15,7 @@ import { containerEnv } from "./env.ts";
 import { MinicError } from "../errors.ts";
 import { resourcesFromFlags } from "./limits.ts";
 import { cniNetworkOf, networkContainer, type RunOptions } from "./run-options.ts";
-import { OCI_VERSION, type DeviceRule, type NamespaceType, type Spec, type SpecDevice, type SpecMount } from "./types.ts";
+import { OCI_VERSION, type DeviceRule, type IdMapping, type NamespaceType, type Spec, type SpecDevice, type SpecMount } from "./types.ts";
 import { capabilitySet } from "./capabilities.ts";
 import type { Capability } from "../plan/linux.ts";
 import type { MountRequest } from "./mount-flags.ts";
@@ -51,6 +51,9 @@ export interface SpecContext {
   /** The container's directory, where its resolv.conf, hosts and hostname are written to be
    *  bound over /etc's; null: the image's own are left as they are. */
   etcFilesDir?: string | null;
+  /** minic run by an ordinary user: the container's user namespace maps (its root is that user,
+   *  who owns the state directory); null as root. */
+  rootless?: { uidMappings: IdMapping[]; gidMappings: IdMapping[] } | null;
 }
 
 /** -u as given (a name or ids), and the number of ENTRYPOINT words at the start of process.args. */
@@ -115,7 +118,9 @@ function specMount(request: MountRequest): SpecMount {
  */
 function etcFileMounts(options: RunOptions, context: SpecContext): SpecMount[] {
   const dir = context.etcFilesDir;
-  if (dir === null || dir === undefined || options.uidMap.length > 0 || options.gidMap.length > 0) return [];
+  // A rootless container's root is the user whose state directory it is: it reaches the files.
+  const mapped = options.uidMap.length > 0 || options.gidMap.length > 0;
+  if (dir === null || dir === undefined || (mapped && !context.rootless)) return [];
   const taken = new Set(options.mounts.map((mount) => mount.destination));
   return ETC_FILES.filter((name) => !taken.has(`/etc/${name}`)).map((name) => ({ destination: `/etc/${name}`, type: "bind", source: `${dir}/${name}`, options: ["rbind", "rprivate"] }));
 }
@@ -162,14 +167,15 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
     { type: "mount" },
     { type: "cgroup" },
   ];
-  if (options.network === "none") namespaces.push({ type: "network" });
+  // none and slirp4netns: a namespace of its own, made with it (slirp4netns then joins it).
+  if (options.network === "none" || options.network === "slirp4netns") namespaces.push({ type: "network" });
   // container:NAME: that container's network namespace, joined by path; bridge: the container's
   // own, made as a file before it starts (CNI sets it up there), joined the same way.
   if (networkContainer(options.network) !== null || cniNetworkOf(options.network) !== null) {
     if (!context.networkNamespace) throw new MinicError(`--network ${options.network}: the container's network namespace was not found`);
     namespaces.push({ type: "network", path: context.networkNamespace });
   }
-  const idMaps = idMapsFromFlags(options.uidMap, options.gidMap);
+  const idMaps = idMapsFromFlags(options.uidMap, options.gidMap) ?? context.rootless ?? null;
   if (idMaps !== null) namespaces.push({ type: "user" });
 
   return {
@@ -232,7 +238,7 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       ...(options.restart.name !== "no" ? { [RESTART_ANNOTATION]: restartPolicyText(options.restart) } : {}),
       // bridge, or container:NAME (resolved again whenever the container is made again).
       ...(cniNetworkOf(options.network) !== null ? { [NETWORK_ANNOTATION]: "bridge", [NETWORK_NAME_ANNOTATION]: cniNetworkOf(options.network) ?? "" } : {}),
-      ...(networkContainer(options.network) !== null ? { [NETWORK_ANNOTATION]: options.network } : {}),
+      ...(networkContainer(options.network) !== null || options.network === "slirp4netns" ? { [NETWORK_ANNOTATION]: options.network } : {}),
       ...(options.networkAliases.length > 0 ? { [ALIASES_ANNOTATION]: options.networkAliases.join(",") } : {}),
       ...(options.stopSignal !== null ? { [STOP_SIGNAL_ANNOTATION]: options.stopSignal } : {}),
       ...(options.stopTimeout !== null ? { [STOP_TIMEOUT_ANNOTATION]: String(options.stopTimeout) } : {}),

@@ -82,7 +82,7 @@ export interface RunOptions {
   dryRun: boolean;
 }
 
-export type NetworkMode = "host" | "bridge" | "none" | `container:${string}` | `network:${string}`;
+export type NetworkMode = "host" | "bridge" | "none" | "slirp4netns" | `container:${string}` | `network:${string}`;
 
 /** The CNI network a mode puts the container on: `minic` for bridge, a user network's name, or null. */
 export function cniNetworkOf(mode: NetworkMode): string | null {

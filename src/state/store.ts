@@ -5,6 +5,7 @@
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
+import { geteuid } from "../../native/libc.ts";
 import { log } from "../log.ts";
 import type { OverlayLayout } from "../plan/plan.ts";
 import type { Spec } from "../spec/types.ts";
@@ -14,8 +15,32 @@ import { parseRecord, SCHEMA_VERSION, type ContainerRecord, type RecordRead } fr
 
 export type { ContainerRecord, ContainerStatus, ProcessIdentity, RecordRead } from "./record.ts";
 
+/**
+ * Where minic keeps its containers: MINIC_ROOT if set; as root, /var/lib/minic; for an ordinary
+ * user (rootless), their own data directory's minic ($XDG_DATA_HOME, else ~/.local/share), as
+ * podman keeps a rootless user's in ~/.local/share/containers. Nothing under /var/lib or /run.
+ */
 export function stateRoot(): string {
-  return process.env.MINIC_ROOT || "/var/lib/minic";
+  if (process.env.MINIC_ROOT) return process.env.MINIC_ROOT;
+  return geteuid() === 0 ? "/var/lib/minic" : join(userDataHome(), "minic");
+}
+
+function userDataHome(): string {
+  if (process.env.XDG_DATA_HOME) return process.env.XDG_DATA_HOME;
+  return join(process.env.HOME || homeInPasswd(geteuid()), ".local", "share");
+}
+
+/** A user's home from /etc/passwd, for a caller whose environment has no HOME (setpriv, sudo -u). */
+function homeInPasswd(uid: number): string {
+  let text = "";
+  try {
+    text = readFileSync("/etc/passwd", "utf8");
+  } catch {
+    // no passwd file: no home to find
+  }
+  const home = text.split("\n").map((line) => line.split(":")).find((fields) => fields[2] === String(uid))?.[5];
+  if (home === undefined || home === "") throw new MinicError(`user ${uid} has no home directory for minic's state`, undefined, "set MINIC_ROOT or HOME");
+  return home;
 }
 
 export function containersDir(root: string): string {
@@ -48,7 +73,7 @@ export function fsReason(error: unknown): string {
 /** One line naming the state directory and the real cause. */
 export function stateError(action: string, path: string, error: unknown): MinicError {
   if (error instanceof MinicError) return error;
-  return new MinicError(`cannot ${action} ${path}: ${fsReason(error)}`, undefined, "minic keeps its state in MINIC_ROOT (default /var/lib/minic)");
+  return new MinicError(`cannot ${action} ${path}: ${fsReason(error)}`, undefined, "minic keeps its state in MINIC_ROOT (default /var/lib/minic, or ~/.local/share/minic for an ordinary user)");
 }
 
 /**

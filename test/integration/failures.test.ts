@@ -52,7 +52,7 @@ describe("bad input", () => {
     await fails(["run", "--rootfs", ROOTFS, "-e", "=value", "true"], 'invalid environment variable: "=value" (expected -e KEY=VALUE or -e KEY)');
     await fails(["run", "--rootfs", ROOTFS, "-e", "", "true"], 'invalid environment variable: "" (expected -e KEY=VALUE or -e KEY)');
     await fails(["run", "--rootfs", ROOTFS, "-w", "relative", "true"], 'the working directory "relative" is invalid: it needs to be an absolute path');
-    await fails(["run", "--rootfs", ROOTFS, "--network", "bad/name", "true"], 'invalid --network "bad/name": expected host, bridge, none, container:NAME or a network\'s name');
+    await fails(["run", "--rootfs", ROOTFS, "--network", "bad/name", "true"], 'invalid --network "bad/name": expected bridge, host, none, slirp4netns, container:NAME or a network\'s name');
     await fails(["run", "--rootfs", ROOTFS, "--network", "overlay", "true"], "no such network: overlay (see 'minic network ls')");
   });
 

@@ -120,7 +120,7 @@ describe("the state directory", () => {
     try {
       const r = await minic(["run", "--rootfs", ROOTFS, "true"], readonly);
       expect(r.code).toBe(125);
-      expect(r.stderr).toBe(`minic: cannot write the executor library to ${readonly}: read-only file system (minic keeps its state in MINIC_ROOT (default /var/lib/minic))\n`);
+      expect(r.stderr).toBe(`minic: cannot write the executor library to ${readonly}: read-only file system (minic keeps its state in MINIC_ROOT (default /var/lib/minic, or ~/.local/share/minic for an ordinary user))\n`);
     } finally {
       spawnSync(["umount", readonly]);
     }

@@ -300,7 +300,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "chroot", "umount2", "sethostname", "wait-parent", "umask",
     "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
     "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
-    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "setdomainname", "personality", "wait-hooks", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve",
+    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "setdomainname", "personality", "wait-hooks", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve", "fork-beside",
   ];
 
   test("every op of the vocabulary has a code, and every code an op", () => {
@@ -402,7 +402,7 @@ describe("a user namespace in the plan", () => {
 
   test("the host's root opens the cgroup and the root; then the namespace's root does the rest", () => {
     const { ops } = buildPlan(userSpec(), { id: "id", overlay, cgroup: v1 });
-    const becomeRoot = indexOf(ops, (op) => op.op === "user" && op.uid === 0 && op.additionalGids.length === 0);
+    const becomeRoot = indexOf(ops, (op) => op.op === "user" && op.uid === 0 && op.additionalGids?.length === 0);
     expect(becomeRoot).toBeGreaterThan(indexOf(ops, (op) => op.op === "open-root"));
     expect(becomeRoot).toBeGreaterThan(indexOf(ops, (op) => op.op === "open-file"));
     expect(becomeRoot).toBeLessThan(indexOf(ops, (op) => op.op === "mount-in-root"));

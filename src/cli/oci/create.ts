@@ -17,8 +17,6 @@ export const verb: OciVerb = {
     const { flags, positionals } = parseCommandLine(argv, FLAGS, "create");
     const [id, ...extra] = positionals;
     if (id === undefined || extra.length > 0) throw new MinicError("create needs exactly one container id");
-    const { requireRoot } = await import("../../container/privileges.ts");
-    requireRoot();
     const { prepareBundle } = await import("../../container/bundle.ts");
     const { createPrepared } = await import("../../container/create.ts");
     await createPrepared(prepareBundle(stringFlag(flags, "bundle") ?? ".", id, bundleOptions(flags)), { pidFile: stringFlag(flags, "pid-file"), consoleSocket: stringFlag(flags, "console-socket"), preserveFds: preserveFds(flags) });
