@@ -60,16 +60,16 @@ long minic_send_fd(const char *path, long fd) {
 }
 
 /*
- * A connection to conmon's attach socket (SOCK_SEQPACKET: each packet it sends is one read, its
- * first byte the stream, 2 stdout or 3 stderr): the fd, or -errno.
+ * A connection to the unix socket at `path` of `type` (SOCK_STREAM, or SOCK_SEQPACKET for
+ * conmon's attach socket, where each packet is one read): the fd, or -errno.
  */
-long minic_connect_seqpacket(const char *path) {
+long minic_connect_unix(const char *path, long type) {
   struct sockaddr_un address;
   size_t length = strlen(path);
   int sock;
   long rc;
   if (length >= sizeof address.path) return -ENAMETOOLONG;
-  sock = socket(AF_UNIX, SOCK_SEQPACKET | O_CLOEXEC, 0);
+  sock = socket(AF_UNIX, (int)type | O_CLOEXEC, 0);
   if (sock < 0) return -(long)*__errno_location();
   memset(&address, 0, sizeof address);
   address.family = AF_UNIX;

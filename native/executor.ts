@@ -21,14 +21,17 @@ export interface NativeExecutor {
   relayJoin(handle: number): void;
   /** Send `fd` over a new connection to the unix socket at `path` (SCM_RIGHTS): 0 or -errno. */
   sendFd(path: string, fd: number): number;
-  /** A connection to the SOCK_SEQPACKET unix socket at `path` (conmon's attach socket): fd or -errno. */
-  connectSeqpacket(path: string): number;
+  /** A connection to the unix socket at `path`, a stream or SOCK_SEQPACKET (conmon's attach socket): fd or -errno. */
+  connectUnix(path: string, type: "stream" | "seqpacket"): number;
   /** A detached recursive copy of `path` seen through these uid_map/gid_map texts, or -errno. */
   idmappedTree(path: string, uidMap: string, gidMap: string): number;
   /** A detached mount of a new `fstype` file system with these fsconfig options and MOUNT_ATTR_*
    *  `attrs`, opened inside the network namespace `netnsFd` unless it is -1; fd or -errno. */
   detachedMount(fstype: string, options: [string, string][], netnsFd?: number, attrs?: number): number;
 }
+
+const SOCK_STREAM = 1;
+const SOCK_SEQPACKET = 5;
 
 let loaded: NativeExecutor | null = null;
 
@@ -98,13 +101,13 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     if (terminal) return terminal;
     const addresses = new BigUint64Array(5);
     minic_terminal_entry_points(ptr(addresses));
-    const [takeFd = 0n, relayStart = 0n, relayJoin = 0n, sendFd = 0n, connectSeqpacket = 0n] = addresses;
+    const [takeFd = 0n, relayStart = 0n, relayJoin = 0n, sendFd = 0n, connectUnix = 0n] = addresses;
     const { symbols } = linkSymbols({
       take_fd: { args: [FFIType.i64, FFIType.i64], returns: FFIType.i64, ptr: Number(takeFd) as Pointer },
       relay_start: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i64, ptr: Number(relayStart) as Pointer },
       relay_join: { args: [FFIType.i64], returns: FFIType.void, ptr: Number(relayJoin) as Pointer },
       send_fd: { args: [FFIType.ptr, FFIType.i64], returns: FFIType.i64, ptr: Number(sendFd) as Pointer },
-      connect_seqpacket: { args: [FFIType.ptr], returns: FFIType.i64, ptr: Number(connectSeqpacket) as Pointer },
+      connect_unix: { args: [FFIType.ptr, FFIType.i64], returns: FFIType.i64, ptr: Number(connectUnix) as Pointer },
     });
     terminal = symbols as unknown as TerminalEntryPoints;
     return terminal;
@@ -136,9 +139,9 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
       const [socketPath] = texts(path);
       return Number(terminalEntryPoints().send_fd(ptr(socketPath!), fd));
     },
-    connectSeqpacket: (path) => {
+    connectUnix: (path, type) => {
       const [socketPath] = texts(path);
-      return Number(terminalEntryPoints().connect_seqpacket(ptr(socketPath!)));
+      return Number(terminalEntryPoints().connect_unix(ptr(socketPath!), type === "stream" ? SOCK_STREAM : SOCK_SEQPACKET));
     },
     idmappedTree: (path, uidMap, gidMap) => {
       const [p, u, g] = texts(path, uidMap, gidMap);
@@ -163,5 +166,5 @@ interface TerminalEntryPoints {
   relay_start(master: number, input: number, out: number): number | bigint;
   relay_join(handle: number): void;
   send_fd(path: Pointer, fd: number): number | bigint;
-  connect_seqpacket(path: Pointer): number | bigint;
+  connect_unix(path: Pointer, type: number): number | bigint;
 }

@@ -80,9 +80,15 @@ export function detachMount(path: string): number {
   return libc.symbols.umount2(ptr(Buffer.from(`${path}\0`)), MNT_DETACH | UMOUNT_NOFOLLOW) === 0 ? 0 : lastErrno();
 }
 
+const SHUT_WR = 1;
 const SHUT_RDWR = 2;
 
 /** shutdown(2) both ways: a read pending on the socket in another thread returns. */
 export function shutdownSocket(fd: number): void {
   libc.symbols.shutdown(fd, SHUT_RDWR);
+}
+
+/** shutdown(2) of the sending side only: the peer reads end of file, and may still answer. */
+export function shutdownWrite(fd: number): void {
+  libc.symbols.shutdown(fd, SHUT_WR);
 }

@@ -101,6 +101,7 @@ struct job {
   long inherited_fd2;  /* -1, or a second one (a sysfs made in a joined network namespace) */
   long inherited_slot2;
   long preserve_fds;   /* fds 3 .. 3+N-1 are the caller's, passed on to the process (runc's --preserve-fds) */
+  long dumpable;       /* 1: stays dumpable during setup, for an unprivileged parent to reach its /proc files */
 };
 
 /* What the child tells the parent on the report pipe before it execs or fails. */

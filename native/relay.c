@@ -92,12 +92,12 @@ EXPORT void minic_relay_join(long handle) {
 
 /* The terminal's entry points, linked from JavaScript only by processes that have a terminal. */
 long minic_send_fd(const char *path, long fd);
-long minic_connect_seqpacket(const char *path);
+long minic_connect_unix(const char *path, long type);
 
 EXPORT void minic_terminal_entry_points(void **out) {
   out[0] = (void *)minic_take_fd;
   out[1] = (void *)minic_relay_start;
   out[2] = (void *)minic_relay_join;
   out[3] = (void *)minic_send_fd;
-  out[4] = (void *)minic_connect_seqpacket;
+  out[4] = (void *)minic_connect_unix;
 }

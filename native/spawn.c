@@ -19,7 +19,7 @@ int pthread_detach(unsigned long thread);
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
-_Static_assert(sizeof(struct job) == 22 * 8, "struct job: twenty-two 8-byte members");
+_Static_assert(sizeof(struct job) == 23 * 8, "struct job: twenty-three 8-byte members");
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
@@ -56,7 +56,7 @@ static int child_entry(void *arg) {
   reset_signal_handlers();
   /* Until execve the child is minic: no process of the container may open its /proc/PID/exe,
    * mem or fds (CVE-2019-5736 rewrote runc's binary that way). execve makes it dumpable again. */
-  sys2(SYS_prctl, PR_SET_DUMPABLE, 0);
+  if (!job->dumpable) sys2(SYS_prctl, PR_SET_DUMPABLE, 0);
   if (job->pdeathsig) sys2(SYS_prctl, PR_SET_PDEATHSIG, job->pdeathsig);
   sys1(SYS_close, job->parent_report_fd);
   sys1(SYS_close, job->parent_sync_fd);

@@ -58,7 +58,7 @@ export function openAttach(id: string, ref: string): AttachSession {
   if (!existsSync(socketPath)) {
     throw new MinicError(`cannot attach to container ${ref}: only a detached container (run -d) has a monitor to attach to`);
   }
-  const fd = executorIn(root).connectSeqpacket(socketPath);
+  const fd = executorIn(root).connectUnix(socketPath, "seqpacket");
   if (fd < 0) throw new MinicError(`cannot attach to container ${ref}: ${strerror(-fd)}`);
   return { id, fd, bundle, terminal: (readSpec(root, id) as Pick<Spec, "process">).process.terminal };
 }

@@ -1,6 +1,7 @@
 // `minic create`: a container whose init is set up completely and parked just before execve on
 // the exec fifo (as runc parks it), then left to run on its own: no parent-death signal, its own
 // copy of memory, reaped by whoever is its parent once minic exits. `minic start` lets it go.
+import { networkBeforeSetup } from "./network.ts";
 import { closeSync, constants, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { mkfifo } from "../../native/fifo.ts";
@@ -84,6 +85,7 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
           closeSync(master);
         }
       },
+      beforeSetup: networkBeforeSetup(root, record.id, prepared.spec),
     });
     writeRecord(root, { ...record, process: identify(child.pid) });
     child.release();

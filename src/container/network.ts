@@ -14,6 +14,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { lockPath } from "../state/lock.ts";
 import { join } from "node:path";
 import type { CniResult } from "../network/cni.ts";
+import { holdsSlirp, startSlirp, stopSlirp } from "../network/slirp.ts";
+import type { NativeExecutor } from "../../native/executor.ts";
 
 function onBridge(annotations: Record<string, string> | undefined): boolean {
   return annotations?.[NETWORK_ANNOTATION] === "bridge";
@@ -178,7 +180,7 @@ export function portsOf(annotations: Record<string, string> | undefined): PortMa
 export function publishedPorts(root: string): Set<string> {
   const taken = new Set<string>();
   for (const entry of listRecords(root)) {
-    if (entry.kind !== "ok" || !holdsNetwork(root, entry.record.id)) continue;
+    if (entry.kind !== "ok" || !(holdsNetwork(root, entry.record.id) || holdsSlirp(containerDir(root, entry.record.id)))) continue;
     try {
       const annotations = (readSpec(root, entry.record.id) as Pick<Spec, "annotations">).annotations;
       for (const mapping of portsOf(annotations)) taken.add(`${mapping.protocol}/${mapping.hostPort}`);
@@ -189,6 +191,15 @@ export function publishedPorts(root: string): Set<string> {
   return taken;
 }
 
+/**
+ * What must happen between a child's clone and its setup for its network: slirp4netns joins a
+ * rootless container's namespace then (its ports forwarded); nothing for the other networks.
+ */
+export function networkBeforeSetup(root: string, id: string, spec: Pick<Spec, "annotations">): ((pid: number, executor: NativeExecutor) => void) | undefined {
+  if (spec.annotations?.[NETWORK_ANNOTATION] !== "slirp4netns") return undefined;
+  return (pid, executor) => startSlirp(executor, root, id, containerDir(root, id), pid, portsOf(spec.annotations));
+}
+
 /** Idempotent: a container whose network is already gone has nothing to take back. */
 export function releaseNetwork(root: string, id: string): void {
   let annotations: Record<string, string> | undefined;
@@ -196,6 +207,10 @@ export function releaseNetwork(root: string, id: string): void {
     annotations = (readSpec(root, id) as Pick<Spec, "annotations">).annotations;
   } catch {
     return; // no spec: nothing of minic's network was made for it
+  }
+  if (annotations?.[NETWORK_ANNOTATION] === "slirp4netns") {
+    stopSlirp(containerDir(root, id));
+    return;
   }
   if (!onBridge(annotations)) return;
   // Under the namespace file's lock: a `network connect` waiting on it finds the file gone.

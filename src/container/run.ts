@@ -29,11 +29,12 @@ import { readImageConfig } from "../image/rootfs-record.ts";
 import { applyImageConfig } from "../spec/image-config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { parseLabelFile } from "../spec/labels.ts";
-import { hostsFile, resolvConf } from "../spec/etc-files.ts";
+import { hostsFile, resolvConf, withOwnAddress } from "../spec/etc-files.ts";
+import { SLIRP_ADDRESS, SLIRP_GATEWAY } from "../network/slirp.ts";
 import { netnsPath } from "../network/bridge.ts";
 import { findNetwork } from "../network/networks.ts";
 import { allocatePorts } from "../network/ports.ts";
-import { etcDirOf, publishedPorts } from "./network.ts";
+import { etcDirOf, networkBeforeSetup, publishedPorts } from "./network.ts";
 import { parseSignal } from "../process/signal-names.ts";
 import { fsReason } from "../state/store.ts";
 import { MinicError } from "../errors.ts";
@@ -180,7 +181,11 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
     ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)
     : placeRootlessCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources, rootless.uid);
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup, ...rootlessLayout(spec) }, compiledFilters(spec, root));
-  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, again: null, etcFiles: etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id), cniNetwork?.gateway ?? "127.0.0.1") };
+  const slirp = options.network === "slirp4netns";
+  const files = etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id), slirp ? SLIRP_GATEWAY : (cniNetwork?.gateway ?? "127.0.0.1"));
+  // Behind slirp4netns its address is known now: its own name stands for it, as on a bridge.
+  if (slirp && files.hosts !== undefined) files.hosts = withOwnAddress(files.hosts, spec.hostname, SLIRP_ADDRESS);
+  return { id, name, spec, plan, missingSources, cgroup, bundle: null, sessionKeyring: true, again: null, etcFiles: files };
 }
 
 /** Run a container to completion and return the exit code minic should exit with. */
@@ -207,6 +212,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
         dieWithParent: true,
         stdio: [stdin, -1, -1],
         onTerminal: (master, executor) => terminal?.attach(master, executor),
+        beforeSetup: networkBeforeSetup(root, record.id, spec),
       });
       containerPid = child.pid;
       const killed = async (error: unknown): Promise<never> => {

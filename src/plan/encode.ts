@@ -305,6 +305,8 @@ export interface JobSettings {
   inherited: { fd: number; slot: number }[];
   /** How many of the caller's fds from 3 up the process keeps (runc's --preserve-fds). */
   preserveFds: number;
+  /** The child stays dumpable during setup (see native/protocol.h's job). */
+  dumpable: boolean;
 }
 
 export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array {
@@ -336,5 +338,6 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
   set("inherited_fd2", second?.fd ?? -1);
   set("inherited_slot2", second === undefined ? -1 : slot(second.slot));
   set("preserve_fds", settings.preserveFds);
+  set("dumpable", settings.dumpable ? 1 : 0);
   return job;
 }

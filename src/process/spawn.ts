@@ -6,7 +6,7 @@
 // stream is opened (the first one cost 2 ms of every run).
 import { JSCallback } from "bun:ffi";
 import type { NativeExecutor } from "../../native/executor.ts";
-import { close, pipe, SystemError, writeAll } from "../../native/libc.ts";
+import { close, geteuid, pipe, SystemError, writeAll } from "../../native/libc.ts";
 import { closeSync, constants, openSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { encodeJob, encodePlan, type EncodedPlan } from "../plan/encode.ts";
@@ -49,6 +49,9 @@ export interface ChildOptions {
   onHooks?(pid: number): void;
   /** The container's terminal master, handed over during setup (plans with a terminal op). */
   onTerminal?(master: number, executor: NativeExecutor): void;
+  /** At release, once its maps are written and before it goes on: its namespaces exist, nothing
+   *  in them runs yet (slirp4netns joins its network namespace then). */
+  beforeSetup?(pid: number, executor: NativeExecutor): void;
 }
 
 const SIGKILL = 9;
@@ -139,6 +142,9 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
     notify: notifyPointer(),
     inherited,
     preserveFds: options.preserveFds ?? 0,
+    // Rootless, minic (pidfd_getfd of a terminal) and slirp4netns (its /proc/PID/ns) are the same
+    // ordinary user as the child, who could not reach a non-dumpable one; its root is that user.
+    dumpable: geteuid() !== 0,
   });
   const pid = executor.spawn(job);
   close(report.writeEnd);
@@ -218,14 +224,13 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
     release() {
       if (released) return;
       released = true;
-      if (plan.idMappings !== null) {
-        try {
-          writeIdMaps(pid, plan.idMappings);
-        } catch (error) {
-          process.kill(pid, SIGKILL);
-          if (!options.watch) executor.reap(pid);
-          throw error;
-        }
+      try {
+        if (plan.idMappings !== null) writeIdMaps(pid, plan.idMappings);
+        options.beforeSetup?.(pid, executor);
+      } catch (error) {
+        process.kill(pid, SIGKILL);
+        if (!options.watch) executor.reap(pid);
+        throw error;
       }
       letGo();
     },
