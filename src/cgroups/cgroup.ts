@@ -40,7 +40,7 @@ export function placeRootlessCgroup(layout: CgroupLayout, relativePath: string, 
   const limits = [...neededControllers(resources), ...(resources.blockIO !== undefined ? ["blkio"] : [])];
   if (limits.length > 0) {
     const why = layout.version === 1 ? "this host keeps its controllers in cgroup v1, which is not delegated to users" : layout.version === 2 ? "no cgroup v2 subtree is delegated to this user" : "this host has no cgroups";
-    throw new MinicError(`resource limits (${limits.join(", ")}) need a cgroup of the container's own, and minic runs rootless without one: ${why}`, undefined, "run as root, or on cgroup v2 in a session that delegates a subtree (systemd's user@UID.service does)");
+    throw new MinicError(`resource limits (${limits.join(", ")}) need a cgroup of the container's own, and minic runs rootless without one: ${why}`, undefined, "run as root, or on cgroup v2 in a session that delegates a subtree, as systemd's user@UID.service does");
   }
   return null;
 }

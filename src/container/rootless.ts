@@ -3,12 +3,13 @@
 // written by newuidmap and newgidmap (Debian's uidmap, setuid root) while the child waits; without
 // a range, the user alone is mapped (one id inside: files of any other owner show as nobody, and
 // the workload cannot change to another user).
-import { readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import type { MountRequest } from "../spec/mount-flags.ts";
 import { geteuid } from "../../native/libc.ts";
 import { rootlessMappings, subordinateRange } from "../spec/id-maps.ts";
 import type { IdMapping, Spec } from "../spec/types.ts";
 import { deniesSetgroups } from "../plan/plan.ts";
-import { cniNetworkOf, type RunOptions } from "../spec/run-options.ts";
+import { cniNetworkOf, networkContainer, type RunOptions } from "../spec/run-options.ts";
 import { MinicError } from "../errors.ts";
 
 export interface RootlessUser {
@@ -59,7 +60,32 @@ export function rootlessLayout(spec: Pick<Spec, "linux">): { rootless: boolean; 
  */
 export function rootlessNetwork(options: RunOptions): RunOptions {
   if (options.network === "bridge") return { ...options, network: "slirp4netns" };
+  if (networkContainer(options.network) !== null) throw new MinicError(`--network ${options.network}: a rootless container's network namespace belongs to its own user namespace, which no other container may join`, undefined, "publish ports, or run both as root");
   const name = cniNetworkOf(options.network);
   if (name !== null) throw new MinicError(`--network ${name}: user networks are minic's CNI bridges, which need root; a rootless container has bridge (through slirp4netns), none, host or container:NAME`);
   return options;
+}
+
+/**
+ * What a rootless container can reach is what its user can, and what it can change in its root
+ * is what its user namespace maps: both checked before anything is made, each a line naming it.
+ */
+export function checkRootlessAccess(user: RootlessUser, rootfs: string, mounts: MountRequest[], uidMappings: IdMapping[]): void {
+  try {
+    accessSync(rootfs, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new MinicError(`rootfs ${rootfs} is not readable by ${user.name}, as whom this rootless container runs`);
+  }
+  const owner = statSync(rootfs).uid;
+  if (!uidMappings.some((m) => owner >= m.hostID && owner < m.hostID + m.size)) {
+    throw new MinicError(`rootfs ${rootfs} belongs to uid ${owner}, whom this rootless container cannot map: its root could change nothing in it`, undefined, `give ${user.name} a copy of their own: cp -a, then chown -R ${user.name}`);
+  }
+  for (const mount of mounts) {
+    if (mount.type !== "bind" || !existsSync(mount.source)) continue;
+    try {
+      accessSync(mount.source, constants.R_OK | (statSync(mount.source).isDirectory() ? constants.X_OK : 0));
+    } catch {
+      throw new MinicError(`volume ${mount.source} is not accessible to ${user.name}, as whom this rootless container runs`);
+    }
+  }
 }

@@ -42,7 +42,7 @@ import { compiledFilters, seccompResolver } from "./seccomp.ts";
 import { allHostDevices, hostDevice } from "./devices.ts";
 import { setupError } from "./setup-error.ts";
 import { removeContainerFiles } from "./remove-files.ts";
-import { rootlessLayout, rootlessNetwork, rootlessUser } from "./rootless.ts";
+import { checkRootlessAccess, rootlessLayout, rootlessNetwork, rootlessUser } from "./rootless.ts";
 
 export interface PreparedRun {
   id: string;
@@ -176,6 +176,7 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
       rootless: rootless === null ? null : { uidMappings: rootless.uidMappings, gidMappings: rootless.gidMappings },
     }),
   );
+  if (rootless !== null) checkRootlessAccess(rootless, rootfs, options.mounts, spec.linux.uidMappings ?? []);
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = rootless === null
     ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)
