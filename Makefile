@@ -7,10 +7,10 @@ SOURCES  := $(shell find src native -type f -name "*.ts" -o -type f -name "*.h")
 ROOTFS   ?= rootfs
 
 # Debian packages each target needs; installed only when missing.
-TEST_DEBS  := busybox-static util-linux tmux procps docker.io containerd gcc libc6-dev podman conmon tini containernetworking-plugins iproute2 iptables
+TEST_DEBS  := busybox-static util-linux tmux procps docker.io containerd gcc libc6-dev podman conmon tini containernetworking-plugins iproute2 iptables uidmap slirp4netns
 BENCH_DEBS := busybox-static runc crun hyperfine util-linux conmon podman containernetworking-plugins iproute2 iptables
-# A container's default network, the bridge, is made with these.
-RUN_DEBS   := containernetworking-plugins iproute2 iptables
+# A container's default network, the bridge, is made with these; a rootless one's with the last two.
+RUN_DEBS   := containernetworking-plugins iproute2 iptables uidmap slirp4netns
 
 define need_debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

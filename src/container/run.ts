@@ -43,6 +43,7 @@ import { allHostDevices, hostDevice } from "./devices.ts";
 import { setupError } from "./setup-error.ts";
 import { removeContainerFiles } from "./remove-files.ts";
 import { checkRootlessAccess, rootlessLayout, rootlessNetwork, rootlessUser } from "./rootless.ts";
+import { idMapsFromFlags } from "../spec/id-maps.ts";
 
 export interface PreparedRun {
   id: string;
@@ -135,6 +136,8 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
     { ...asked, env: [...asked.envFiles.flatMap(readEnvFile), ...asked.env], labels: [...asked.labelFiles.flatMap(readLabelFile), ...asked.labels] },
     readImageConfig(rootfs),
   );
+  // Before anything is written: what the user cannot reach fails now, named.
+  if (rootless !== null) checkRootlessAccess(rootless, rootfs, options.mounts, idMapsFromFlags(options.uidMap, options.gidMap)?.uidMappings ?? rootless.uidMappings);
   if (options.publish.length > 0) options = { ...options, publish: allocatePorts(options.publish, publishedPorts(root)) };
   // --stop-signal or the image's STOPSIGNAL: checked now, not when `stop` needs it.
   if (options.stopSignal !== null) parseSignal(options.stopSignal);
@@ -176,7 +179,6 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
       rootless: rootless === null ? null : { uidMappings: rootless.uidMappings, gidMappings: rootless.gidMappings },
     }),
   );
-  if (rootless !== null) checkRootlessAccess(rootless, rootfs, options.mounts, spec.linux.uidMappings ?? []);
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = rootless === null
     ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)

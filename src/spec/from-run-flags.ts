@@ -8,7 +8,7 @@ import {
 import { ETC_FILES } from "./etc-files.ts";
 import { LABELS_ANNOTATION, labelsFrom } from "./labels.ts";
 import { restartPolicyText } from "./restart-policy.ts";
-import { idMapsFromFlags } from "./id-maps.ts";
+import { hostIdOf, idMapsFromFlags } from "./id-maps.ts";
 import type { SeccompHost } from "../seccomp/profile.ts";
 import type { Seccomp } from "../seccomp/types.ts";
 import { containerEnv } from "./env.ts";
@@ -210,7 +210,9 @@ export function buildSpec(options: RunOptions, context: SpecContext): Spec {
       // Privileged: /sys and the container's cgroup writable, as Docker has them.
       ...DEFAULT_MOUNTS.map((mount) => ({
         ...mount,
-        options: options.privileged && (mount.type === "sysfs" || mount.type === "cgroup") ? mount.options.filter((o) => o !== "ro") : [...mount.options],
+        options: (options.privileged && (mount.type === "sysfs" || mount.type === "cgroup") ? mount.options.filter((o) => o !== "ro") : [...mount.options])
+          // devpts's gid=5 (tty) must be a group of the container's: not so for a user without subordinate ids.
+          .filter((o) => !(o === "gid=5" && idMaps !== null && hostIdOf(idMaps.gidMappings, 5) === null)),
       })),
       // As Docker's daemon does: parents before children, whatever order the flags came in, so
       // the plan (which follows spec order) never hides a volume under another.

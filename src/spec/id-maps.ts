@@ -18,8 +18,6 @@ export function parseIdMapFlag(flag: "uidmap" | "gidmap", value: string): IdMapp
 /** The maps a container gets: none (the host's ids, as Docker's default), or both. */
 export function idMapsFromFlags(uidMap: IdMapping[], gidMap: IdMapping[]): { uidMappings: IdMapping[]; gidMappings: IdMapping[] } | null {
   if (uidMap.length === 0 && gidMap.length === 0) return null;
-  checkNoOverlap("uidmap", uidMap);
-  checkNoOverlap("gidmap", gidMap);
   return { uidMappings: uidMap.length > 0 ? uidMap : gidMap, gidMappings: gidMap.length > 0 ? gidMap : uidMap };
 }
 
@@ -27,21 +25,6 @@ export function idMapsFromFlags(uidMap: IdMapping[], gidMap: IdMapping[]): { uid
 export function hostIdOf(mappings: IdMapping[], id: number): number | null {
   const mapping = mappings.find((m) => id >= m.containerID && id < m.containerID + m.size);
   return mapping === undefined ? null : mapping.hostID + (id - mapping.containerID);
-}
-
-/** The kernel refuses maps whose ranges overlap, inside or outside: said here, by the flags. */
-function checkNoOverlap(flag: "uidmap" | "gidmap", mappings: IdMapping[]): void {
-  const overlap = (a: number, aSize: number, b: number, bSize: number) => a < b + bSize && b < a + aSize;
-  mappings.forEach((m, i) => {
-    for (const other of mappings.slice(i + 1)) {
-      const side = overlap(m.containerID, m.size, other.containerID, other.size) ? "container" : overlap(m.hostID, m.size, other.hostID, other.size) ? "host" : null;
-      if (side !== null) throw new MinicError(`--${flag} ${text(m)} and ${text(other)} overlap on the ${side} side`);
-    }
-  });
-}
-
-function text(m: IdMapping): string {
-  return `${m.containerID}:${m.hostID}:${m.size}`;
 }
 
 /** A user's subordinate range from /etc/subuid or /etc/subgid: the first line naming them (by name or id). */
