@@ -36,7 +36,7 @@ export function placeCgroup(layout: CgroupLayout, relativePath: string, resource
  */
 export function placeRootlessCgroup(layout: CgroupLayout, relativePath: string, resources: Resources, uid: number): ContainerCgroup | null {
   const delegated = layout.version === 2 ? delegatedSubtree(layout.mountpoint, uid) : null;
-  if (layout.version === 2 && delegated !== null) return placeV2(layout, join(delegated, relativePath), resources);
+  if (layout.version === 2 && delegated !== null) return { ...placeV2(layout, join(delegated, relativePath), resources), devices: false };
   const limits = [...neededControllers(resources), ...(resources.blockIO !== undefined ? ["blkio"] : [])];
   if (limits.length > 0) {
     const why = layout.version === 1 ? "this host keeps its controllers in cgroup v1, which is not delegated to users" : layout.version === 2 ? "no cgroup v2 subtree is delegated to this user" : "this host has no cgroups";

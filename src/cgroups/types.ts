@@ -16,6 +16,9 @@ export interface CgroupDir {
 export interface ContainerCgroup {
   version: 1 | 2;
   dirs: CgroupDir[];
+  /** false: no device rules in the cgroup (a rootless one's: v2's device program takes root; such
+   *  a container can make no node, and reaches only the ones bound in). */
+  devices?: false;
 }
 
 /** What `minic stats` shows; null where the host has no such controller. */

@@ -117,7 +117,7 @@ export const v2Driver: CgroupDriver = {
         writeCgroupFile(dir.path, file, value);
       }
       for (const [file, value] of Object.entries(resources.unified ?? {})) writeCgroupFile(dir.path, file, value);
-      if (resources.devices !== undefined) attachDeviceProgram(dir.path, resources.devices);
+      if (resources.devices !== undefined && cgroup.devices !== false) attachDeviceProgram(dir.path, resources.devices);
     } catch (error) {
       rmdirSync(dir.path);
       throw error;

@@ -3,6 +3,7 @@ import type { CommandDef } from "citty";
 import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
 import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
 import { statsTable } from "./format.ts";
+import { log } from "../log.ts";
 
 const STATS_FLAGS: FlagSpec[] = [
   { name: "no-stream", kind: "boolean", description: "Print one sample and exit (what stats always does; accepted as Docker spells it)" },
@@ -22,7 +23,11 @@ export const command: Command = {
     const { flags, positionals } = parseCommandLine(argv, STATS_FLAGS, "stats");
     if (booleanFlag(flags, "help")) return printUsage(statsDefinition);
     const { containerStats } = await import("../container/stats.ts");
-    process.stdout.write(`${statsTable(containerStats(positionals))}\n`);
+    const stats = containerStats(positionals);
+    process.stdout.write(`${statsTable(stats)}\n`);
+    for (const container of stats.filter((s) => s.cgroupless)) {
+      log.warn(`container ${container.name} has no cgroup of its own (minic runs rootless, and no cgroup is delegated to this user): it has no usage to show`);
+    }
     return 0;
   },
 };

@@ -12,12 +12,15 @@ export interface ContainerStats {
   usage: CgroupUsage | null;
   /** What the memory percentage is of: the limit, the host's memory when there is none, 0 when not running. */
   memoryCeiling: number;
+  /** Running without a cgroup of its own (rootless, nothing delegated): there is no usage to read. */
+  cgroupless: boolean;
 }
 
 function statsOf(record: ContainerRecord): ContainerStats {
   const running = record.status === "running" && record.cgroup !== null && isAlive(record.process);
   const usage = running && record.cgroup ? driverFor(record.cgroup).usage(record.cgroup) : null;
-  return { id: record.id, name: record.name, usage, memoryCeiling: usage === null ? 0 : (usage.memoryLimit ?? totalmem()) };
+  const cgroupless = record.status === "running" && record.cgroup === null && isAlive(record.process);
+  return { id: record.id, name: record.name, usage, memoryCeiling: usage === null ? 0 : (usage.memoryLimit ?? totalmem()), cgroupless };
 }
 
 /** One sample for each container named, or for every running container when none is. */

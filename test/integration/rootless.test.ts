@@ -71,6 +71,10 @@ describe("minic as an ordinary user", () => {
     const conmon = Bun.spawnSync(["pgrep", "-u", String(user.uid), "-x", "conmon"]).stdout.toString().trim();
     expect(conmon).not.toBe("");
     expect((await world.run(["ps", "--format", "{{.Names}} {{.State}}"])).stdout).toBe("svc running\n");
+    // On a host whose controllers are cgroup v1's, nothing is delegated: stats says there is no usage to read.
+    if (existsSync("/sys/fs/cgroup/memory/tasks")) {
+      expect((await world.run(["stats", "svc"])).stderr).toBe("minic: warning: container svc has no cgroup of its own (minic runs rootless, and no cgroup is delegated to this user): it has no usage to show\n");
+    }
     const exec = await world.run(["exec", "svc", "sh", "-c", "id -u; ps -o pid,comm | grep -c sleep >/dev/null && echo sees-pid-1; cat /proc/1/cmdline | tr '\\0' ' '"]);
     expect(exec.stdout).toMatch(/^0\nsees-pid-1\nsh -c /);
     expect((await world.run(["exec", "svc", "sh", "-c", "exit 3"])).code).toBe(3);
@@ -145,6 +149,39 @@ describe("minic as an ordinary user", () => {
     expect(owned.stderr).toBe(`minic: rootfs ${foreign} belongs to uid 0, whom this rootless container cannot map: its root could change nothing in it (give minic-rootless a copy of their own: cp -a, then chown -R minic-rootless)\n`);
     expect((await world.run(["network", "ls"])).stderr).toBe("minic: minic network needs root (run it with sudo; a rootless container has bridge (through slirp4netns), none, host or container:NAME)\n");
     expect(containersOf(world)).toEqual([]);
+  });
+
+  test("cgroup v2 with a subtree delegated to the user: the container gets a cgroup of its own in it, removed after; a limit is written there when the subtree offers the controller", async () => {
+    const mountpoint = /^\S+ \S+ \S+ \S+ (\S+) .* - cgroup2 /m.exec(readFileSync("/proc/self/mountinfo", "utf8"))?.[1];
+    expect(mountpoint).toBeDefined();
+    const delegated = `minic-rootless-${process.pid}`;
+    const host = join(mountpoint ?? "", delegated);
+    // As systemd delegates user@UID.service: the subtree and its files are the user's; minic runs in a leaf of it.
+    const script = [
+      "set -e",
+      "umount -R /sys/fs/cgroup",
+      "mount -t cgroup2 none /sys/fs/cgroup",
+      `D=/sys/fs/cgroup/${delegated}`,
+      "mkdir -p $D/leaf",
+      `chown ${user.uid}:${user.gid} $D $D/cgroup.procs $D/cgroup.subtree_control $D/cgroup.threads $D/leaf $D/leaf/cgroup.procs`,
+      "echo $$ > $D/leaf/cgroup.procs",
+      'exec "$@"',
+    ].join("\n");
+    const inPrivateMounts = (args: string[]) => Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", ...world.command(args)], { cwd: world.dir });
+    try {
+      const r = inPrivateMounts(["run", "--rm", "--name", "grouped", "--network", "none", "--rootfs", world.rootfs, "sh", "-c", "grep ^0:: /proc/self/cgroup; ls /sys/fs/cgroup/cgroup.procs"]);
+      expect({ code: r.exitCode, stderr: r.stderr.toString() }).toEqual({ code: 0, stderr: "" });
+      expect(r.stdout.toString()).toBe("0::/\n/sys/fs/cgroup/cgroup.procs\n");
+      // Its cgroup was in the delegated subtree, and went with it.
+      expect(existsSync(join(host, "minic"))).toBe(true);
+      expect(readdirSync(join(host, "minic")).filter((name) => /^[0-9a-f]{64}$/.test(name))).toEqual([]);
+      const offers = readFileSync(join(mountpoint ?? "", "cgroup.controllers"), "utf8").split(/\s+/).includes("pids");
+      const limited = inPrivateMounts(["run", "--rm", "--network", "none", "--pids-limit", "7", "--rootfs", world.rootfs, "cat", "/sys/fs/cgroup/pids.max"]);
+      if (offers) expect(limited.stdout.toString()).toBe("7\n");
+      else expect(limited.stderr.toString()).toMatch(/^minic: .*pids.*offers: .*\n$/);
+    } finally {
+      for (const dir of [join(host, "minic"), join(host, "leaf"), host]) Bun.spawnSync(["rmdir", dir]);
+    }
   });
 
   test("newuidmap missing: one line naming the package, nothing left", async () => {
