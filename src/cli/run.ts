@@ -61,6 +61,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "security-opt", kind: "list", valueHint: "OPT", description: "seccomp=unconfined|PROFILE.json (Docker's profile format), no-new-privileges[=true|false] (repeatable)" },
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
+  { name: "userns", kind: "string", valueHint: "host|auto", description: "host: no user namespace, as Docker's default (rootless: the user's own ids); auto: 65536 ids no other container has (root only)" },
   { name: "network", kind: "string", valueHint: "bridge|host|none|slirp4netns|container:NAME|NAME", description: "bridge (default): its own on bridge minic0 with NAT (rootless: behind slirp4netns); host: share the host's network; slirp4netns: its own behind slirp4netns; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
   { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
@@ -125,6 +126,7 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
       oomScoreAdj: oomScoreAdj === null ? null : parseOomScoreAdj(oomScoreAdj),
       uidMap: listFlag(flags, "uidmap").map((value) => parseIdMapFlag("uidmap", value)),
       gidMap: listFlag(flags, "gidmap").map((value) => parseIdMapFlag("gidmap", value)),
+      userns: parseUserns(stringFlag(flags, "userns"), listFlag(flags, "uidmap").length + listFlag(flags, "gidmap").length > 0),
       mounts: parseMounts(flags),
       interactive: booleanFlag(flags, "interactive"),
       tty: booleanFlag(flags, "tty"),
@@ -144,6 +146,13 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
 export function checkAlias(text: string, flag = "--network-alias"): string {
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/.test(text)) throw new MinicError(`invalid ${flag} "${text}": expected a host name`);
   return text;
+}
+
+function parseUserns(text: string | null, mapped: boolean): "host" | "auto" {
+  if (text === null || text === "host") return "host";
+  if (text !== "auto") throw new MinicError(`invalid --userns "${text}": expected host or auto`);
+  if (mapped) throw new MinicError("--userns auto chooses the maps itself: it cannot be combined with --uidmap or --gidmap");
+  return "auto";
 }
 
 function parseNetwork(text: string): NetworkMode {

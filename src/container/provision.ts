@@ -11,6 +11,8 @@ import { noteHostMounts, releaseHostMounts } from "./host-mounts.ts";
 import { releaseNetwork, setUpNetwork } from "./network.ts";
 import type { PreparedRun } from "./run.ts";
 import { hostIdOf } from "../spec/id-maps.ts";
+import { claimRange } from "../state/id-ranges.ts";
+import { USERNS_AUTO_ANNOTATION } from "./userns-auto.ts";
 import type { Spec } from "../spec/types.ts";
 
 export interface Provisioned {
@@ -74,6 +76,8 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     writeEtcFiles(root, id, prepared.etcFiles);
     claimName(root, name, id);
     nameClaimed = true;
+    const autoRange = spec.annotations?.[USERNS_AUTO_ANNOTATION];
+    if (autoRange !== undefined) claimRange(root, Number(autoRange), id);
     writeSpec(root, id, spec);
     if (cgroup !== null) {
       // The record names the cgroup before it exists: `rm` finds it if minic is killed from here on.

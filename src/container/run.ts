@@ -44,6 +44,7 @@ import { setupError } from "./setup-error.ts";
 import { removeContainerFiles } from "./remove-files.ts";
 import { checkRootlessAccess, rootlessLayout, rootlessNetwork, rootlessUser } from "./rootless.ts";
 import { idMapsFromFlags } from "../spec/id-maps.ts";
+import { chooseAutoRange, USERNS_AUTO_ANNOTATION } from "./userns-auto.ts";
 
 export interface PreparedRun {
   id: string;
@@ -125,6 +126,12 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
   const root = stateRoot();
   assertOverlaySafe(root, "state directory (MINIC_ROOT)");
   const rootless = rootlessUser();
+  // --userns=auto: the first free range of minic's pool (claimed when the container is made).
+  const autoRange = asked.userns === "auto" ? chooseAutoRange(root) : null;
+  if (autoRange !== null) {
+    if (rootless !== null) throw new MinicError("--userns auto is root's: a rootless container has a user namespace of its user's own ids already");
+    asked = { ...asked, uidMap: autoRange.uidMappings, gidMap: autoRange.gidMappings };
+  }
   if (rootless !== null) {
     asked = rootlessNetwork(asked);
     // As podman warns: without subordinate ids some images cannot work.
@@ -179,6 +186,7 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
       rootless: rootless === null ? null : { uidMappings: rootless.uidMappings, gidMappings: rootless.gidMappings },
     }),
   );
+  if (autoRange !== null) spec.annotations[USERNS_AUTO_ANNOTATION] = String(autoRange.first);
   const missingSources = inspectBindSources(options.mounts);
   const cgroup = rootless === null
     ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)

@@ -57,6 +57,9 @@ export interface RunOptions {
   /** --uidmap and --gidmap: with either, the container gets a user namespace of its own. */
   uidMap: IdMapping[];
   gidMap: IdMapping[];
+  /** --userns: host (root's default, no user namespace; a rootless container's own ids), or auto
+   *  (root's: 65536 ids of minic's pool that no other container has). */
+  userns: "host" | "auto";
   /** --security-opt: the seccomp profile and no-new-privileges. */
   security: SecurityOptions;
   capAdd: (Capability | "ALL")[];

@@ -11,6 +11,7 @@ import type { OverlayLayout } from "../plan/plan.ts";
 import type { Spec } from "../spec/types.ts";
 import { createRecordFiles, RECORD_FILE, writeRecordFile } from "./atomic-file.ts";
 import { lockPath, withLock, type Lock } from "./lock.ts";
+import { releaseRanges } from "./id-ranges.ts";
 import { parseRecord, SCHEMA_VERSION, type ContainerRecord, type RecordRead } from "./record.ts";
 
 export type { ContainerRecord, ContainerStatus, ProcessIdentity, RecordRead } from "./record.ts";
@@ -265,6 +266,7 @@ export function removeContainer(root: string, id: string, name: string | null): 
     }
   }
   for (const held of name === null ? [] : [name, ...namesOf(root, id).filter((other) => other !== name)]) releaseName(root, held, id);
+  releaseRanges(root, id);
 }
 
 export function isErrno(error: unknown, code: string): boolean {

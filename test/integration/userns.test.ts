@@ -89,6 +89,34 @@ describe("a container in a user namespace of its own", () => {
     expect(host.stderr).toContain("Read-only file system");
   });
 
+  test("--userns=auto: two containers get disjoint ranges of 65536 from minic's pool, claimed until rm; root inside cannot read a root-only host file", async () => {
+    const secretDir = mkdtempSync(join(tmpdir(), "minic-auto-"));
+    chmodSync(secretDir, 0o755);
+    const secret = join(secretDir, "secret");
+    writeFileSync(secret, "host-only\n", { mode: 0o600 });
+    try {
+      for (const name of ["auto1", "auto2"]) {
+        const made = await minic(["run", "-d", "--name", name, "--userns", "auto", "-v", `${secret}:/secret:ro`, "--network", "none", "--rootfs", ROOTFS, "sleep", "60"], root);
+        expect({ code: made.code, stderr: made.stderr }).toEqual({ code: 0, stderr: "" });
+      }
+      const maps = await Promise.all(["auto1", "auto2"].map(async (name) => (await minic(["exec", name, "cat", "/proc/self/uid_map"], root)).stdout.trim().split(/\s+/).map(Number)));
+      const [[inside1, first1, size1], [inside2, first2, size2]] = maps as [number[], number[]];
+      expect([inside1, size1, inside2, size2]).toEqual([0, 65536, 0, 65536]);
+      expect(Math.abs((first1 ?? 0) - (first2 ?? 0))).toBeGreaterThanOrEqual(65536);
+      expect(first1).toBeGreaterThanOrEqual(65536);
+      const read = await minic(["exec", "auto1", "sh", "-c", "id -u; cat /secret"], root);
+      expect(read.stdout).toBe("0\n");
+      expect(read.stderr).toContain("Permission denied");
+      expect(readdirSync(join(root, "userns")).sort()).toEqual([String(first1), String(first2)].sort());
+      const bad = await minic(["run", "--rm", "--userns", "auto", "--uidmap", "0:1:1", "--rootfs", ROOTFS, "true"], root);
+      expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 125, stderr: "minic: --userns auto chooses the maps itself: it cannot be combined with --uidmap or --gidmap\n" });
+      await minic(["rm", "-f", "auto1", "auto2"], root);
+      expect(readdirSync(join(root, "userns"))).toEqual([]);
+    } finally {
+      rmSync(secretDir, { recursive: true, force: true });
+    }
+  });
+
   test("two containers with different ranges; exec joins the container's user namespace", async () => {
     const create = await minic(["create", "--name", "mapped", "--rootfs", ROOTFS, "--uidmap", "0:200000:65536", "sleep", "60"], root);
     expect(create.code).toBe(0);

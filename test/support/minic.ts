@@ -108,7 +108,7 @@ export function hostMounts(): string {
 export function leftovers(root: string): string[] {
   // host-local's lock and its last-used address per network stay, as they do for podman; a lease
   // (a file named by its address) would be a leftover.
-  return tree(root).filter((path) => !/^(containers|bundles|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.(bpf|json)|cni|cni\/ipam|cni\/ipam\/[\w.-]+|cni\/ipam\/[\w.-]+\/(lock|last_reserved_ip\.\d+))$/.test(path));
+  return tree(root).filter((path) => !/^(containers|bundles|names|executor-[0-9a-z]+\.so|seccomp|seccomp\/[\w-]+\.(bpf|json)|userns|cni|cni\/ipam|cni\/ipam\/[\w.-]+|cni\/ipam\/[\w.-]+\/(lock|last_reserved_ip\.\d+))$/.test(path));
 }
 
 /** Everything under a state directory, as a sorted list of relative paths. */

@@ -8,7 +8,7 @@ export function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
   return {
     rootfs: "R", command: ["echo", "hi"], entrypoint: null, envFiles: [], name: null, hostname: null, env: [], workdir: null, user: null,
     remove: false, networkAliases: [], publish: [], publishAll: false, dns: { servers: [], search: [], options: [] }, addHosts: [], labels: [], labelFiles: [], restart: { name: "no", maxRetries: 0 }, init: false, detach: false, stopSignal: null, stopTimeout: null, readOnly: false, network: "host", cgroupParent: null, interactive: false, tty: false, dryRun: false,
-    mounts: [], limits: NO_LIMITS, uidMap: [], gidMap: [], security: { seccomp: null, noNewPrivileges: false },
+    mounts: [], limits: NO_LIMITS, uidMap: [], gidMap: [], userns: "host", security: { seccomp: null, noNewPrivileges: false },
     capAdd: [], capDrop: [], privileged: false, devices: [], deviceCgroupRules: [], ulimits: [], sysctls: {}, oomScoreAdj: null,
     ...overrides,
   };
