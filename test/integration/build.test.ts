@@ -3,12 +3,13 @@
 // disk as they were.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "bun";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { humanSize } from "../../src/units.ts";
 import { MINIC, minic, ROOTFS, stateDir, waitFor, type Result } from "../support/minic.ts";
 import { BASE_IMAGE, startEngine, type TestEngine } from "../support/docker.ts";
+import { rootlessWorld, testUser } from "../support/rootless.ts";
 
 let engine: TestEngine;
 let work = "";
@@ -222,6 +223,41 @@ RUN echo final > /stage
     expect(next.code).toBe(0);
     expect(existsSync(join(out, "big"))).toBe(true);
   }, 180_000);
+
+  test("rootless: a user who may use the engine's socket builds; the image's owners are what their containers see", async () => {
+    const user = testUser("minic-rootless", 600000);
+    const world = rootlessWorld(user);
+    const socket = engine.host.replace(/^unix:\/\//, "");
+    // As `docker` asks: access to the engine's socket (a private test engine's is opened to all;
+    // the machine's, through its group).
+    const privateEngine = socket.includes("minic-dockerd-");
+    if (privateEngine) {
+      chmodSync(dirname(socket), 0o711);
+      chmodSync(socket, 0o666);
+    } else {
+      Bun.spawnSync(["usermod", "-aG", Bun.spawnSync(["stat", "-c", "%G", socket]).stdout.toString().trim(), user.name]);
+    }
+    try {
+      const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\nRUN echo made > /made && chown 1234:99 /made\n` });
+      chmodSync(work, 0o755);
+      const outDir = join(world.dir, "out");
+      mkdirSync(outDir);
+      chownSync(outDir, user.uid, user.gid);
+      const out = join(outDir, "rootfs");
+      const built = await world.run(["build", "-o", out, ctx], { env: { DOCKER_HOST: engine.host }, timeoutMs: 120_000 });
+      expect({ code: built.code, stderr: built.code === 0 ? "" : built.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(statSync(out).uid).toBe(user.uid);
+      expect(statSync(join(out, "made")).uid).toBe(600000 + 1233);
+      const inside = await world.run(["run", "--rm", "--network", "none", "--rootfs", out, "stat", "-c", "%u:%g %n", "/made", "/bin/busybox"]);
+      expect({ code: inside.code, stdout: inside.stdout }).toEqual({ code: 0, stdout: "1234:99 /made\n0:0 /bin/busybox\n" });
+    } finally {
+      if (privateEngine) {
+        chmodSync(socket, 0o660);
+        chmodSync(dirname(socket), 0o700);
+      }
+      world.close();
+    }
+  }, 120_000);
 
   test("the size summary counts the rootfs's symlinks as links: no loop through /dev/fd, nothing of the host's /etc", async () => {
     // A base image with what real ones have (Debian's /dev/fd -> /proc/self/fd, links to absolute

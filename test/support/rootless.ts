@@ -52,9 +52,9 @@ export interface RootlessWorld {
   /** The user's home for this test: their state is in .local/share/minic below it. */
   home: string;
   dir: string;
-  /** The command line that runs `args` as the user, without capabilities, in a clean environment. */
-  command(args: string[]): string[];
-  run(args: string[], options?: { stdin?: string; timeoutMs?: number }): Promise<Result>;
+  /** The command line that runs `args` as the user, without capabilities, in a clean environment (plus `env`). */
+  command(args: string[], env?: Record<string, string>): string[];
+  run(args: string[], options?: { stdin?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<Result>;
   close(): void;
 }
 
@@ -71,9 +71,10 @@ export function rootlessWorld(user: TestUser): RootlessWorld {
   const home = join(dir, "home");
   spawnSync(["mkdir", "-m", "700", home]);
   chownSync(home, user.uid, user.gid);
-  const command = (args: string[]): string[] => [
+  const command = (args: string[], env: Record<string, string> = {}): string[] => [
     "setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", "--inh-caps=-all",
     "env", "-i", `HOME=${home}`, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", `USER=${user.name}`,
+    ...Object.entries(env).map(([key, value]) => `${key}=${value}`),
     minic, ...args,
   ];
   return {
@@ -84,7 +85,7 @@ export function rootlessWorld(user: TestUser): RootlessWorld {
     dir,
     command,
     async run(args, options = {}) {
-      const child = spawn(command(args), {
+      const child = spawn(command(args, options.env), {
         cwd: dir,
         stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
         stdout: "pipe",
