@@ -12,7 +12,9 @@ export function setupError(failure: { index: number; errno: number }, plan: Plan
   if (op === undefined) return new MinicError(`container setup failed: ${strerror(failure.errno)}`);
   if (op.op === "execve" || op.op === "check-command") return execError(op.file, failure.errno);
   const reason = failure.errno === constant("MINIC_EROOT") ? "it resolves to the container's root directory" : strerror(failure.errno);
-  return new MinicError(`${describe(op)}: ${reason}`);
+  // An ordinary user's overlay is the kernel's only since Linux 5.11 (userxattr).
+  const userOverlay = op.op === "mount" && op.fstype === "overlay" && op.data?.includes("userxattr") === true;
+  return new MinicError(`${describe(op)}: ${reason}`, undefined, userOverlay ? "a rootless container's overlay needs Linux 5.11 or later, and a file system the kernel lets users mount overlays on" : undefined);
 }
 
 /** Docker's wording and codes: 127 when the command is not there, 126 when it cannot run. */
