@@ -58,7 +58,7 @@ function mapWith(program: "newuidmap" | "newgidmap", pid: number, mappings: IdMa
   if (result.exitCode === 0) return;
   const said = (result.stderr ?? "").toString().trim().split("\n").pop() ?? "";
   const hint = /not permitted/i.test(said)
-    ? `${program} must be setuid root (ls -l $(command -v ${program}))`
+    ? `${program} must be setuid root: see ls -l $(command -v ${program})`
     : `the ranges in ${program === "newuidmap" ? "/etc/subuid" : "/etc/subgid"} are what a user may map`;
   throw new MinicError(`${program} could not map the container's ids: ${said || `exit status ${result.exitCode}`}`, undefined, hint);
 }

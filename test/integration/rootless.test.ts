@@ -184,12 +184,24 @@ describe("minic as an ordinary user", () => {
     }
   });
 
-  test("newuidmap missing: one line naming the package, nothing left", async () => {
+  test("newuidmap missing or not setuid, a rootfs the user cannot read: one line, nothing left", async () => {
     const empty = join(world.dir, "empty");
     writeFileSync(empty, "");
     const hidden = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", `mount --bind ${empty} /usr/bin/newuidmap && mount --bind ${empty} /usr/bin/newgidmap && exec "$@"`, "sh", ...world.command(["run", "--rm", "--network", "none", "--rootfs", world.rootfs, "true"])], { cwd: world.dir });
     expect(hidden.exitCode).toBe(125);
     expect(hidden.stderr.toString()).toBe("minic: a rootless container's ids are mapped by newuidmap, which is not installed (apt-get install uidmap)\n");
+    // Not setuid: a copy without the bit.
+    const plain = join(world.dir, "newuidmap");
+    Bun.spawnSync(["cp", "/usr/bin/newuidmap", plain]);
+    Bun.spawnSync(["chmod", "0755", plain]);
+    const unprivileged = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", `mount --bind ${plain} /usr/bin/newuidmap && exec "$@"`, "sh", ...world.command(["run", "--rm", "--network", "none", "--rootfs", world.rootfs, "true"])], { cwd: world.dir });
+    expect(unprivileged.exitCode).toBe(125);
+    expect(unprivileged.stderr.toString()).toMatch(/^minic: newuidmap could not map the container's ids: .*\(newuidmap must be setuid root: see ls -l \$\(command -v newuidmap\)\)\n$/);
+    // A rootfs the user cannot read.
+    Bun.spawnSync(["chmod", "000", world.rootfs]);
+    const unreadable = await world.run(["run", "--rm", "--network", "none", "--rootfs", world.rootfs, "true"]);
+    Bun.spawnSync(["chmod", "755", world.rootfs]);
+    expect({ code: unreadable.code, stderr: unreadable.stderr }).toEqual({ code: 125, stderr: `minic: rootfs ${world.rootfs} is not readable by minic-rootless, as whom this rootless container runs\n` });
     expect(containersOf(world)).toEqual([]);
   });
 
