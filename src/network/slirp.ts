@@ -26,9 +26,18 @@ function recordPath(dir: string): string {
   return join(dir, "slirp4netns.json");
 }
 
-/** The API socket: short, as a unix socket's path must be (108 bytes), so not in the container's directory. */
+/**
+ * The API socket: short, as a unix socket's path must be (108 bytes), so not in the container's
+ * directory; runtime state, so in $XDG_RUNTIME_DIR/minic when the session has one (as podman's
+ * runroot is), else in the state directory.
+ */
+function socketDir(root: string): string {
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  return runtime !== undefined && runtime !== "" && existsSync(runtime) ? join(runtime, "minic", "slirp") : join(root, "slirp");
+}
+
 function socketPath(root: string, id: string): string {
-  return join(root, "slirp", `${id.slice(0, 12)}.sock`);
+  return join(socketDir(root), `${id.slice(0, 12)}.sock`);
 }
 
 /**
@@ -37,7 +46,7 @@ function socketPath(root: string, id: string): string {
  */
 export function startSlirp(executor: NativeExecutor, root: string, id: string, dir: string, pid: number, ports: PortMapping[]): void {
   const socket = socketPath(root, id);
-  mkdirSync(join(root, "slirp"), { recursive: true, mode: 0o700 });
+  mkdirSync(socketDir(root), { recursive: true, mode: 0o700 });
   rmSync(socket, { force: true });
   const logPath = join(dir, "slirp4netns.log");
   const log = openSync(logPath, "w", 0o600);
