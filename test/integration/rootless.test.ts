@@ -106,8 +106,13 @@ describe("minic as an ordinary user", () => {
     const port = free.port;
     free.stop(true);
     try {
-      const web = await world.run(["run", "-d", "--name", "web", "-p", `${port}:80`, "--rootfs", world.rootfs, "sh", "-c", "mkdir -p /www && echo rootless-hello > /www/index.html && exec httpd -f -p 80 -h /www"]);
+      // A session's runtime directory holds slirp4netns's API socket.
+      const runtime = join(world.dir, "runtime");
+      mkdirSync(runtime, { mode: 0o700 });
+      chownSync(runtime, user.uid, user.gid);
+      const web = await world.run(["run", "-d", "--name", "web", "-p", `${port}:80`, "--rootfs", world.rootfs, "sh", "-c", "mkdir -p /www && echo rootless-hello > /www/index.html && exec httpd -f -p 80 -h /www"], { env: { XDG_RUNTIME_DIR: runtime } });
       expect({ code: web.code, stderr: web.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(readdirSync(join(runtime, "minic", "slirp"))).toHaveLength(1);
       let answer = "";
       for (let tries = 0; tries < 50 && answer === ""; tries++) {
         try {
@@ -121,6 +126,7 @@ describe("minic as an ordinary user", () => {
       const inside = await world.run(["run", "--rm", "--rootfs", world.rootfs, "sh", "-c", `ip -4 -o addr show tap0 | awk '{print $4}'; ip route | head -1; nc -w 2 10.0.2.2 ${listener.port} </dev/null; echo probed`]);
       expect(inside.stdout).toBe("10.0.2.100/24\ndefault via 10.0.2.2 dev tap0 \nprobed\n");
       expect((await world.run(["rm", "-f", "web"])).code).toBe(0);
+      expect(readdirSync(join(runtime, "minic", "slirp"))).toEqual([]);
       // Its slirp4netns went with it: the port is free again.
       const again = Bun.listen({ hostname: "0.0.0.0", port, socket: { data() {} } });
       again.stop(true);
