@@ -34,7 +34,7 @@ const GLOBALS: FlagSpec[] = [
   { name: "log-format", kind: "string", valueHint: "text|json", description: "The --log file's format (default text)" },
   { name: "debug", kind: "boolean", description: "Debug messages" },
   { name: "systemd-cgroup", kind: "boolean", description: "Refused: minic manages cgroups itself (cgroupfs)" },
-  { name: "rootless", kind: "string", valueHint: "auto|true|false", description: "Accepted; minic runs as root" },
+  { name: "rootless", kind: "string", valueHint: "auto|true|false", description: "Accepted, as runc takes it: minic is rootless exactly when an ordinary user runs it" },
   { name: "version", short: "v", kind: "boolean", description: "Print the version" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
