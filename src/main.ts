@@ -4,6 +4,7 @@ import { HIDDEN_VERBS, mainDefinition, usageText, VERBS } from "./cli/command.ts
 import { EXIT, MinicError } from "./errors.ts";
 import { enableDebug, log } from "./log.ts";
 import { speaksRunc } from "./cli/dialect.ts";
+import { nearest } from "./cli/suggest.ts";
 
 async function main(argv: string[]): Promise<number> {
   if (speaksRunc(argv)) return (await import("./cli/oci/main.ts")).runOci(argv);
@@ -24,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
   // Own keys only: `minic constructor` must not find Object's.
   const load = Object.hasOwn(VERBS, name) ? VERBS[name] : Object.hasOwn(HIDDEN_VERBS, name) ? HIDDEN_VERBS[name] : undefined;
   if (load === undefined) {
-    throw new MinicError(`unknown command "${name}"`, undefined, "see 'minic --help'");
+    const near = nearest(name, Object.keys(VERBS));
+    throw new MinicError(`unknown command "${name}"`, undefined, near !== null ? `did you mean "${near}"? see 'minic --help'` : "see 'minic --help'");
   }
   return (await load()).handle(rest);
 }

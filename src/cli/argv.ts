@@ -1,6 +1,7 @@
 // Docker-style option parsing: options come first and stop at the first positional (or `--`),
 // so `minic run --rootfs R sh -c 'echo -n hi'` hands `-c` and `-n` to sh.
 import { MinicError } from "../errors.ts";
+import { nearest } from "./suggest.ts";
 
 export interface FlagSpec {
   name: string;
@@ -21,8 +22,10 @@ export function parseCommandLine(argv: string[], specs: FlagSpec[], command: str
   const flags: FlagValues = {};
   const byLong = new Map(specs.map((spec) => [spec.name, spec]));
   const byShort = new Map(specs.flatMap((spec) => (spec.short ? [[spec.short, spec] as const] : [])));
-  const unknown = (flag: string): MinicError =>
-    new MinicError(`unknown flag: ${flag}`, undefined, `see 'minic ${command} --help'`);
+  const unknown = (flag: string): MinicError => {
+    const near = flag.startsWith("--") ? nearest(flag.slice(2), specs.map((spec) => spec.name)) : null;
+    return new MinicError(`unknown flag: ${flag}`, undefined, near !== null ? `did you mean --${near}? see 'minic ${command} --help'` : `see 'minic ${command} --help'`);
+  };
 
   const set = (spec: FlagSpec, value: string | true): void => {
     if (spec.kind === "list") {
