@@ -3,16 +3,27 @@ import type { ContainerRecord, RecordRead } from "../state/store.ts";
 import type { ContainerStats } from "../container/stats.ts";
 import { humanSize } from "../units.ts";
 
-/** `2 minutes`, `About an hour`: Docker's coarse durations. */
+/**
+ * `2 minutes`, `About an hour`, `3 weeks`: Docker's coarse durations, by go-units' HumanDuration
+ * rules: seconds and minutes cut down, hours rounded, then whole days, weeks (from 2 weeks),
+ * 30-day months (from 2 months) and 365-day years (from 2 years).
+ */
 export function humanDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
+  const seconds = Math.trunc(Math.max(0, ms) / 1000);
   if (seconds < 1) return "Less than a second";
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return minutes === 1 ? "About a minute" : `${minutes} minutes`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return hours === 1 ? "About an hour" : `${hours} hours`;
-  return `${Math.round(hours / 24)} days`;
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes === 1) return "About a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const exactHours = Math.max(0, ms) / 3_600_000;
+  const hours = Math.trunc(exactHours + 0.5);
+  if (hours === 1) return "About an hour";
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(Math.trunc(exactHours) / 24 / 365)} years`;
 }
 
 export function statusText(record: ContainerRecord, now: number): string {

@@ -16,6 +16,17 @@ describe("ps formatting", () => {
     expect(humanDuration(5_000)).toBe("5 seconds");
     expect(humanDuration(60_000)).toBe("About a minute");
     expect(humanDuration(3 * 3600_000)).toBe("3 hours");
+    // go-units' rules, case by case.
+    const hour = 3600_000;
+    const day = 24 * hour;
+    const cases: [number, string][] = [
+      [999, "Less than a second"], [1_000, "1 second"], [1_999, "1 second"], [59_999, "59 seconds"], [60_000, "About a minute"],
+      [119_999, "About a minute"], [120_000, "2 minutes"], [59 * 60_000, "59 minutes"], [60 * 60_000, "About an hour"],
+      [1.49 * hour, "About an hour"], [1.5 * hour, "2 hours"], [47.4 * hour, "47 hours"], [47.5 * hour, "2 days"],
+      [13 * day, "13 days"], [14 * day, "2 weeks"], [59 * day, "8 weeks"], [60 * day, "2 months"], [729 * day, "24 months"],
+      [730 * day, "2 years"], [3 * 365 * day, "3 years"], [-5, "Less than a second"],
+    ];
+    for (const [ms, text] of cases) expect({ ms, text: humanDuration(ms) }).toEqual({ ms, text });
   });
 
   test("status carries the exit code", () => {
