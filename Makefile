@@ -75,8 +75,8 @@ DEMO_FALLBACK := .cache/busybox-rootfs
 
 run: minic
 	$(call need_debs,$(RUN_DEBS))
-	@mkdir -p .cache; if ./minic build --quiet --force -o $(ROOTFS) 2>.cache/build.log; then \
-		echo "make run: built $(ROOTFS) from Dockerfile.rootfs with the Docker engine ($$(tail -n1 .cache/build.log)); running its CMD, app/hello.py"; \
+	@mkdir -p .cache; if ./minic build --quiet --force -o $(ROOTFS) >.cache/build.id 2>.cache/build.log; then \
+		echo "make run: built $(ROOTFS) from Dockerfile.rootfs with the Docker engine (image $$(cut -c8-19 .cache/build.id)); running its CMD, app/hello.py"; \
 		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo; \
 	else \
 		echo "make run: no rootfs from Docker ($$(tail -n1 .cache/build.log | sed 's/^minic: //'))"; \

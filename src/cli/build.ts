@@ -15,7 +15,7 @@ export const BUILD_FLAGS: FlagSpec[] = [
   { name: "no-cache", kind: "boolean", description: "Run every step again instead of using the engine's cache" },
   { name: "pull", kind: "boolean", description: "Pull newer versions of the base images first" },
   { name: "label", kind: "list", valueHint: "K=V", description: "Set a label on the image (kept in the rootfs's record; run applies it) (repeatable)" },
-  { name: "quiet", short: "q", kind: "boolean", description: "Print only errors (a failing step's output included) and the result" },
+  { name: "quiet", short: "q", kind: "boolean", description: "Print only errors (a failing step's output included), and the image's id on stdout" },
   { name: "force", kind: "boolean", description: "Replace DIR even if minic build did not make it" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
@@ -62,7 +62,8 @@ export const command: Command = {
     const { help, options } = parseBuildArgs(argv);
     if (help) return printUsage(buildDefinition);
     const { buildRootfs } = await import("../image/build.ts");
-    await buildRootfs(options);
+    const image = await buildRootfs(options);
+    if (options.quiet) process.stdout.write(`${image}\n`);
     return 0;
   },
 };

@@ -199,8 +199,8 @@ function reportSize(shown: string, dir: string, started: number): void {
   }
 }
 
-/** Build `options.file` and leave its filesystem at `options.output`. */
-export async function buildRootfs(options: BuildOptions): Promise<void> {
+/** Build `options.file` and leave its filesystem at `options.output`; returns the image's id. */
+export async function buildRootfs(options: BuildOptions): Promise<string> {
   const started = performance.now();
   const inputs = checkInputs(options);
   const engine = engineFromEnv(process.env.DOCKER_HOST);
@@ -229,7 +229,9 @@ export async function buildRootfs(options: BuildOptions): Promise<void> {
     await exportInto(engine, container, staging, options, abort.signal);
     if (abort.signal.aborted) throw new Error("interrupted");
     replaceDir(staging, inputs.output, { image, dockerfile: inputs.dockerfile, built: new Date().toISOString(), config });
-    reportSize(options.output, inputs.output, started);
+    // -q: nothing but errors on stderr; the image's id goes to stdout, as docker build -q prints it.
+    if (!options.quiet) reportSize(options.output, inputs.output, started);
+    return image;
   } catch (error) {
     if (stoppedBy !== null) {
       throw new MinicError(`build interrupted by ${stoppedBy}: ${options.output} was left as it was`, 128 + SIGNAL_NUMBERS[stoppedBy]);
