@@ -32,6 +32,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   attach: async () => (await import("./attach.ts")).command,
   port: async () => (await import("./port.ts")).command,
   network: async () => (await import("./network.ts")).command,
+  version: async () => (await import("./version.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */
