@@ -18,8 +18,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write((await import("./cli/version.ts")).versionText());
     return 0;
   }
+  if (name === "help" && rest[0] !== undefined) return helpFor(rest[0]);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${await usageText(mainDefinition)}\n`);
+    process.stdout.write(await usageText(mainDefinition));
     return name === undefined ? EXIT.runtimeFailure : 0;
   }
   // Own keys only: `minic constructor` must not find Object's.
@@ -29,6 +30,16 @@ async function main(argv: string[]): Promise<number> {
     throw new MinicError(`unknown command "${name}"`, undefined, near !== null ? `did you mean "${near}"? see 'minic --help'` : "see 'minic --help'");
   }
   return (await load()).handle(rest);
+}
+
+/** `minic help COMMAND`: that command's --help. */
+async function helpFor(name: string): Promise<number> {
+  const load = Object.hasOwn(VERBS, name) ? VERBS[name] : undefined;
+  if (load === undefined) {
+    const near = nearest(name, Object.keys(VERBS));
+    throw new MinicError(`unknown command "${name}"`, undefined, near !== null ? `did you mean "${near}"? see 'minic --help'` : "see 'minic --help'");
+  }
+  return (await load()).handle(["--help"]);
 }
 
 function report(error: unknown): number {

@@ -2,7 +2,7 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
 
 const ATTACH_FLAGS: FlagSpec[] = [
   { name: "no-stdin", kind: "boolean", description: "Do not send this terminal's input to the container" },
@@ -10,10 +10,12 @@ const ATTACH_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const attachDefinition: CommandDef = {
-  meta: { name: "attach", description: "Attach this terminal to a detached container's input and output" },
-  args: argsDef(ATTACH_FLAGS, { container: { type: "positional", required: true, description: "A container name or id" } }),
-};
+const attachDefinition: CommandDef = commandDefinition("attach", {
+  usage: "minic attach [OPTIONS] CONTAINER",
+  description: "Attach this terminal to a detached container's input and output",
+  flags: ATTACH_FLAGS,
+  examples: ["minic attach web", "minic attach --no-stdin --detach-keys ctrl-x web"],
+}, { container: { type: "positional", required: true, description: "A container name or id" } });
 
 export const command: Command = {
   definition: attachDefinition,

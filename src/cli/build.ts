@@ -3,7 +3,7 @@ import type { CommandDef } from "citty";
 import { DEFAULT_DOCKERFILE, DEFAULT_OUTPUT, type BuildOptions } from "../image/build.ts";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, printUsage } from "./command.ts";
 
 export const BUILD_FLAGS: FlagSpec[] = [
   { name: "file", short: "f", kind: "string", valueHint: "FILE", description: `The Dockerfile, relative to here (default: ${DEFAULT_DOCKERFILE} in the context, else its Dockerfile)` },
@@ -49,12 +49,15 @@ export function parseBuildArgs(argv: string[]): BuildRequest {
   };
 }
 
-const buildDefinition: CommandDef = {
-  meta: { name: "build", description: "Build a root filesystem from a Dockerfile with a Docker engine" },
-  args: argsDef(BUILD_FLAGS, {
+const buildDefinition: CommandDef = commandDefinition("build", {
+  usage: "minic build [OPTIONS] [CONTEXT]",
+  description: "Build a root filesystem from a Dockerfile with a Docker engine",
+  flags: BUILD_FLAGS,
+  examples: ["minic build -o ./rootfs .", "minic build -f Dockerfile -t app:dev --build-arg VERSION=2 -o ./rootfs ctx", "minic build -q -o ./rootfs ."],
+  environment: [["DOCKER_HOST", "the Docker engine to build with (default unix:///var/run/docker.sock)"]],
+}, {
     context: { type: "positional", required: false, description: "The build context directory (default .)" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: buildDefinition,

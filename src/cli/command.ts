@@ -1,8 +1,9 @@
-// What every verb module exports, and the usage text citty renders from the flag tables. The
-// parsing itself is ours (argv.ts): options must stop at the first positional.
+// What every verb module exports, and its help, rendered from the flag tables the parser reads
+// (argv.ts, help.ts): options must stop at the first positional, as Docker's do.
 import type { ArgsDef, CommandDef } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import type { FlagSpec } from "./argv.ts";
+import { COMMON_ENVIRONMENT, renderHelp, RUN_EXIT_CODES, type HelpPage } from "./help.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -62,16 +63,49 @@ export function argsDef(flags: FlagSpec[], positionals: ArgsDef = {}): ArgsDef {
   return { ...positionals, ...def };
 }
 
-/** Usage text, with citty's colours only when a person is looking at it. */
-export async function usageText(definition: CommandDef, parent?: CommandDef): Promise<string> {
-  // citty is loaded only when usage is shown: a plain run should not pay for it.
-  const { renderUsage } = await import("citty");
-  const text = await renderUsage(definition, parent);
-  return process.stdout.isTTY ? text : text.replace(/\u001b\[[0-9;]*m/g, "");
+/** Each command's help page, found by its definition (see commandDefinition). */
+const HELP_PAGES = new WeakMap<CommandDef, HelpPage>();
+
+/**
+ * A command's citty definition (its name, description and arguments, from its flag table) and,
+ * from the same table, its help page: one source for the parser, citty and the help.
+ */
+export function commandDefinition(name: string, page: HelpPage, positionals: ArgsDef = {}): CommandDef {
+  const definition: CommandDef = { meta: { name, description: page.description }, args: argsDef(page.flags, positionals) };
+  HELP_PAGES.set(definition, page);
+  return definition;
+}
+
+/** A command's help, in Docker's shape. */
+export async function usageText(definition: CommandDef): Promise<string> {
+  const page = HELP_PAGES.get(definition);
+  if (page !== undefined) return renderHelp(page);
+  return renderHelp(await mainPage());
+}
+
+/** `minic --help`: every command with what it does, the global options, environment and exit codes. */
+async function mainPage(): Promise<HelpPage> {
+  const rows = await Promise.all(Object.entries(VERBS).map(async ([name, load]): Promise<[string, string]> => {
+    const meta = (await load()).definition.meta;
+    const description = meta !== undefined && "description" in meta ? String(meta.description ?? "") : "";
+    return [name, description];
+  }));
+  return {
+    usage: "minic [OPTIONS] COMMAND [ARG...]",
+    description: "A small Linux container runtime you can read end to end. Docker's command line for people; runc's for engines (see the README).",
+    flags: [
+      { name: "debug", kind: "boolean", description: "Print debug messages and stack traces (also MINIC_DEBUG=1)" },
+      { name: "version", short: "v", kind: "boolean", description: "Print the version (runc's shape; `minic version` for Docker's)" },
+    ],
+    commands: { title: "Commands", rows },
+    examples: ["minic run --rm -it --rootfs ./rootfs sh", "minic run -d --name web -p 8080:80 --rootfs ./rootfs httpd -f", "minic help run"],
+    environment: [...COMMON_ENVIRONMENT, ["NO_COLOR", "any value: no colour (there is none when stdout is not a terminal)"]],
+    exitCodes: RUN_EXIT_CODES,
+  };
 }
 
 export async function printUsage(definition: CommandDef): Promise<number> {
-  process.stdout.write(`${await usageText(definition, mainDefinition)}\n`);
+  process.stdout.write(await usageText(definition));
   return 0;
 }
 

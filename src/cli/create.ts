@@ -1,14 +1,19 @@
 // `minic create`: `run`'s flags; the container is set up and parked until `minic start`.
 import type { CommandDef } from "citty";
-import { argsDef, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, printUsage } from "./command.ts";
+import { COMMON_ENVIRONMENT, RUN_EXIT_CODES } from "./help.ts";
 import { parseRunArgs, printPlan, RUN_FLAGS } from "./run.ts";
 
-const createDefinition: CommandDef = {
-  meta: { name: "create", description: "Create a container, set up and parked before its command runs; `minic start` runs it" },
-  args: argsDef(RUN_FLAGS, {
+const createDefinition: CommandDef = commandDefinition("create", {
+  usage: "minic create [OPTIONS] [COMMAND [ARG...]]",
+  description: "Create a container, set up and parked before its command runs; `minic start` runs it",
+  flags: RUN_FLAGS,
+  examples: ["minic create --name job --rootfs ./rootfs sh -c 'echo done'", "minic start -a job"],
+  environment: COMMON_ENVIRONMENT,
+  exitCodes: RUN_EXIT_CODES,
+}, {
     command: { type: "positional", required: false, description: "Command to run as PID 1 (default /bin/sh), followed by its arguments" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: createDefinition,

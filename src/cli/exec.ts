@@ -3,7 +3,8 @@ import type { CommandDef } from "citty";
 import type { ExecOptions } from "../container/exec.ts";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, printUsage } from "./command.ts";
+import { COMMON_ENVIRONMENT, RUN_EXIT_CODES } from "./help.ts";
 
 export const EXEC_FLAGS: FlagSpec[] = [
   { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the process" },
@@ -37,12 +38,16 @@ export function parseExecArgs(argv: string[]): { help: boolean; options: ExecOpt
   };
 }
 
-const execDefinition: CommandDef = {
-  meta: { name: "exec", description: "Run a command in a running container" },
-  args: argsDef(EXEC_FLAGS, {
+const execDefinition: CommandDef = commandDefinition("exec", {
+  usage: "minic exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+  description: "Run a command in a running container",
+  flags: EXEC_FLAGS,
+  examples: ["minic exec web ps", "minic exec -it web sh", "minic exec -u 1000 -w /tmp -e K=V web env"],
+  environment: COMMON_ENVIRONMENT,
+  exitCodes: RUN_EXIT_CODES,
+}, {
     container: { type: "positional", required: true, description: "The container's name or id, then the command and its arguments" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: execDefinition,

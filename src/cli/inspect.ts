@@ -1,7 +1,7 @@
 // `minic inspect [-f TEMPLATE] CONTAINER...`: Docker's JSON, or a Go-template line per container.
 import type { CommandDef } from "citty";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
 import { formatWith } from "./template.ts";
 import { MinicError } from "../errors.ts";
 
@@ -10,10 +10,12 @@ const INSPECT_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const inspectDefinition: CommandDef = {
-  meta: { name: "inspect", description: "Show containers' configuration and state as JSON" },
-  args: argsDef(INSPECT_FLAGS, { container: { type: "positional", required: true, description: "One or more container names or ids" } }),
-};
+const inspectDefinition: CommandDef = commandDefinition("inspect", {
+  usage: "minic inspect [OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Show containers' configuration and state as JSON",
+  flags: INSPECT_FLAGS,
+  examples: ["minic inspect web", "minic inspect -f '{{.State.Status}} {{.NetworkSettings.IPAddress}}' web"],
+}, { container: { type: "positional", required: true, description: "One or more container names or ids" } });
 
 export const command: Command = {
   definition: inspectDefinition,

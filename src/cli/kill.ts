@@ -1,19 +1,21 @@
 // `minic kill [-s SIGNAL] CONTAINER...`
 import type { CommandDef } from "citty";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printLines, printUsage } from "./command.ts";
 
 const KILL_FLAGS: FlagSpec[] = [
   { name: "signal", short: "s", kind: "string", valueHint: "SIGNAL", description: "Signal to send, by name or number (default KILL)" },
   HELP_FLAG,
 ];
 
-const killDefinition: CommandDef = {
-  meta: { name: "kill", description: "Send a signal to running containers' main process" },
-  args: argsDef(KILL_FLAGS, {
+const killDefinition: CommandDef = commandDefinition("kill", {
+  usage: "minic kill [OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Send a signal to running containers' main process",
+  flags: KILL_FLAGS,
+  examples: ["minic kill web", "minic kill -s HUP web"],
+}, {
     container: { type: "positional", required: true, description: "One or more container names or ids" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: killDefinition,

@@ -2,7 +2,7 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
 
 const LOGS_FLAGS: FlagSpec[] = [
   { name: "follow", short: "f", kind: "boolean", description: "Keep printing what the container writes until it stops" },
@@ -12,10 +12,12 @@ const LOGS_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const logsDefinition: CommandDef = {
-  meta: { name: "logs", description: "Print what a container wrote to its stdout and stderr" },
-  args: argsDef(LOGS_FLAGS, { container: { type: "positional", required: true, description: "A container name or id" } }),
-};
+const logsDefinition: CommandDef = commandDefinition("logs", {
+  usage: "minic logs [OPTIONS] CONTAINER",
+  description: "Print what a container wrote to its stdout and stderr",
+  flags: LOGS_FLAGS,
+  examples: ["minic logs web", "minic logs -f --tail 20 -t web"],
+}, { container: { type: "positional", required: true, description: "A container name or id" } });
 
 export const command: Command = {
   definition: logsDefinition,

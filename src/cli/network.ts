@@ -3,7 +3,7 @@ import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
 import { checkAlias } from "./run.ts";
-import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printLines, printUsage } from "./command.ts";
 
 const CREATE_FLAGS: FlagSpec[] = [
   { name: "subnet", kind: "list", valueHint: "CIDR", description: "Its IPv4 subnet (default: the first free /24 from 10.90.0.0), and/or its IPv6 one (implies --ipv6)" },
@@ -18,10 +18,23 @@ const CONNECT_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const networkDefinition: CommandDef = {
-  meta: { name: "network", description: "Manage networks: create [--subnet CIDR] [--gateway IP] [--ipv6] [--internal] NAME, ls, inspect NAME..., rm NAME..., connect [--alias NAME] NETWORK CONTAINER, disconnect NETWORK CONTAINER" },
-  args: argsDef([...CREATE_FLAGS.filter((flag) => flag !== HELP_FLAG), ...CONNECT_FLAGS], { command: { type: "positional", required: true, description: "create, ls, inspect, rm, connect or disconnect, then its arguments" } }),
-};
+const networkDefinition: CommandDef = commandDefinition("network", {
+  usage: "minic network COMMAND",
+  description: "Manage user networks: bridges of their own where containers reach each other by name (root only)",
+  commands: {
+    title: "Commands",
+    rows: [
+      ["create [OPTIONS] NETWORK", "Create a network (--subnet, --gateway, --ipv6, --internal)"],
+      ["ls", "List networks"],
+      ["inspect NETWORK...", "Show networks as JSON, with their containers"],
+      ["rm NETWORK...", "Remove networks no container is on"],
+      ["connect [OPTIONS] NETWORK CONTAINER", "Connect a container to a further network (--alias)"],
+      ["disconnect NETWORK CONTAINER", "Disconnect a container from a network connected later"],
+    ],
+  },
+  flags: [...CREATE_FLAGS.filter((flag) => flag !== HELP_FLAG), ...CONNECT_FLAGS],
+  examples: ["minic network create --subnet 10.90.5.0/24 backend", "minic run -d --name db --network backend --rootfs ./rootfs sleep 1d", "minic network connect --alias api backend web", "minic network ls"],
+}, { command: { type: "positional", required: true, description: "create, ls, inspect, rm, connect or disconnect, then its arguments" } });
 
 export const command: Command = {
   definition: networkDefinition,

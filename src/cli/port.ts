@@ -2,15 +2,17 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine } from "./argv.ts";
-import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printLines, printUsage } from "./command.ts";
 
-const portDefinition: CommandDef = {
-  meta: { name: "port", description: "List a container's published ports (PORT/PROTO -> HOSTIP:HOSTPORT)" },
-  args: argsDef([HELP_FLAG], {
+const portDefinition: CommandDef = commandDefinition("port", {
+  usage: "minic port CONTAINER [PORT[/PROTO]]",
+  description: "List a container's published ports (PORT/PROTO -> HOSTIP:HOSTPORT)",
+  flags: [HELP_FLAG],
+  examples: ["minic port web", "minic port web 80/tcp"],
+}, {
     container: { type: "positional", required: true, description: "A container name or id" },
     port: { type: "positional", required: false, description: "Only this container port (PORT or PORT/PROTO)" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: portDefinition,

@@ -2,7 +2,8 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
+import { COMMON_ENVIRONMENT } from "./help.ts";
 import { containerTable } from "./format.ts";
 import { matchesFilters, parsePsFilter, psRow, tableOf } from "./ps-view.ts";
 import { formatWith } from "./template.ts";
@@ -20,10 +21,13 @@ const PS_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const psDefinition: CommandDef = {
-  meta: { name: "ps", description: "List containers" },
-  args: argsDef(PS_FLAGS),
-};
+const psDefinition: CommandDef = commandDefinition("ps", {
+  usage: "minic ps [OPTIONS]",
+  description: "List containers",
+  flags: PS_FLAGS,
+  examples: ["minic ps", "minic ps -a --filter status=exited", "minic ps --format '{{.Names}} {{.Status}}'"],
+  environment: COMMON_ENVIRONMENT,
+});
 
 export const command: Command = {
   definition: psDefinition,

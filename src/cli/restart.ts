@@ -2,17 +2,19 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printLines, printUsage } from "./command.ts";
 
 const RESTART_FLAGS: FlagSpec[] = [
   { name: "time", short: "t", kind: "string", valueHint: "SECONDS", description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" },
   HELP_FLAG,
 ];
 
-const restartDefinition: CommandDef = {
-  meta: { name: "restart", description: "Stop containers and start them again (detached), their writable layers kept" },
-  args: argsDef(RESTART_FLAGS, { container: { type: "positional", required: true, description: "One or more container names or ids" } }),
-};
+const restartDefinition: CommandDef = commandDefinition("restart", {
+  usage: "minic restart [OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Stop containers and start them again (detached), their writable layers kept",
+  flags: RESTART_FLAGS,
+  examples: ["minic restart web", "minic restart -t 2 web"],
+}, { container: { type: "positional", required: true, description: "One or more container names or ids" } });
 
 export const command: Command = {
   definition: restartDefinition,

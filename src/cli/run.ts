@@ -12,7 +12,8 @@ import { parseDeviceCgroupRule, parseDeviceFlag } from "../spec/device-flags.ts"
 import { parseOomScoreAdj, parseSysctl, parseUlimit } from "../spec/process-flags.ts";
 import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from "../spec/mount-flags.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec, type FlagValues } from "./argv.ts";
-import { argsDef, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, printUsage } from "./command.ts";
+import { COMMON_ENVIRONMENT, RUN_EXIT_CODES } from "./help.ts";
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: "rootfs", kind: "string", valueHint: "DIR", description: `Root filesystem to run on, never modified (default ${DEFAULT_ROOTFS})` },
@@ -188,12 +189,16 @@ function parseMounts(flags: FlagValues): MountRequest[] {
   return mounts;
 }
 
-export const runDefinition: CommandDef = {
-  meta: { name: "run", description: "Run a command in a new container" },
-  args: argsDef(RUN_FLAGS, {
+export const runDefinition: CommandDef = commandDefinition("run", {
+  usage: "minic run [OPTIONS] [COMMAND [ARG...]]",
+  description: "Run a command in a new container",
+  flags: RUN_FLAGS,
+  examples: ["minic run --rm --rootfs ./rootfs sh -c 'hostname; id'", "minic run -it --rm --rootfs ./rootfs sh", "minic run -d --name web -p 8080:80 --rootfs ./rootfs httpd -f -p 80", "minic run --rm --memory 64m --cpus 0.5 --network none --rootfs ./rootfs ./job"],
+  environment: COMMON_ENVIRONMENT,
+  exitCodes: RUN_EXIT_CODES,
+}, {
     command: { type: "positional", required: false, description: "Command to run as PID 1 (default: the image's ENTRYPOINT and CMD from minic build, else /bin/sh), followed by its arguments; options end at the command" },
-  }),
-};
+  });
 
 /** --dry-run: the spec and the plan as JSON; nothing is created. */
 export async function printPlan(options: RunOptions): Promise<number> {

@@ -2,7 +2,8 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printLines, printUsage } from "./command.ts";
+import { RUN_EXIT_CODES } from "./help.ts";
 
 const START_FLAGS: FlagSpec[] = [
   { name: "attach", short: "a", kind: "boolean", description: "Attach to the container's output and wait for it (its exit code)" },
@@ -11,12 +12,15 @@ const START_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const startDefinition: CommandDef = {
-  meta: { name: "start", description: "Start created containers, or stopped ones again with their writable layer (detached, under conmon)" },
-  args: argsDef(START_FLAGS, {
+const startDefinition: CommandDef = commandDefinition("start", {
+  usage: "minic start [OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Start created containers, or stopped ones again with their writable layer (detached, under conmon)",
+  flags: START_FLAGS,
+  examples: ["minic start web", "minic start -a -i job"],
+  exitCodes: RUN_EXIT_CODES,
+}, {
     container: { type: "positional", required: true, description: "One or more container names or ids" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: startDefinition,

@@ -1,7 +1,7 @@
 // `minic stats [CONTAINER...]`
 import type { CommandDef } from "citty";
 import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
 import { statsTable } from "./format.ts";
 import { log } from "../log.ts";
 
@@ -10,12 +10,14 @@ const STATS_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const statsDefinition: CommandDef = {
-  meta: { name: "stats", description: "Show CPU time, memory and process counts of running containers, read from their cgroups" },
-  args: argsDef(STATS_FLAGS, {
+const statsDefinition: CommandDef = commandDefinition("stats", {
+  usage: "minic stats [OPTIONS] [CONTAINER...]",
+  description: "Show CPU time, memory and process counts of running containers, read from their cgroups",
+  flags: STATS_FLAGS,
+  examples: ["minic stats", "minic stats web db"],
+}, {
     container: { type: "positional", required: false, description: "Container names or ids (default: every running container)" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: statsDefinition,

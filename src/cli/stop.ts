@@ -2,17 +2,19 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
-import { argsDef, HELP_FLAG, printLines, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printLines, printUsage } from "./command.ts";
 
 const STOP_FLAGS: FlagSpec[] = [
   { name: "time", short: "t", kind: "string", valueHint: "SECONDS", description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" },
   HELP_FLAG,
 ];
 
-const stopDefinition: CommandDef = {
-  meta: { name: "stop", description: "Stop running containers: the stop signal, then SIGKILL after a grace period" },
-  args: argsDef(STOP_FLAGS, { container: { type: "positional", required: true, description: "One or more container names or ids" } }),
-};
+const stopDefinition: CommandDef = commandDefinition("stop", {
+  usage: "minic stop [OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Stop running containers: the stop signal, then SIGKILL after a grace period",
+  flags: STOP_FLAGS,
+  examples: ["minic stop web", "minic stop -t 30 -s SIGINT web"],
+}, { container: { type: "positional", required: true, description: "One or more container names or ids" } });
 
 export const command: Command = {
   definition: stopDefinition,

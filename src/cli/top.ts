@@ -2,15 +2,17 @@
 import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine } from "./argv.ts";
-import { argsDef, HELP_FLAG, printUsage, type Command } from "./command.ts";
+import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
 
-const topDefinition: CommandDef = {
-  meta: { name: "top", description: "Show a container's processes (the host's ps, default -ef, only the container's rows)" },
-  args: argsDef([HELP_FLAG], {
+const topDefinition: CommandDef = commandDefinition("top", {
+  usage: "minic top CONTAINER [ps OPTIONS]",
+  description: "Show a container's processes (the host's ps, default -ef, only the container's rows)",
+  flags: [HELP_FLAG],
+  examples: ["minic top web", "minic top web -o pid,comm"],
+}, {
     container: { type: "positional", required: true, description: "A container name or id" },
     options: { type: "positional", required: false, description: "ps options (default -ef)" },
-  }),
-};
+  });
 
 export const command: Command = {
   definition: topDefinition,

@@ -5,7 +5,7 @@ import { libseccompVersion } from "../../native/libseccomp.ts";
 import { OCI_VERSION } from "../spec/types.ts";
 import type { CommandDef } from "citty";
 import { booleanFlag, parseCommandLine } from "./argv.ts";
-import { argsDef, HELP_FLAG, printUsage, VERSION, type Command } from "./command.ts";
+import { commandDefinition, HELP_FLAG, printUsage, VERSION, type Command } from "./command.ts";
 import { buildInfo } from "./build-info.ts" with { type: "macro" };
 
 const BUILD = buildInfo();
@@ -29,10 +29,12 @@ export function versionReport(): string {
   return `minic:\n${rows.map(([name, value]) => ` ${`${name}:`.padEnd(width)}${value}`).join("\n")}\n`;
 }
 
-const versionDefinition: CommandDef = {
-  meta: { name: "version", description: "Show minic's version, the commit and date it was built from, and Bun's version" },
-  args: argsDef([HELP_FLAG]),
-};
+const versionDefinition: CommandDef = commandDefinition("version", {
+  usage: "minic version",
+  description: "Show minic's version, the commit and date it was built from, and Bun's version",
+  flags: [HELP_FLAG],
+  examples: ["minic version", "minic --version"],
+});
 
 export const command: Command = {
   definition: versionDefinition,
