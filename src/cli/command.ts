@@ -34,6 +34,7 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   port: async () => (await import("./port.ts")).command,
   network: async () => (await import("./network.ts")).command,
   version: async () => (await import("./version.ts")).command,
+  completion: async () => (await import("./completion.ts")).command,
 };
 
 /** Verbs minic runs for itself (conmon's exit command), kept out of the help. */
