@@ -20,7 +20,7 @@ define need_debs
 	fi
 endef
 
-.PHONY: all deps build check test bench conformance run bash demo-fallback-rootfs clean
+.PHONY: all deps build check test bench conformance run bash demo-fallback-rootfs clean man install uninstall
 
 all: build
 
@@ -97,6 +97,25 @@ demo-fallback-rootfs: deps
 	$(call need_debs,busybox-static)
 	@$(BUN) test/support/rootfs.ts $(DEMO_FALLBACK) >/dev/null
 	@mkdir -p $(DEMO_FALLBACK)/opt/app && cp app/hello.sh $(DEMO_FALLBACK)/opt/app/hello.sh
+
+# Manual pages, minic(1) and minic-COMMAND(1), from the same help pages as --help.
+man: minic
+	@$(BUN) scripts/man-pages.ts .cache/man/man1
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, its manual pages and its completions.
+PREFIX ?= /usr/local
+install: minic man
+	install -D -m 0755 minic $(DESTDIR)$(PREFIX)/bin/minic
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 .cache/man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	./minic completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/minic
+	./minic completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_minic
+	./minic completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/minic.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/minic $(DESTDIR)$(PREFIX)/share/man/man1/minic.1 $(DESTDIR)$(PREFIX)/share/man/man1/minic-*.1
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/minic $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_minic $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/minic.fish
 
 clean:
 	rm -rf minic native/executor.so .cache node_modules/.installed

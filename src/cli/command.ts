@@ -77,6 +77,11 @@ export function commandDefinition(name: string, page: HelpPage, positionals: Arg
   return definition;
 }
 
+/** A command's help page (null for one made without commandDefinition); the main page for minic's own. */
+export async function helpPage(definition: CommandDef): Promise<HelpPage> {
+  return HELP_PAGES.get(definition) ?? (await mainPage());
+}
+
 /** A command's help, in Docker's shape. */
 export async function usageText(definition: CommandDef): Promise<string> {
   const page = HELP_PAGES.get(definition);
