@@ -36,8 +36,9 @@ native/executor.so: $(NATIVE_SOURCES) $(wildcard native/*.h)
 	$(call need_debs,gcc)
 	$(CC) -O2 -shared -fPIC -fvisibility=hidden -fno-stack-protector -Wall -Werror -o $@ $(NATIVE_SOURCES)
 
+# --sourcemap: --debug's stack traces name src/ files and lines (the map is read only then).
 minic: node_modules/.installed native/executor.so $(SOURCES)
-	$(BUN) build --compile --bytecode --format=esm --asset-naming='[name]-[hash].[ext]' src/main.ts --outfile minic
+	$(BUN) build --compile --bytecode --sourcemap --format=esm --asset-naming='[name]-[hash].[ext]' src/main.ts --outfile minic
 
 build: minic
 

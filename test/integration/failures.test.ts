@@ -58,6 +58,12 @@ describe("bad input", () => {
 
   test("unknown command", () => fails(["frob"], "unknown command \"frob\" (see 'minic --help')"));
 
+  test("--debug: the stack trace names minic's source files and lines", async () => {
+    const r = await minic(["--debug", "rm", "no-such-container"], root);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^minic: no such container: no-such-container\nMinicError: no such container: no-such-container\n {4}at \w+ \(src\/state\/store\.ts:\d+:\d+\)\n/);
+  });
+
   test("rm of an unknown container, and rm without arguments", async () => {
     await fails(["rm", "ghost"], "no such container: ghost");
     await fails(["rm"], "rm needs at least one container name or id (see 'minic rm --help')");
