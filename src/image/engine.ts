@@ -30,7 +30,7 @@ export function engineUnavailable(engine: Engine, reason: string): MinicError {
   return new MinicError(
     `cannot reach a Docker engine at ${engine.address} (${reason})`,
     undefined,
-    "start one with `dockerd` or set DOCKER_HOST; `make run` falls back to a busybox rootfs without one",
+    "start one with `dockerd`, or set DOCKER_HOST to one that runs",
   );
 }
 

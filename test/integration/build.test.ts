@@ -345,7 +345,7 @@ describe("minic build failures: one line, exit 125, nothing made", () => {
 
   test("no engine", async () => {
     const ctx = context({ "Dockerfile.rootfs": `FROM ${BASE_IMAGE}\n` });
-    await fails(["-o", join(work, "rootfs"), ctx], "cannot reach a Docker engine at unix:///nonexistent/docker.sock (no such socket) (start one with `dockerd` or set DOCKER_HOST; `make run` falls back to a busybox rootfs without one)", "unix:///nonexistent/docker.sock");
+    await fails(["-o", join(work, "rootfs"), ctx], "cannot reach a Docker engine at unix:///nonexistent/docker.sock (no such socket) (start one with `dockerd`, or set DOCKER_HOST to one that runs)", "unix:///nonexistent/docker.sock");
     expect(existsSync(join(work, "rootfs"))).toBe(false);
   });
 
