@@ -71,33 +71,38 @@ conformance: minic
 	@echo "runc:  $$(tail -1 .cache/conformance-runc.txt)"
 
 # The demo: build ./rootfs from Dockerfile.rootfs with a Docker engine and run app/hello.py in it.
-# Without an engine or its base image (offline machines), a busybox rootfs and app/hello.sh.
-DEMO_FALLBACK := .cache/busybox-rootfs
-
+# Without an engine or its base image (offline machines): the rootfs an earlier build left in
+# $(ROOTFS), else a busybox rootfs made there with app/hello.sh, so that the README's commands,
+# which name ./rootfs, work as shown either way.
 run: minic
 	$(call need_debs,$(RUN_DEBS))
 	@mkdir -p .cache; if ./minic build --quiet --force -o $(ROOTFS) >.cache/build.id 2>.cache/build.log; then \
 		echo "make run: built $(ROOTFS) from Dockerfile.rootfs with the Docker engine (image $$(cut -c8-19 .cache/build.id)); running its CMD, app/hello.py"; \
 		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo; \
+	elif [ -f $(ROOTFS)/.minic-rootfs ]; then \
+		echo "make run: no rootfs from Docker ($$(tail -n1 .cache/build.log | sed 's/^minic: //'))"; \
+		echo "make run: running the rootfs an earlier build left in $(ROOTFS)"; \
+		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo; \
 	else \
 		echo "make run: no rootfs from Docker ($$(tail -n1 .cache/build.log | sed 's/^minic: //'))"; \
-		echo "make run: falling back to a busybox rootfs from the host's busybox-static; running app/hello.sh"; \
+		echo "make run: falling back to a busybox rootfs in $(ROOTFS) from the host's busybox-static; running app/hello.sh"; \
 		$(MAKE) --no-print-directory demo-fallback-rootfs; \
-		./minic run --rm --rootfs $(DEMO_FALLBACK) --hostname minic-demo /bin/sh /opt/app/hello.sh; \
+		./minic run --rm --rootfs $(ROOTFS) --hostname minic-demo /bin/sh /opt/app/hello.sh; \
 	fi
 
 # An interactive shell in the demo's rootfs (bash where the rootfs has it).
 bash: minic
 	$(call need_debs,$(RUN_DEBS))
-	@if [ -f $(ROOTFS)/.minic-rootfs ]; then r=$(ROOTFS); else $(MAKE) --no-print-directory demo-fallback-rootfs; r=$(DEMO_FALLBACK); fi; \
-		if [ -x $$r/bin/bash ]; then sh=/bin/bash; else sh=/bin/sh; fi; \
-		echo "make bash: $$sh in $$r"; \
-		./minic run -it --rm --rootfs $$r --hostname minic-demo $$sh
+	@if [ ! -f $(ROOTFS)/.minic-rootfs ]; then $(MAKE) --no-print-directory demo-fallback-rootfs; fi; \
+		if [ -x $(ROOTFS)/bin/bash ]; then sh=/bin/bash; else sh=/bin/sh; fi; \
+		echo "make bash: $$sh in $(ROOTFS)"; \
+		./minic run -it --rm --rootfs $(ROOTFS) --hostname minic-demo $$sh
 
+# The busybox rootfs with app/hello.sh, in $(ROOTFS) (left as it is when it is one already).
 demo-fallback-rootfs: deps
 	$(call need_debs,busybox-static)
-	@$(BUN) test/support/rootfs.ts $(DEMO_FALLBACK) >/dev/null
-	@mkdir -p $(DEMO_FALLBACK)/opt/app && cp app/hello.sh $(DEMO_FALLBACK)/opt/app/hello.sh
+	@$(BUN) test/support/rootfs.ts $(ROOTFS) >/dev/null
+	@mkdir -p $(ROOTFS)/opt/app && cp app/hello.sh $(ROOTFS)/opt/app/hello.sh
 
 # Manual pages, minic(1) and minic-COMMAND(1), from the same help pages as --help.
 man: minic
