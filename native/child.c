@@ -5,6 +5,7 @@
  * which modes are decided by the plan. Only raw system calls are used (see syscalls.h).
  */
 #include "syscalls.h"
+#include "socket.h"
 #include "protocol.h"
 #include "child.h"
 
@@ -344,6 +345,17 @@ static long wait_start(struct job *job) {
  * tty" inside). The master goes to the parent, which takes it with pidfd_getfd while we wait;
  * the slave becomes the controlling terminal of a new session and fds 0, 1 and 2.
  */
+/* One SCM_RIGHTS message carrying `fd` on the connected socket `sock`. */
+static long send_fd_on(long sock, long fd) {
+  struct iovec iov;
+  struct msghdr message;
+  union fd_control control;
+  long rc;
+  fd_message(&message, &iov, &control, "t", 1, (int)fd);
+  do rc = sys3(SYS_sendmsg, sock, &message, 0); while (rc == -EINTR);
+  return rc < 0 ? rc : 0;
+}
+
 static long setup_terminal(struct job *job) {
   char path[40];
   unsigned int number = 0, unlock = 0;
@@ -357,7 +369,14 @@ static long setup_terminal(struct job *job) {
   numbered_path(path, "/dev/pts/", number);
   slave = sys_open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) { sys1(SYS_close, master); return slave; }
-  report(job, REPORT_TERMINAL, 0, master);
+  if (job->terminal_socket >= 0) {
+    /* Sent, not taken: pidfd_getfd would need the child dumpable, which an exec'd process never is. */
+    rc = send_fd_on(job->terminal_socket, master);
+    if (rc < 0) { sys1(SYS_close, master); sys1(SYS_close, slave); return rc; }
+    report(job, REPORT_TERMINAL, 0, -1);
+  } else {
+    report(job, REPORT_TERMINAL, 0, master);
+  }
   rc = read_byte(job->sync_fd);
   sys1(SYS_close, master);
   if (rc < 0) return rc;
@@ -490,7 +509,12 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     rc = sys1(SYS_personality, op->n1);
     return rc < 0 ? rc : 0;
   case OP_WAIT_PARENT:
-    return read_byte(job->sync_fd);
+    rc = read_byte(job->sync_fd);
+    /* Released: its parent's helpers are done with its /proc files. Not when sharing the parent's
+     * memory: the flag is the memory's, and minic's own would go with it (execve, soon, makes the
+     * child's new memory its own; no other process is in its namespaces until then). */
+    if (job->dumpable && !job->share_memory) sys2(SYS_prctl, PR_SET_DUMPABLE, 0);
+    return rc;
   case OP_WAIT_HOOKS:
     report(job, REPORT_HOOKS, 0, 0);
     return read_byte(job->sync_fd);

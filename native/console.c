@@ -3,30 +3,22 @@
  * (conmon, containerd's shim), as one SCM_RIGHTS message whose data is the master's name, as
  * runc sends it. This side runs in minic's own process and may use glibc freely.
  */
-#include "syscalls.h"
+#include "socket.h"
+
+#define MSG_CMSG_CLOEXEC 0x40000000
 
 int socket(int domain, int type, int protocol);
 int connect(int fd, const void *address, unsigned int length);
 long sendmsg(int fd, const void *message, int flags);
+long recvmsg(int fd, void *message, int flags);
 int close(int fd);
-
-#define AF_UNIX 1
-#define SOCK_STREAM 1
-#define SOCK_SEQPACKET 5
-#define SOL_SOCKET 1
-#define SCM_RIGHTS 1
-
-struct sockaddr_un { unsigned short family; char path[108]; };
-struct iovec { void *base; size_t length; };
-struct msghdr { void *name; unsigned int namelen; struct iovec *iov; size_t iovlen; void *control; size_t controllen; int flags; };
-struct cmsghdr { size_t len; int level; int type; };
 
 /* Send `fd` over a new connection to the unix socket at `path`: 0, or -errno. */
 long minic_send_fd(const char *path, long fd) {
   struct sockaddr_un address;
   struct iovec iov;
   struct msghdr message;
-  union { struct cmsghdr header; char bytes[sizeof(struct cmsghdr) + 8]; } control;
+  union fd_control control;
   const char *name = "/dev/ptmx";
   size_t length = strlen(path);
   int sock;
@@ -42,18 +34,7 @@ long minic_send_fd(const char *path, long fd) {
     close(sock);
     return rc;
   }
-  iov.base = (void *)name;
-  iov.length = strlen(name);
-  memset(&control, 0, sizeof control);
-  control.header.len = sizeof(struct cmsghdr) + sizeof(int);
-  control.header.level = SOL_SOCKET;
-  control.header.type = SCM_RIGHTS;
-  *(int *)(control.bytes + sizeof(struct cmsghdr)) = (int)fd;
-  memset(&message, 0, sizeof message);
-  message.iov = &iov;
-  message.iovlen = 1;
-  message.control = control.bytes;
-  message.controllen = sizeof(struct cmsghdr) + 8; /* CMSG_SPACE(sizeof(int)) */
+  fd_message(&message, &iov, &control, name, strlen(name), (int)fd);
   rc = sendmsg(sock, &message, 0) < 0 ? -(long)*__errno_location() : 0;
   close(sock);
   return rc;
@@ -80,4 +61,19 @@ long minic_connect_unix(const char *path, long type) {
     return rc;
   }
   return sock;
+}
+
+/* Receive an fd sent with SCM_RIGHTS on the connected socket `sock`: the fd, or -errno. */
+long minic_recv_fd(long sock) {
+  struct iovec iov;
+  struct msghdr message;
+  union fd_control control;
+  char byte;
+  long n;
+  fd_message(&message, &iov, &control, &byte, 1, -1);
+  do n = recvmsg((int)sock, &message, MSG_CMSG_CLOEXEC);
+  while (n < 0 && *__errno_location() == EINTR);
+  if (n < 0) return -(long)*__errno_location();
+  if (n == 0 || control.header.type != SCM_RIGHTS || control.header.len < sizeof(struct cmsghdr) + sizeof(int)) return -EBADMSG;
+  return *(int *)(control.bytes + sizeof(struct cmsghdr));
 }

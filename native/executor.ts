@@ -13,8 +13,8 @@ export interface NativeExecutor {
   reap(pid: number): number;
   /** open(2) of `path` inside the directory fd `rootFd` as if it were "/" (RESOLVE_IN_ROOT). */
   openInRoot(rootFd: number, path: string, flags: number): number;
-  /** A copy of the child's fd (pidfd_getfd), or -errno. */
-  takeFd(pid: number, fd: number): number;
+  /** An fd the child sent over the connected socket `sock` (SCM_RIGHTS), or -errno. */
+  recvFd(sock: number): number;
   /** Start copying a terminal master to `out` (and `input` to it; -1 for none): a handle or -errno. */
   relayStart(master: number, input: number, out: number): number;
   /** Wait for a relay to copy the last byte. */
@@ -101,9 +101,9 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     if (terminal) return terminal;
     const addresses = new BigUint64Array(5);
     minic_terminal_entry_points(ptr(addresses));
-    const [takeFd = 0n, relayStart = 0n, relayJoin = 0n, sendFd = 0n, connectUnix = 0n] = addresses;
+    const [recvFd = 0n, relayStart = 0n, relayJoin = 0n, sendFd = 0n, connectUnix = 0n] = addresses;
     const { symbols } = linkSymbols({
-      take_fd: { args: [FFIType.i64, FFIType.i64], returns: FFIType.i64, ptr: Number(takeFd) as Pointer },
+      recv_fd: { args: [FFIType.i64], returns: FFIType.i64, ptr: Number(recvFd) as Pointer },
       relay_start: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i64, ptr: Number(relayStart) as Pointer },
       relay_join: { args: [FFIType.i64], returns: FFIType.void, ptr: Number(relayJoin) as Pointer },
       send_fd: { args: [FFIType.ptr, FFIType.i64], returns: FFIType.i64, ptr: Number(sendFd) as Pointer },
@@ -132,7 +132,7 @@ export function loadExecutor(cacheDir: string): NativeExecutor {
     spawn: (job) => Number(minic_spawn(ptr(job))),
     reap: (pid) => Number(minic_reap(pid)),
     openInRoot: (rootFd, path, flags) => Number(minic_open_in_root(rootFd, ptr(Buffer.from(`${path}\0`)), flags)),
-    takeFd: (pid, fd) => Number(terminalEntryPoints().take_fd(pid, fd)),
+    recvFd: (sock) => Number(terminalEntryPoints().recv_fd(sock)),
     relayStart: (master, input, out) => Number(terminalEntryPoints().relay_start(master, input, out)),
     relayJoin: (handle) => terminalEntryPoints().relay_join(handle),
     sendFd: (path, fd) => {
@@ -162,7 +162,7 @@ interface IdmapEntryPoints {
 }
 
 interface TerminalEntryPoints {
-  take_fd(pid: number, fd: number): number | bigint;
+  recv_fd(sock: number): number | bigint;
   relay_start(master: number, input: number, out: number): number | bigint;
   relay_join(handle: number): void;
   send_fd(path: Pointer, fd: number): number | bigint;

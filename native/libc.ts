@@ -4,6 +4,7 @@ import { dlopen, ptr, read, CString } from "bun:ffi";
 
 const libc = dlopen("libc.so.6", {
   pipe2: { args: ["ptr", "i32"], returns: "i32" },
+  socketpair: { args: ["i32", "i32", "i32", "ptr"], returns: "i32" },
   close: { args: ["i32"], returns: "i32" },
   write: { args: ["i32", "ptr", "u64"], returns: "i64" },
   strerror: { args: ["i32"], returns: "ptr" },
@@ -48,6 +49,17 @@ export function pipe(): Pipe {
   const fds = new Int32Array(2);
   if (libc.symbols.pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new SystemError("pipe2", lastErrno());
   return { readEnd: fds[0] ?? -1, writeEnd: fds[1] ?? -1 };
+}
+
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
+
+/** A connected pair of unix stream sockets, close-on-exec: one end for each side. */
+export function socketPair(): [number, number] {
+  const fds = new Int32Array(2);
+  if (libc.symbols.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ptr(fds)) !== 0) throw new SystemError("socketpair", lastErrno());
+  return [fds[0] ?? -1, fds[1] ?? -1];
 }
 
 export function close(fd: number): void {

@@ -101,7 +101,8 @@ struct job {
   long inherited_fd2;  /* -1, or a second one (a sysfs made in a joined network namespace) */
   long inherited_slot2;
   long preserve_fds;   /* fds 3 .. 3+N-1 are the caller's, passed on to the process (runc's --preserve-fds) */
-  long dumpable;       /* 1: stays dumpable during setup, for an unprivileged parent to reach its /proc files */
+  long dumpable;       /* 1: dumpable until its first wait-parent returns, for an unprivileged parent's helper (slirp4netns) to reach its /proc files */
+  long terminal_socket; /* -1: a terminal master is handed over by number (pidfd_getfd); else sent over this socket (SCM_RIGHTS) */
 };
 
 /* What the child tells the parent on the report pipe before it execs or fails. */

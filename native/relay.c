@@ -14,16 +14,6 @@ int poll(struct pollfd *fds, unsigned long nfds, int timeout);
 ssize_t read(int fd, void *buf, size_t n);
 ssize_t write(int fd, const void *buf, size_t n);
 
-/* A copy of the child's fd `fd`, as a new close-on-exec fd of ours, or -errno. */
-EXPORT long minic_take_fd(long pid, long fd) {
-  long pidfd = sys2(SYS_pidfd_open, pid, 0);
-  long copy;
-  if (pidfd < 0) return pidfd;
-  copy = sys3(SYS_pidfd_getfd, pidfd, fd, 0);
-  sys1(SYS_close, pidfd);
-  return copy;
-}
-
 struct relay { int master; int in; int out; };
 
 static void write_all(int fd, const char *buf, long n) {
@@ -93,9 +83,10 @@ EXPORT void minic_relay_join(long handle) {
 /* The terminal's entry points, linked from JavaScript only by processes that have a terminal. */
 long minic_send_fd(const char *path, long fd);
 long minic_connect_unix(const char *path, long type);
+long minic_recv_fd(long sock);
 
 EXPORT void minic_terminal_entry_points(void **out) {
-  out[0] = (void *)minic_take_fd;
+  out[0] = (void *)minic_recv_fd;
   out[1] = (void *)minic_relay_start;
   out[2] = (void *)minic_relay_join;
   out[3] = (void *)minic_send_fd;

@@ -15,11 +15,10 @@ int pthread_create(unsigned long *thread, const void *attr, void *(*fn)(void *),
 int pthread_detach(unsigned long thread);
 
 #define WALL 0x40000000
-#define PR_SET_DUMPABLE 4
 #define STACK_SIZE (256 * 1024)
 
 _Static_assert(sizeof(struct op) == 11 * 8, "struct op: eleven 8-byte members, as src/plan/encode.ts reads them");
-_Static_assert(sizeof(struct job) == 23 * 8, "struct job: twenty-three 8-byte members");
+_Static_assert(sizeof(struct job) == 24 * 8, "struct job: twenty-four 8-byte members");
 _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
 
 /*
@@ -27,7 +26,7 @@ _Static_assert(sizeof(struct report) == 12, "struct report: three ints");
  * long after its creator exited, and must not hold its creator's pipes (Bun keeps duplicates of
  * its stdout and stderr) open for whoever reads them to the end.
  */
-#define KEPT 5
+#define KEPT 6
 static void close_all_but(long first, const long *kept) {
   long keep[KEPT], t;
   long from = first;
@@ -65,7 +64,7 @@ static int child_entry(void *arg) {
     if (fds[i] >= 0 && fds[i] != i) sys_dup2(fds[i], i);
   }
   kept[0] = job->report_fd; kept[1] = job->sync_fd; kept[2] = job->start_fd;
-  kept[3] = job->inherited_fd; kept[4] = job->inherited_fd2;
+  kept[3] = job->inherited_fd; kept[4] = job->inherited_fd2; kept[5] = job->terminal_socket;
   close_all_but(3 + job->preserve_fds, kept);
   return run_plan(job);
 }

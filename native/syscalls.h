@@ -35,7 +35,7 @@ enum {
   SYS_close_range = 436, SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442,
   SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 81, SYS_pipe2 = 293,
   SYS_keyctl = 250, SYS_seccomp = 317, SYS_getdents64 = 217, SYS_fcntl = 72, SYS_setdomainname = 171,
-  SYS_personality = 135, SYS_chroot = 161, SYS_clone = 56
+  SYS_personality = 135, SYS_chroot = 161, SYS_clone = 56, SYS_sendmsg = 46
 };
 #elif defined(__aarch64__)
 #define CLONE_VM_SUPPORTED 0
@@ -52,7 +52,7 @@ enum {
   SYS_openat2 = 437, SYS_pidfd_getfd = 438, SYS_mount_setattr = 442, SYS_fsopen = 430,
   SYS_fsconfig = 431, SYS_fsmount = 432, SYS_fchdir = 50, SYS_pipe2 = 59, SYS_keyctl = 219,
   SYS_seccomp = 277, SYS_getdents64 = 61, SYS_fcntl = 25, SYS_setdomainname = 162, SYS_personality = 92,
-  SYS_chroot = 51, SYS_clone = 220
+  SYS_chroot = 51, SYS_clone = 220, SYS_sendmsg = 211
 };
 #else
 #error "minic's executor knows the system call numbers of x86_64 and aarch64 only"
@@ -91,6 +91,7 @@ enum {
 #define EISDIR 21
 #define EINVAL 22
 #define ENAMETOOLONG 36
+#define EBADMSG 74
 
 /* clone(2) and setns(2) flags the spawner and its helpers use. */
 #define CLONE_VM 0x00000100
@@ -100,6 +101,7 @@ enum {
 #define CLONE_PARENT 0x00008000
 #define SIGCHLD 17
 #define PR_SET_PDEATHSIG 1
+#define PR_SET_DUMPABLE 4
 
 #define O_RDONLY 0
 #define O_WRONLY 01

@@ -305,8 +305,10 @@ export interface JobSettings {
   inherited: { fd: number; slot: number }[];
   /** How many of the caller's fds from 3 up the process keeps (runc's --preserve-fds). */
   preserveFds: number;
-  /** The child stays dumpable during setup (see native/protocol.h's job). */
+  /** The child stays dumpable until its first wait-parent returns (see native/protocol.h's job). */
   dumpable: boolean;
+  /** -1, or the child's end of the socket a terminal master is sent over. */
+  terminalSocket: number;
 }
 
 export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array {
@@ -339,5 +341,6 @@ export function encodeJob(plan: EncodedPlan, settings: JobSettings): Uint8Array 
   set("inherited_slot2", second === undefined ? -1 : slot(second.slot));
   set("preserve_fds", settings.preserveFds);
   set("dumpable", settings.dumpable ? 1 : 0);
+  set("terminal_socket", settings.terminalSocket);
   return job;
 }

@@ -6,7 +6,7 @@
 // stream is opened (the first one cost 2 ms of every run).
 import { JSCallback } from "bun:ffi";
 import type { NativeExecutor } from "../../native/executor.ts";
-import { close, geteuid, pipe, SystemError, writeAll } from "../../native/libc.ts";
+import { close, geteuid, pipe, socketPair, SystemError, writeAll } from "../../native/libc.ts";
 import { closeSync, constants, openSync } from "node:fs";
 import { MinicError } from "../errors.ts";
 import { encodeJob, encodePlan, type EncodedPlan } from "../plan/encode.ts";
@@ -126,6 +126,8 @@ function openNamespace(path: string, kind: string): number {
 function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, bornInto: { pid: number; net: number }, inherited: { fd: number; slot: number }[], options: ChildOptions): Child {
   const report = pipe();
   const sync = pipe();
+  // A plan with a terminal sends its master over this: [ours, the child's].
+  const terminal = plan.ops.some((op) => op.op === "terminal") ? socketPair() : null;
   const job = encodeJob(encoded, {
     cloneFlags: plan.cloneFlags,
     shareMemory: options.shareMemory,
@@ -142,16 +144,21 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
     notify: notifyPointer(),
     inherited,
     preserveFds: options.preserveFds ?? 0,
-    // Rootless, minic (pidfd_getfd of a terminal) and slirp4netns (its /proc/PID/ns) are the same
-    // ordinary user as the child, who could not reach a non-dumpable one; its root is that user.
-    dumpable: geteuid() !== 0,
+    // Rootless, newuidmap (checking the child is the user's) and slirp4netns (joining its
+    // namespaces) reach the new child through /proc/PID before it is released, which a
+    // non-dumpable child's would refuse. Until then nothing else runs in its namespaces; an exec'd
+    // process, which needs neither, is never dumpable.
+    dumpable: geteuid() !== 0 && (plan.idMappings !== null || options.beforeSetup !== undefined),
+    terminalSocket: terminal?.[1] ?? -1,
   });
   const pid = executor.spawn(job);
   close(report.writeEnd);
+  if (terminal !== null) close(terminal[1]);
   close(sync.readEnd);
   if (pid < 0) {
     close(report.readEnd);
     close(sync.writeEnd);
+    if (terminal !== null) close(terminal[0]);
     throw new SystemError("clone", -pid);
   }
   // report.readEnd now belongs to the watch thread. With shared memory the child reads the job,
@@ -173,7 +180,10 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
   const setup = new Promise<SetupOutcome>((resolve, reject) => {
     settle = resolve;
     fail = reject;
-  }).finally(() => close(sync.writeEnd)); // a child still waiting now sees end of file and fails
+  }).finally(() => {
+    close(sync.writeEnd); // a child still waiting now sees end of file and fails
+    if (terminal !== null) close(terminal[0]);
+  });
   const exited = options.watch ? new Promise<number>((resolve) => (exit = resolve)) : null;
   let setupDone = false;
   const endSetup = (outcome: SetupOutcome): void => {
@@ -192,8 +202,8 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
     else if (kind === constant("REPORT_STARTED")) endSetup({ kind: "started" });
     else if (kind === constant("REPORT_TERMINAL")) {
       try {
-        const master = executor.takeFd(pid, value);
-        if (master < 0) throw new SystemError("pidfd_getfd", -master);
+        const master = terminal === null ? -1 : executor.recvFd(terminal[0]);
+        if (master < 0) throw new SystemError("recvmsg", -master);
         options.onTerminal?.(master, executor);
         letGo();
       } catch (error) {

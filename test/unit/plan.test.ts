@@ -315,11 +315,11 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
 
   test("the record layouts the C static asserts check are the ones the encoder uses", () => {
     expect(sizeOf("op")).toBe(88);
-    expect(sizeOf("job")).toBe(184);
+    expect(sizeOf("job")).toBe(192);
     expect(sizeOf("report", 4)).toBe(12);
     const source = readFileSync(join(import.meta.dir, "../../native/spawn.c"), "utf8");
     expect(source).toContain("sizeof(struct op) == 11 * 8");
-    expect(source).toContain("sizeof(struct job) == 23 * 8");
+    expect(source).toContain("sizeof(struct job) == 24 * 8");
   });
 
   test("encoding writes the header's codes at the header's offsets, strings and blobs pinned", () => {
@@ -345,7 +345,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     expect(encoded.pins.some((pin) => ptr(pin) === word(0, "s1"))).toBe(true);
     const job = encodeJob(encoded, {
       cloneFlags: ["CLONE_NEWPID"], shareMemory: false, pdeathsig: 0, reportFd: 5, syncFd: 6, startFd: -1, watchExit: false,
-      stdio: [-1, -1, -1], pidNamespaceFd: -1, netNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678, inherited: [{ fd: 9, slot: 0 }], preserveFds: 2, dumpable: false,
+      stdio: [-1, -1, -1], pidNamespaceFd: -1, netNamespaceFd: -1, parentReportFd: 7, parentSyncFd: 8, notify: 0x7f0012345678, inherited: [{ fd: 9, slot: 0 }], preserveFds: 2, dumpable: false, terminalSocket: -1,
     });
     const jobView = new DataView(job.buffer);
     expect(jobView.getBigInt64(offsetOf("job", "nops"), true)).toBe(3n);
