@@ -618,18 +618,38 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     return rc;
   case OP_CHECK_COMMAND:
     return exec_command(op->s1, op->s2, 0, 0, 1);
-  case OP_FORK_BESIDE:
+  case OP_FORK_BESIDE: {
     /* A copy, born where this process's children are (a PID namespace joined with setns), goes on
-     * with the plan as the parent's own child (CLONE_PARENT); this one says which and ends. */
-    rc = sys5(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+     * with the plan as the parent's own child (CLONE_PARENT); this one says which and ends. The
+     * copy waits for that end (end of file on `gate`, whose write end only this one keeps), so the
+     * parent learns its pid before anything else it reports. */
+    int gate[2];
+    char byte;
+    rc = sys2(SYS_pipe2, gate, O_CLOEXEC);
     if (rc < 0) return rc;
+    rc = sys5(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (rc < 0) { sys1(SYS_close, gate[0]); sys1(SYS_close, gate[1]); return rc; }
     if (rc == 0) {
+      sys1(SYS_close, gate[1]);
       if (job->pdeathsig) sys2(SYS_prctl, PR_SET_PDEATHSIG, job->pdeathsig);
+      do rc = sys3(SYS_read, gate[0], &byte, 1); while (rc == -EINTR);
+      sys1(SYS_close, gate[0]);
+      /* minic gone before the death signal was set (its end of the sync pipe closed with it): this
+       * copy would go on unwatched. */
+      if (job->pdeathsig) {
+        struct pollfd pfd;
+        long zero[2] = {0, 0};
+        pfd.fd = (int)job->sync_fd;
+        pfd.events = 0;
+        pfd.revents = 0;
+        if (sys_poll_now(&pfd, zero) > 0 && (pfd.revents & POLLHUP)) sys1(SYS_exit_group, 125);
+      }
       return 0;
     }
     report(job, REPORT_FORKED, 0, rc);
     sys1(SYS_exit_group, 0);
     return 0;
+  }
   case OP_WAIT_START:
     return wait_start(job);
   case OP_UNBLOCK_SIGNALS:

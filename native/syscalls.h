@@ -73,6 +73,7 @@ enum {
 #define sys_mknod(path, mode, dev) sys3(SYS_mknod, path, mode, dev)
 #define sys_symlink(target, path) sys2(SYS_symlink, target, path)
 #define sys_poll1(pfd, timeout) sys3(SYS_poll, pfd, 1, timeout)
+#define sys_poll_now(pfd, zero) ((void)(zero), sys3(SYS_poll, pfd, 1, 0))
 #else
 #define sys_open(path, flags) sys4(SYS_openat, AT_FDCWD, path, flags, 0)
 #define sys_dup2(from, to) sys3(SYS_dup3, from, to, 0)
@@ -80,6 +81,7 @@ enum {
 #define sys_mknod(path, mode, dev) sys4(SYS_mknodat, AT_FDCWD, path, mode, dev)
 #define sys_symlink(target, path) sys3(SYS_symlinkat, target, AT_FDCWD, path)
 #define sys_poll1(pfd, timeout) sys4(SYS_ppoll, pfd, 1, 0, 0)
+#define sys_poll_now(pfd, zero) sys4(SYS_ppoll, pfd, 1, zero, 0)
 #endif
 
 #define ENOENT 2
@@ -130,6 +132,7 @@ enum {
 
 struct pollfd { int fd; short events; short revents; };
 #define POLLIN 1
+#define POLLHUP 0x10
 
 /* The new mount API (open_tree, mount_setattr, move_mount, fsopen/fsconfig/fsmount). */
 #define AT_RECURSIVE 0x8000

@@ -4,13 +4,14 @@
 // is kept in the container's directory (connections.json) and what is attached goes with the rest
 // of its network on every stop path (releaseNetwork).
 import { MinicError } from "../errors.ts";
-import { attachNetwork, detachNetwork, lockNetns } from "../network/bridge.ts";
+import { attachNetwork, detachNetwork, lockNetns, netnsPath } from "../network/bridge.ts";
 import { DEFAULT_NETWORK, findNetwork } from "../network/networks.ts";
 import type { Spec } from "../spec/types.ts";
 import { withPeersBlock } from "../spec/etc-files.ts";
 import { containerDir, findContainer, lockContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
 import { etcDirOf, primaryNetwork, readConnections, refreshPeers, rewriteHosts, writeConnections, type Connection } from "./network.ts";
 import { requireRoot } from "./privileges.ts";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 /** Docker's name for the default network is minic's too. */
@@ -46,9 +47,13 @@ export function connectNetwork(name: string, ref: string, aliases: string[]): vo
     while (taken.has(`eth${index}`)) index++;
     const connection: Connection = { network: network.name, ifname: `eth${index}`, aliases };
     writeConnections(root, record.id, [...connections, connection]);
-    // Not running (no namespace file): connected at its next start.
+    // Not running (no namespace file, or it went while we waited for its lock): connected at its next start.
     const netns = lockNetns(record.id);
     if (netns === null) return;
+    if (!existsSync(netnsPath(record.id))) {
+      netns.release();
+      return;
+    }
     try {
       attachNetwork(root, record.id, containerDir(root, record.id), network, connection.ifname);
     } catch (error) {

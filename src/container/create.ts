@@ -85,7 +85,7 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
           closeSync(master);
         }
       },
-      beforeSetup: networkBeforeSetup(root, record.id, prepared.spec),
+      beforeSetup: networkBeforeSetup(root, record.id, prepared.spec, false),
     });
     writeRecord(root, { ...record, process: identify(child.pid) });
     child.release();
@@ -98,7 +98,8 @@ export async function createPrepared(prepared: PreparedRun, settings: CreateSett
   } catch (error) {
     // Nothing dies with us here: an init that got this far is stopped and reaped before the
     // container's directory, name and cgroup are taken back.
-    if (child !== null) {
+    // One a failed release killed and reaped already is not signalled again: its pid may be another's.
+    if (child !== null && !child.reaped) {
       try {
         process.kill(child.pid, "SIGKILL");
       } catch {

@@ -90,7 +90,7 @@ export async function execProcess(id: string, process: SpecProcess, settings: Ex
       return 0;
     } finally {
       // A process that never ran is ours to reap; a running one is left to whoever adopts it.
-      if (!started) child.executor.reap(child.pid);
+      if (!started && !child.reaped) child.executor.reap(child.pid);
     }
   }
   const signals = forwardSignals(() => child.pid, { terminal: false });

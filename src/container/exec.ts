@@ -8,7 +8,7 @@ import { buildExecPlan, NO_FILTERS } from "../plan/plan.ts";
 import type { Capability } from "../plan/linux.ts";
 import { isAlive } from "../process/identity.ts";
 import { forwardSignals } from "../process/signals.ts";
-import { exitCodeOf, exitOf, startChild } from "../process/spawn.ts";
+import { exitCodeOf, exitOf, startChild, type Child } from "../process/spawn.ts";
 import { openTerminalSession, stdinIsTerminal } from "../process/terminal.ts";
 import { containerEnv } from "../spec/env.ts";
 import type { SpecProcess } from "../spec/types.ts";
@@ -72,19 +72,19 @@ export async function execInContainer(options: ExecOptions): Promise<number> {
   const filters = options.privileged ? NO_FILTERS : compiledFilters(spec, root);
   const plan = buildExecPlan(spec, execProcess, { id: record.id, pid: init.pid, cgroup: record.cgroup, sessionKeyring: record.sessionKeyring, ...rootlessLayout(spec) }, filters);
 
-  let pid: number | null = null;
+  // Read at each signal: a rootless exec's process is the copy its first child made (fork-beside).
+  let child: Child | null = null;
   const terminal = tty ? openTerminalSession({ interactive: options.interactive }) : null;
-  const signals = forwardSignals(() => pid, { terminal: terminal !== null });
+  const signals = forwardSignals(() => child?.pid ?? null, { terminal: terminal !== null });
   const stdin = options.interactive || terminal !== null ? -1 : openSync("/dev/null", "r");
   try {
-    const child = startChild(plan, root, {
+    child = startChild(plan, root, {
       watch: true,
       shareMemory: true,
       dieWithParent: true,
       stdio: [stdin, -1, -1],
       onTerminal: (master, native) => terminal?.attach(master, native),
     });
-    pid = child.pid;
     child.release();
     signals.flush();
     const setup = await child.setup;

@@ -195,9 +195,10 @@ export function publishedPorts(root: string): Set<string> {
  * What must happen between a child's clone and its setup for its network: slirp4netns joins a
  * rootless container's namespace then (its ports forwarded); nothing for the other networks.
  */
-export function networkBeforeSetup(root: string, id: string, spec: Pick<Spec, "annotations">): ((pid: number, executor: NativeExecutor) => void) | undefined {
+export function networkBeforeSetup(root: string, id: string, spec: Pick<Spec, "annotations">, foreground: boolean): ((pid: number, executor: NativeExecutor) => void) | undefined {
   if (spec.annotations?.[NETWORK_ANNOTATION] !== "slirp4netns") return undefined;
-  return (pid, executor) => startSlirp(executor, root, id, containerDir(root, id), pid, portsOf(spec.annotations));
+  // A foreground run's slirp4netns ends with minic; a detached container's is stopped by its cleanup.
+  return (pid, executor) => startSlirp(executor, root, id, containerDir(root, id), pid, portsOf(spec.annotations), foreground);
 }
 
 /** Idempotent: a container whose network is already gone has nothing to take back. */

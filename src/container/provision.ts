@@ -3,6 +3,7 @@
 // start that fails takes back exactly what was made; a container whose workload ran is never
 // taken back here (only `--rm` or `minic rm` delete it).
 import { removeContainerFiles } from "./remove-files.ts";
+import { log } from "../log.ts";
 import { createCgroup, removeCgroup } from "../cgroups/cgroup.ts";
 import type { ProcessIdentity } from "../state/store.ts";
 import { claimName, createContainerDirs, stateRoot, writeEtcFiles, writeRecord, writeSpec, type ContainerRecord } from "../state/store.ts";
@@ -67,7 +68,12 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     // cgroup holds no process, since the workload joins only just before exec.
     releaseHostMounts(record.hostMounts);
     if (cgroupMade && cgroup !== null) removeCgroup(cgroup);
-    removeContainerFiles(root, id, nameClaimed ? name : null);
+    try {
+      removeContainerFiles(root, id, nameClaimed ? name : null);
+    } catch (error) {
+      // The failure that brought us here is the one to report; this one is said, not lost.
+      log.warn(`could not remove what was made for container ${id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     removeBindSources(createdSources);
   };
   try {

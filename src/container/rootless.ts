@@ -47,10 +47,10 @@ export function rootlessUser(): RootlessUser | null {
 
 /** What the plan needs to know of a rootless caller (see ContainerLayout and ExecTarget). */
 export function rootlessLayout(spec: Pick<Spec, "linux">): { rootless: boolean; setgroupsDenied: boolean } {
-  const rootless = rootlessUser() !== null;
+  const user = rootlessUser();
   const { uidMappings, gidMappings } = spec.linux;
   const maps = uidMappings !== undefined && gidMappings !== undefined ? { uidMappings, gidMappings } : null;
-  return { rootless, setgroupsDenied: maps !== null && deniesSetgroups(maps, rootless) };
+  return { rootless: user !== null, setgroupsDenied: maps !== null && deniesSetgroups(maps, user?.gid ?? null) };
 }
 
 /**

@@ -223,7 +223,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
         dieWithParent: true,
         stdio: [stdin, -1, -1],
         onTerminal: (master, executor) => terminal?.attach(master, executor),
-        beforeSetup: networkBeforeSetup(root, record.id, spec),
+        beforeSetup: networkBeforeSetup(root, record.id, spec, true),
       });
       containerPid = child.pid;
       const killed = async (error: unknown): Promise<never> => {

@@ -8,7 +8,7 @@ import { log } from "../log.ts";
 import { processStartTime } from "../process/identity.ts";
 import { close, pipe, SystemError, writeAll } from "../../native/libc.ts";
 import { buildUserNamespacePlan } from "../plan/plan.ts";
-import { exitCodeOf, startChild } from "../process/spawn.ts";
+import { exitCodeOf, startChild, type Child } from "../process/spawn.ts";
 import { rootlessUser, type RootlessUser } from "../container/rootless.ts";
 import { stateRoot } from "../state/store.ts";
 
@@ -89,9 +89,21 @@ async function extractInUserNamespace(stream: ReadableStream<Uint8Array>, args: 
   const errors = join(dirname(args[args.length - 1] ?? "."), `.minic-tar-errors-${process.pid}`);
   const errorFd = openSync(errors, "w", 0o600);
   try {
-    const child = startChild(buildUserNamespacePlan(user, [args[0] ?? "tar", ...args.slice(1)]), stateRoot(), { watch: true, shareMemory: false, dieWithParent: true, stdio: [input.readEnd, -1, errorFd] });
-    close(input.readEnd);
-    child.release();
+    let child: Child;
+    try {
+      child = startChild(buildUserNamespacePlan(user, [args[0] ?? "tar", ...args.slice(1)]), stateRoot(), { watch: true, shareMemory: false, dieWithParent: true, stdio: [input.readEnd, -1, errorFd] });
+    } catch (error) {
+      close(input.writeEnd);
+      throw error;
+    } finally {
+      close(input.readEnd);
+    }
+    try {
+      child.release();
+    } catch (error) {
+      close(input.writeEnd);
+      throw error;
+    }
     try {
       for await (const chunk of stream) writeAll(input.writeEnd, chunk);
     } catch (error) {

@@ -44,7 +44,7 @@ function socketPath(root: string, id: string): string {
  * Start slirp4netns for the child `pid` (its namespaces made, waiting before its setup) and
  * forward `ports`; returns once the network is up. Undone on failure.
  */
-export function startSlirp(executor: NativeExecutor, root: string, id: string, dir: string, pid: number, ports: PortMapping[]): void {
+export function startSlirp(executor: NativeExecutor, root: string, id: string, dir: string, pid: number, ports: PortMapping[], tiedToThisProcess: boolean): void {
   const socket = socketPath(root, id);
   mkdirSync(socketDir(root), { recursive: true, mode: 0o700 });
   rmSync(socket, { force: true });
@@ -52,15 +52,23 @@ export function startSlirp(executor: NativeExecutor, root: string, id: string, d
   const log = openSync(logPath, "w", 0o600);
   // A blocking pipe of our own: slirp4netns writes "1" to it once the network is up.
   const ready = pipe();
+  // A foreground run's network ends with it, however it ends (SIGKILL too): slirp4netns exits
+  // when the write end, which only this process holds, closes.
+  const exit = tiedToThisProcess ? pipe() : null;
   let child: ReturnType<typeof Bun.spawn>;
   try {
     // setsid: a Ctrl-C at the terminal is the container's to get, not its network's.
-    child = Bun.spawn(["setsid", "slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--ready-fd=3", "--api-socket", socket, String(pid), "tap0"], {
-      stdio: ["ignore", log, log, ready.writeEnd],
+    child = Bun.spawn(["setsid", "slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--ready-fd=3", ...(exit === null ? [] : ["--exit-fd=4"]), "--api-socket", socket, String(pid), "tap0"], {
+      stdio: ["ignore", log, log, ready.writeEnd, ...(exit === null ? [] : [exit.readEnd])],
     });
+  } catch (error) {
+    close(ready.readEnd);
+    if (exit !== null) close(exit.writeEnd);
+    throw error;
   } finally {
     closeSync(log);
     close(ready.writeEnd);
+    if (exit !== null) close(exit.readEnd);
   }
   child.unref();
   let got = 0;

@@ -40,12 +40,13 @@ export interface ContainerLayout {
 }
 
 /**
- * Whether a user namespace's maps deny setgroups: an ordinary user may write a gid_map of their
- * own gid alone, and only after writing "deny" to setgroups (user_namespaces(7)); with newgidmap's
- * subordinate ranges it stays allowed.
+ * Whether a user namespace's maps deny setgroups: an ordinary user (whose gid is `rootlessGid`;
+ * null for root) may write a gid_map of their own gid alone, and only after writing "deny" to
+ * setgroups (user_namespaces(7)); any other map goes through newgidmap, and setgroups stays.
  */
-export function deniesSetgroups(maps: IdMappings, rootless: boolean): boolean {
-  return rootless && maps.gidMappings.length === 1 && maps.gidMappings[0]?.size === 1;
+export function deniesSetgroups(maps: IdMappings, rootlessGid: number | null): boolean {
+  const [only, ...more] = maps.gidMappings;
+  return rootlessGid !== null && only !== undefined && more.length === 0 && only.size === 1 && only.hostID === rootlessGid;
 }
 
 /** A new user namespace's maps. */

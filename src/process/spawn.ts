@@ -22,6 +22,8 @@ export type SetupOutcome = { kind: "started" } | { kind: "ready" } | { kind: "fa
 export interface Child {
   /** The workload's process: after a fork-beside op, the copy that went on with the plan. */
   readonly pid: number;
+  /** An unwatched child a failed release() killed has been reaped already: its pid is free. */
+  readonly reaped: boolean;
   executor: NativeExecutor;
   /** Write its user namespace's maps (if it has one), then let it past its wait-parent op. A
    *  failure kills the child (reaped as it would have been) and throws. */
@@ -226,9 +228,13 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
     }
   });
 
+  let reaped = false;
   return {
     get pid() {
       return current;
+    },
+    get reaped() {
+      return reaped;
     },
     executor,
     release() {
@@ -239,7 +245,10 @@ function spawnWith(plan: Plan, encoded: EncodedPlan, executor: NativeExecutor, b
         options.beforeSetup?.(pid, executor);
       } catch (error) {
         process.kill(pid, SIGKILL);
-        if (!options.watch) executor.reap(pid);
+        if (!options.watch) {
+          executor.reap(pid);
+          reaped = true;
+        }
         throw error;
       }
       letGo();

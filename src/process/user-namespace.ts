@@ -27,7 +27,7 @@ export function writeIdMaps(pid: number, maps: IdMappings): void {
   const ownOnly = (mappings: IdMapping[], id: number) => mappings.length === 1 && mappings[0]?.hostID === id && mappings[0].size === 1;
   if (rootless && !ownOnly(maps.uidMappings, geteuid())) mapWith("newuidmap", pid, maps.uidMappings);
   else writeMap(pid, "uid_map", maps.uidMappings);
-  if (deniesSetgroups(maps, rootless)) {
+  if (deniesSetgroups(maps, rootless ? (process.getegid?.() ?? -1) : null)) {
     writeMap(pid, "setgroups", null);
     writeMap(pid, "gid_map", maps.gidMappings);
   } else if (rootless) {

@@ -135,6 +135,24 @@ describe("minic as an ordinary user", () => {
     }
   });
 
+  test("a foreground run killed with SIGKILL takes its slirp4netns with it: the published port is free again", async () => {
+    const free = Bun.listen({ hostname: "0.0.0.0", port: 0, socket: { data() {} } });
+    const port = free.port;
+    free.stop(true);
+    const child = Bun.spawn(world.command(["run", "--name", "doomed", "-p", `${port}:80`, "--rootfs", world.rootfs, "sleep", "30"]), { cwd: world.dir, stdout: "ignore", stderr: "ignore" });
+    const slirps = () => Bun.spawnSync(["pgrep", "-u", String(user.uid), "-x", "slirp4netns"]).stdout.toString().trim();
+    for (let waited = 0; waited < 5000 && slirps() === ""; waited += 50) await Bun.sleep(50);
+    expect(slirps()).not.toBe("");
+    // minic is setpriv's exec'd successor: the same pid.
+    process.kill(child.pid, "SIGKILL");
+    await child.exited;
+    for (let waited = 0; waited < 3000 && slirps() !== ""; waited += 50) await Bun.sleep(50);
+    expect(slirps()).toBe("");
+    const again = Bun.listen({ hostname: "0.0.0.0", port, socket: { data() {} } });
+    again.stop(true);
+    expect((await world.run(["rm", "doomed"])).code).toBe(0);
+  });
+
   test("bad input: a limit without a delegated cgroup, a rootfs or volume out of reach, overlapping maps, a user network: one line, 125, nothing left", async () => {
     const secret = join(world.dir, "secret");
     mkdirSync(secret, { mode: 0o700 });

@@ -21,10 +21,12 @@ describe("a rootless user's ids", () => {
   test("root inside is the user; 1 and up the range; with no range, the user alone, and setgroups denied", () => {
     expect(OWN_AND_RANGE.uidMappings).toEqual([{ containerID: 0, hostID: 1000, size: 1 }, { containerID: 1, hostID: 100000, size: 65536 }]);
     expect(OWN_ONLY.uidMappings).toEqual([{ containerID: 0, hostID: 1000, size: 1 }]);
-    expect(deniesSetgroups(OWN_ONLY, true)).toBe(true);
-    expect(deniesSetgroups(OWN_AND_RANGE, true)).toBe(false);
+    expect(deniesSetgroups(OWN_ONLY, 1000)).toBe(true);
+    expect(deniesSetgroups(OWN_AND_RANGE, 1000)).toBe(false);
+    // One subordinate gid alone is newgidmap's to write: setgroups stays.
+    expect(deniesSetgroups({ uidMappings: OWN_ONLY.uidMappings, gidMappings: [{ containerID: 0, hostID: 100000, size: 1 }] }, 1000)).toBe(false);
     // Root writes any map itself: setgroups stays.
-    expect(deniesSetgroups(OWN_ONLY, false)).toBe(false);
+    expect(deniesSetgroups(OWN_ONLY, null)).toBe(false);
   });
 });
 
