@@ -70,15 +70,18 @@ export function rootlessNetwork(options: RunOptions): RunOptions {
  * What a rootless container can reach is what its user can, and what it can change in its root
  * is what its user namespace maps: both checked before anything is made, each a line naming it.
  */
-export function checkRootlessAccess(user: RootlessUser, rootfs: string, mounts: MountRequest[], uidMappings: IdMapping[]): void {
+export function checkRootlessAccess(user: RootlessUser, rootfs: string, mounts: MountRequest[], maps: { uidMappings: IdMapping[]; gidMappings: IdMapping[] }): void {
   try {
     accessSync(rootfs, constants.R_OK | constants.X_OK);
   } catch {
     throw new MinicError(`rootfs ${rootfs} is not readable by ${user.name}, as whom this rootless container runs`);
   }
-  const owner = statSync(rootfs).uid;
-  if (!uidMappings.some((m) => owner >= m.hostID && owner < m.hostID + m.size)) {
-    throw new MinicError(`rootfs ${rootfs} belongs to uid ${owner}, whom this rootless container cannot map: its root could change nothing in it`, undefined, `give ${user.name} a copy of their own: cp -a, then chown -R ${user.name}`);
+  const { uid, gid } = statSync(rootfs);
+  const mapped = (id: number, mappings: IdMapping[]) => mappings.some((m) => id >= m.hostID && id < m.hostID + m.size);
+  // overlayfs copies up only what the namespace maps, owner and group both (else EOVERFLOW).
+  const unmapped = !mapped(uid, maps.uidMappings) ? `uid ${uid}` : !mapped(gid, maps.gidMappings) ? `gid ${gid}` : null;
+  if (unmapped !== null) {
+    throw new MinicError(`rootfs ${rootfs} belongs to ${unmapped}, whom this rootless container cannot map: its root could change nothing in it`, undefined, `give ${user.name} a copy of their own: cp -a, then chown -R ${user.name}:`);
   }
   for (const mount of mounts) {
     if (mount.type !== "bind" || !existsSync(mount.source)) continue;

@@ -144,7 +144,7 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
     readImageConfig(rootfs),
   );
   // Before anything is written: what the user cannot reach fails now, named.
-  if (rootless !== null) checkRootlessAccess(rootless, rootfs, options.mounts, idMapsFromFlags(options.uidMap, options.gidMap)?.uidMappings ?? rootless.uidMappings);
+  if (rootless !== null) checkRootlessAccess(rootless, rootfs, options.mounts, idMapsFromFlags(options.uidMap, options.gidMap) ?? rootless);
   if (options.publish.length > 0) options = { ...options, publish: allocatePorts(options.publish, publishedPorts(root)) };
   // --stop-signal or the image's STOPSIGNAL: checked now, not when `stop` needs it.
   if (options.stopSignal !== null) parseSignal(options.stopSignal);

@@ -170,7 +170,10 @@ describe("minic as an ordinary user", () => {
       expect({ flags, code: r.code, stderr: r.stderr }).toEqual({ flags, code: 125, stderr: expect.stringMatching(message) });
     }
     const owned = await world.run(["run", "--rm", "--rootfs", foreign, "true"]);
-    expect(owned.stderr).toBe(`minic: rootfs ${foreign} belongs to uid 0, whom this rootless container cannot map: its root could change nothing in it (give minic-rootless a copy of their own: cp -a, then chown -R minic-rootless)\n`);
+    expect(owned.stderr).toBe(`minic: rootfs ${foreign} belongs to uid 0, whom this rootless container cannot map: its root could change nothing in it (give minic-rootless a copy of their own: cp -a, then chown -R minic-rootless:)\n`);
+    // Its group counts too: overlayfs would refuse to copy up what an unmapped group owns.
+    Bun.spawnSync(["chown", "-R", `${user.uid}:0`, foreign]);
+    expect((await world.run(["run", "--rm", "--network", "none", "--rootfs", foreign, "true"])).stderr).toBe(`minic: rootfs ${foreign} belongs to gid 0, whom this rootless container cannot map: its root could change nothing in it (give minic-rootless a copy of their own: cp -a, then chown -R minic-rootless:)\n`);
     expect((await world.run(["network", "ls"])).stderr).toBe("minic: minic network needs root (run it with sudo; a rootless container has bridge (through slirp4netns), none, host or container:NAME)\n");
     expect(containersOf(world)).toEqual([]);
   });
@@ -235,6 +238,10 @@ describe("minic as an ordinary user", () => {
     const r = await world.run(["run", "--rm", "--network", "none", "--rootfs", world.rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map | wc -l"]);
     expect(r.stdout).toBe("0\n1\n");
     expect(r.stderr).toBe("minic: warning: minic-rootless1 has no subordinate ids in /etc/subuid and /etc/subgid: the container has one user and group, its root (files of other owners show as nobody, and it cannot change user)\n");
+    // Detached too: created under conmon, exec'd into.
+    expect((await world.run(["run", "-d", "--name", "alone", "--network", "none", "--rootfs", world.rootfs, "sleep", "30"])).code).toBe(0);
+    expect((await world.run(["exec", "alone", "id", "-u"])).stdout).toBe("0\n");
+    expect((await world.run(["rm", "-f", "alone"])).code).toBe(0);
     const other = await world.run(["run", "--rm", "--network", "none", "-u", "5", "--rootfs", world.rootfs, "id"]);
     expect(other.code).toBe(125);
     expect(containersOf(world)).toEqual([]);
