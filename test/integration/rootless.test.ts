@@ -86,7 +86,7 @@ describe("minic as an ordinary user", () => {
     expect(containersOf(world)).toEqual([]);
   });
 
-  test("-it: a shell on a real terminal", async () => {
+  test("-it: a shell on a real terminal, in run and in exec", async () => {
     const terminal = openTerminal();
     try {
       terminal.keys(`${world.command(["run", "--rm", "-it", "--network", "none", "--rootfs", world.rootfs, "sh"]).join(" ")}; echo EXIT=$?`, "Enter");
@@ -95,6 +95,15 @@ describe("minic as an ordinary user", () => {
       const screen = await terminal.waitFor(/EXIT=\d+/, 10_000);
       expect(screen).toContain("/dev/pts/0");
       expect(screen).toMatch(/EXIT=4/);
+      // exec -it into a running one: its terminal handed over as run's is, to a process born in its PID namespace.
+      expect((await world.run(["run", "-d", "--name", "box", "--network", "none", "--rootfs", world.rootfs, "sleep", "60"])).code).toBe(0);
+      terminal.keys("clear", "Enter");
+      terminal.keys(`${world.command(["exec", "-it", "box", "sh"]).join(" ")}; echo EXEC=$?`, "Enter");
+      await terminal.waitFor(/^\/ #\s*$/m, 10_000);
+      terminal.keys("echo pid1=$(cat /proc/1/comm); exit 6", "Enter");
+      const exec = await terminal.waitFor(/EXEC=\d+/, 10_000);
+      expect(exec).toContain("pid1=sleep");
+      expect(exec).toMatch(/EXEC=6/);
     } finally {
       terminal.close();
     }
