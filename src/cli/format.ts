@@ -39,19 +39,25 @@ function commandText(command: string[]): string {
   return JSON.stringify(text.length > 30 ? `${text.slice(0, 29)}…` : text);
 }
 
-/** `sizes`: with ps --size, each container's writable layer, by id (a SIZE column). */
-export function containerTable(entries: RecordRead[], now: number, sizes: Map<string, string> | null = null): string {
+/**
+ * `docker ps`'s table, its columns in Docker's order (the rootfs where Docker names the image).
+ * `ports`: each container's published ports (PORTS); `sizes`: with ps --size, each container's
+ * writable layer (a SIZE column), by id.
+ */
+export function containerTable(entries: RecordRead[], now: number, sizes: Map<string, string> | null = null, ports: Map<string, string> = new Map()): string {
   const rows = [
-    ["CONTAINER ID", "NAME", "COMMAND", "CREATED", "STATUS", ...(sizes === null ? [] : ["SIZE"])],
+    ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", ...(sizes === null ? [] : ["SIZE"])],
     ...entries.map((entry) => {
-      if (entry.kind === "damaged") return [shortId(entry.id), "", "", "", `Damaged: ${entry.reason}`, ...(sizes === null ? [] : [""])];
+      if (entry.kind === "damaged") return [shortId(entry.id), "", "", "", `Damaged: ${entry.reason}`, "", "", ...(sizes === null ? [] : [""])];
       const { record } = entry;
       return [
         shortId(record.id),
-        record.name,
+        record.rootfs,
         commandText(record.command),
         `${humanDuration(now - Date.parse(record.created))} ago`,
         statusText(record, now),
+        ports.get(record.id) ?? "",
+        record.name,
         ...(sizes === null ? [] : [sizes.get(record.id) ?? ""]),
       ];
     }),

@@ -47,7 +47,7 @@ export const command: Command = {
     // As Docker: a status filter or --last looks at containers in every state.
     let entries = listContainers(booleanFlag(flags, "all") || last !== null || filters.some((filter) => filter.key === "status"));
     const needsLabels = filters.some((filter) => filter.key === "label") || format === "json" || /Labels/.test(format);
-    const needsPorts = format === "json" || /Ports/.test(format);
+    const needsPorts = format === "json" || format === "table" || /Ports/.test(format);
     const labels = (id: string) => (needsLabels ? containerLabels(id) : {});
     if (filters.length > 0) entries = entries.filter((entry) => entry.kind === "ok" && matchesFilters(entry.record, labels(entry.record.id), filters));
     if (last !== null) entries = entries.filter((entry) => entry.kind === "ok").slice(0, Number(last));
@@ -56,8 +56,10 @@ export const command: Command = {
       ? new Map(entries.flatMap((entry) => (entry.kind === "ok" ? [[entry.record.id, humanSize(writableLayerBytes(entry.record.id))] as const] : [])))
       : null;
     if (booleanFlag(flags, "quiet")) return print(entries.map((entry) => (entry.kind === "ok" ? (noTrunc ? entry.record.id : shortId(entry.record.id)) : shortId(entry.id))));
-    if (format === "table") return print([containerTable(entries, now, sizes)]);
-    const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [{ ...psRow(entry.record, labels(entry.record.id), now, noTrunc, sizes?.get(entry.record.id) ?? ""), Ports: needsPorts ? containerPorts(entry.record.id).map((mapping) => portLine(mapping).replace(/^(\S+) -> (\S+)$/, "$2->$1")).join(", ") : "" }] : []));
+    // Docker's PORTS: 0.0.0.0:8080->80/tcp.
+    const portsOf = (id: string) => (needsPorts ? containerPorts(id).map((mapping) => portLine(mapping).replace(/^(\S+) -> (\S+)$/, "$2->$1")).join(", ") : "");
+    if (format === "table") return print([containerTable(entries, now, sizes, new Map(entries.flatMap((entry) => (entry.kind === "ok" ? [[entry.record.id, portsOf(entry.record.id)] as const] : []))))]);
+    const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [{ ...psRow(entry.record, labels(entry.record.id), now, noTrunc, sizes?.get(entry.record.id) ?? ""), Ports: portsOf(entry.record.id) }] : []));
     if (format === "json") return print(rows.map((row) => JSON.stringify(row)));
     if (template === null) return 0;
     return print(format.startsWith("table") ? [tableOf(format.replace(/^table\s+/, ""), template, rows)] : rows.map(template));

@@ -28,7 +28,8 @@ function monitors(): number[] {
 
 async function status(ref: string): Promise<string> {
   const listed = await minic(["ps", "-a"], stateRoot());
-  return listed.stdout.split("\n").find((line) => line.includes(ref))?.replace(/.*  ((Up|Exited|Created).*)$/, "$1") ?? "";
+  // The STATUS column: from its word up to the gap before PORTS.
+  return /  ((Up|Exited|Created|Restarting)\b.*?)  /.exec(listed.stdout.split("\n").find((line) => line.endsWith(` ${ref}`)) ?? "")?.[1] ?? "";
 }
 
 describe("run -d", () => {
@@ -269,7 +270,7 @@ describe("run -d", () => {
     const id = (await run(["--name", "writer", "sh", "-c", "head -c 200000 /dev/zero > /blob; sleep 30"])).stdout.trim();
     await Bun.sleep(300);
     expect(await minic(["ps", "--size", "--format", "{{.Names}} {{.Size}}"], stateRoot()).then((r) => r.stdout)).toMatch(/^writer 19\d\.\dKiB\n$/);
-    expect((await minic(["ps", "-s"], stateRoot())).stdout.split("\n")[0]).toMatch(/STATUS +SIZE$/);
+    expect((await minic(["ps", "-s"], stateRoot())).stdout.split("\n")[0]).toMatch(/STATUS +PORTS +NAMES +SIZE$/);
     // conmon killed: the container runs on, and ps says so.
     const conmon = Number(readFileSync(join(stateRoot(), "bundles", id, "conmon.pid"), "utf8"));
     process.kill(conmon, "SIGKILL");

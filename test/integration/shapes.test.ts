@@ -52,7 +52,7 @@ describe("create and start", () => {
     expect(alive(state?.process?.pid ?? 0)).toBe(true);
     await Bun.sleep(200);
     expect(() => readFileSync(join(out, "file"))).toThrow();
-    expect((await minic(["ps", "-a"], root)).stdout).toMatch(/parked\s.*Created/);
+    expect((await minic(["ps", "-a"], root)).stdout).toMatch(/ Created .* parked\n/);
     expect((await minic(["start", "parked"], root)).code).toBe(0);
     await waitFor(() => {
       try {
@@ -61,7 +61,7 @@ describe("create and start", () => {
         return false;
       }
     });
-    expect((await minic(["ps"], root)).stdout).toMatch(/parked\s.*Up/);
+    expect((await minic(["ps"], root)).stdout).toMatch(/ Up .* parked\n/);
     // Created under conmon: its output is in its log.
     expect((await minic(["logs", "parked"], root)).stdout).toBe("to-console\n");
     // Docker's start of a running container changes nothing and says its name.
@@ -148,7 +148,7 @@ describe("exec", () => {
     const r = await minic(["exec", "stops", "true"], root);
     expect(r.code).toBe(125);
     expect(r.stderr).toBe("minic: container stops is not running\n");
-    expect((await minic(["ps", "-a"], root)).stdout).toMatch(/stops\s.*Exited/);
+    expect((await minic(["ps", "-a"], root)).stdout).toMatch(/ Exited .* stops\n/);
   });
 
   test("kill -s TERM reaches the init's handler", async () => {

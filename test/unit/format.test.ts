@@ -37,10 +37,11 @@ describe("ps formatting", () => {
 
   test("the table has Docker's columns and short ids", () => {
     const damaged = { kind: "damaged" as const, id: "fedcba9876543210".repeat(4), reason: "state.json is empty" };
-    const table = containerTable([{ kind: "ok", record }, damaged], Date.parse("2026-01-01T00:03:00.000Z")).split("\n");
-    expect(table[0]).toMatch(/^CONTAINER ID\s+NAME\s+COMMAND\s+CREATED\s+STATUS$/);
-    expect(table[1]).toMatch(/^0123456789ab\s+web\s+"sh -c exit 3"\s+3 minutes ago\s+Exited \(3\) 2 minutes ago$/);
-    expect(table[2]).toMatch(/^fedcba987654\s+Damaged: state\.json is empty$/);
+    const table = containerTable([{ kind: "ok", record }, damaged], Date.parse("2026-01-01T00:03:00.000Z"), null, new Map([[record.id, "0.0.0.0:8080->80/tcp"]])).split("\n");
+    expect(table[0]).toMatch(/^CONTAINER ID {3}IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$/);
+    expect(table[1]).toMatch(new RegExp(`^0123456789ab {3}${record.rootfs} +"sh -c exit 3" +3 minutes ago +Exited \\(3\\) 2 minutes ago +0\\.0\\.0\\.0:8080->80/tcp +web$`));
+    expect(table[2]).toMatch(/^fedcba987654 +Damaged: state\.json is empty$/);
+    for (const line of table) expect(line).toBe(line.trimEnd());
   });
 });
 
