@@ -27,7 +27,8 @@ async function completables(): Promise<Completable[]> {
   }));
 }
 
-const NAMES = "minic ps -a --format '{{.Names}}' 2>/dev/null";
+/** Every container's name and short id, words on one line each, as Docker completes both. */
+const NAMES = "minic ps -a --format '{{.Names}} {{.ID}}' 2>/dev/null";
 
 function quoted(text: string): string {
   return `'${text.replace(/'/g, "'\\''")}'`;
@@ -75,7 +76,7 @@ ${cases.join("\n")}
   if [[ $PREFIX == -* ]]; then
     compadd -- $flags
   elif (( containers )); then
-    compadd -- \${(f)"$(${NAMES})"}
+    compadd -- \${=$(${NAMES})}
   else
     _files
   fi
@@ -90,7 +91,7 @@ function fish(commands: Completable[]): string {
     "complete -c minic -f",
     ...commands.map((c) => `complete -c minic -n __fish_use_subcommand -a ${c.name} -d ${quoted(c.description)}`),
     ...commands.flatMap((c) => c.flags.map((f) => `complete -c minic -n ${quoted(`__fish_seen_subcommand_from ${c.name}`)} -l ${f.long}${f.short ? ` -s ${f.short}` : ""} -d ${quoted(f.description)}`)),
-    `complete -c minic -n ${quoted(`__fish_seen_subcommand_from ${commands.filter((c) => c.containers).map((c) => c.name).join(" ")}`)} -a ${quoted(`(${NAMES})`)}`,
+    `complete -c minic -n ${quoted(`__fish_seen_subcommand_from ${commands.filter((c) => c.containers).map((c) => c.name).join(" ")}`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
   ];
   return `${lines.join("\n")}\n`;
 }
