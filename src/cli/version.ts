@@ -11,7 +11,7 @@ import { buildInfo } from "./build-info.ts" with { type: "macro" };
 const BUILD = buildInfo();
 
 export function versionText(): string {
-  return `minic version ${VERSION}\ncommit: ${BUILD.commit}\nspec: ${OCI_VERSION}\nbun: ${Bun.version}\nlibseccomp: ${libseccompVersion() ?? "not found"}\n`;
+  return `minic version ${VERSION}\ncommit: ${BUILD.commit}\nbuilt: ${BUILD.built}\nspec: ${OCI_VERSION}\nbun: ${Bun.version}\nlibseccomp: ${libseccompVersion() ?? "not found"}\n`;
 }
 
 /** docker version's block: the same facts, named as Docker names them. */

@@ -485,7 +485,7 @@ describe("what engines ask before and around", () => {
     expect(features.linux.seccomp.actions).toContain("SCMP_ACT_ERRNO");
     expect(features.mountOptions).toContain("rbind");
     // runc's --version shape, which engines log.
-    expect((await runtime(["--version"])).stdout).toMatch(/^minic version \d+\.\d+\.\d+\ncommit: [0-9a-f]{12}(-dirty)?\nspec: 1\.2\.0\nbun: \d+\.\d+\.\d+\nlibseccomp: \d+\.\d+\.\d+\n$/);
+    expect((await runtime(["--version"])).stdout).toMatch(/^minic version \d+\.\d+\.\d+\ncommit: [0-9a-f]{12}(-dirty)?\nbuilt: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nspec: 1\.2\.0\nbun: \d+\.\d+\.\d+\nlibseccomp: \d+\.\d+\.\d+\n$/);
     // docker version's shape for `minic version`.
     expect((await minic(["version"], root)).stdout).toMatch(/^minic:\n Version: +\d+\.\d+\.\d+\n Git commit: +[0-9a-f]{12}(-dirty)?\n Built: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n Bun version: +\d+\.\d+\.\d+\n OS\/Arch: +linux\/(amd64|arm64)\n OCI runtime spec: +1\.2\.0\n libseccomp: +\d+\.\d+\.\d+\n$/);
     expect((await minic(["--root", root, "--version"], root)).stdout).toBe((await runtime(["--version"])).stdout);
