@@ -4,6 +4,7 @@ import { DEFAULT_DOCKERFILE, DEFAULT_OUTPUT, type BuildOptions } from "../image/
 import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
 import { type Command, commandDefinition, printUsage } from "./command.ts";
+import { COMMON_ENVIRONMENT } from "./help.ts";
 
 export const BUILD_FLAGS: FlagSpec[] = [
   { name: "file", short: "f", kind: "string", valueHint: "FILE", description: `The Dockerfile, relative to here (default: ${DEFAULT_DOCKERFILE} in the context, else its Dockerfile)` },
@@ -54,7 +55,7 @@ const buildDefinition: CommandDef = commandDefinition("build", {
   description: "Build a root filesystem from a Dockerfile with a Docker engine",
   flags: BUILD_FLAGS,
   examples: ["minic build -o ./rootfs .", "minic build -f Dockerfile -t app:dev --build-arg VERSION=2 -o ./rootfs ctx", "minic build -q -o ./rootfs ."],
-  environment: [["DOCKER_HOST", "the Docker engine to build with (default unix:///var/run/docker.sock)"]],
+  environment: [["DOCKER_HOST", "the Docker engine to build with (default unix:///var/run/docker.sock)"], ...COMMON_ENVIRONMENT],
 }, {
     context: { type: "positional", required: false, description: "The build context directory (default .)" },
   });

@@ -3,7 +3,7 @@
 import type { ArgsDef, CommandDef } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import type { FlagSpec } from "./argv.ts";
-import { COMMON_ENVIRONMENT, renderHelp, RUN_EXIT_CODES, type HelpPage } from "./help.ts";
+import { COMMAND_EXIT_CODES, COMMON_ENVIRONMENT, renderHelp, RUN_EXIT_CODES, type HelpPage } from "./help.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -73,7 +73,8 @@ const HELP_PAGES = new WeakMap<CommandDef, HelpPage>();
  */
 export function commandDefinition(name: string, page: HelpPage, positionals: ArgsDef = {}): CommandDef {
   const definition: CommandDef = { meta: { name, description: page.description }, args: argsDef(page.flags, positionals) };
-  HELP_PAGES.set(definition, page);
+  // Every command reads minic's state and exits 0 or 125 unless its page says more.
+  HELP_PAGES.set(definition, { ...page, environment: page.environment ?? COMMON_ENVIRONMENT, exitCodes: page.exitCodes ?? COMMAND_EXIT_CODES });
   return definition;
 }
 

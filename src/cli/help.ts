@@ -98,6 +98,12 @@ export const RUN_EXIT_CODES: [string, string][] = [
   ["N", "otherwise the command's own exit status (128+N when killed by signal N)"],
 ];
 
+/** What a command that runs no container exits with. */
+export const COMMAND_EXIT_CODES: [string, string][] = [
+  ["0", "it did what was asked"],
+  ["125", "it could not: bad input, or what it names is not there (one line on stderr says which)"],
+];
+
 export const COMMON_ENVIRONMENT: [string, string][] = [
   ["MINIC_ROOT", "where containers are kept (default /var/lib/minic; for an ordinary user ~/.local/share/minic)"],
   ["MINIC_DEBUG", "any value: debug messages and stack traces, as --debug"],
