@@ -144,6 +144,9 @@ async function startMonitor(conmon: string, settings: MonitorSettings): Promise<
   const args = [
     "--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", minic, "-b", bundle,
     "-p", join(bundle, "pidfile"), "-l", `k8s-file:${detachedLogPath(bundle)}`, "--exit-dir", bundle,
+    // Where conmon keeps what it notes (an `oom` file when the OOM killer strikes): the bundle,
+    // never the caller's working directory, conmon's default.
+    "--persist-dir", bundle,
     "--conmon-pidfile", join(bundle, "conmon.pid"), "--full-attach", "--log-level", "warning",
     "--exit-command", minic, "--exit-command-arg", "cleanup", ...(settings.remove ? ["--exit-command-arg", "--rm"] : []), "--exit-command-arg", id,
     // -i: stdin stays open when an attached client goes, as Docker's does.
@@ -153,6 +156,7 @@ async function startMonitor(conmon: string, settings: MonitorSettings): Promise<
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn([conmon, ...args], {
+      cwd: bundle,
       stdio: ["ignore", "ignore", "pipe", sync.writeEnd],
       env: { ...process.env, _OCI_SYNCPIPE: "3" },
     });
