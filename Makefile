@@ -98,9 +98,12 @@ bash: minic
 		echo "make bash: $$sh in $(ROOTFS)"; \
 		./minic run -it --rm --rootfs $(ROOTFS) --hostname minic-demo $$sh
 
-# The busybox rootfs with app/hello.sh, in $(ROOTFS) (left as it is when it is one already).
+# The busybox rootfs with app/hello.sh, in $(ROOTFS) (left as it is when it is one already; a
+# directory holding anything else is never replaced).
 demo-fallback-rootfs: deps
 	$(call need_debs,busybox-static)
+	@if [ -d $(ROOTFS) ] && [ -n "$$(ls -A $(ROOTFS))" ] && [ ! -f $(ROOTFS)/bin/busybox ] && [ ! -f $(ROOTFS)/.minic-rootfs ]; then \
+		echo "make: $(ROOTFS) holds something minic did not make: not replacing it (set ROOTFS=DIR)"; exit 1; fi
 	@$(BUN) test/support/rootfs.ts $(ROOTFS) >/dev/null
 	@mkdir -p $(ROOTFS)/opt/app && cp app/hello.sh $(ROOTFS)/opt/app/hello.sh
 

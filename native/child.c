@@ -352,7 +352,7 @@ static long send_fd_on(long sock, long fd) {
   union fd_control control;
   long rc;
   fd_message(&message, &iov, &control, "t", 1, (int)fd);
-  do rc = sys3(SYS_sendmsg, sock, &message, 0); while (rc == -EINTR);
+  do rc = sys3(SYS_sendmsg, sock, &message, MSG_NOSIGNAL); while (rc == -EINTR);
   return rc < 0 ? rc : 0;
 }
 
@@ -369,14 +369,10 @@ static long setup_terminal(struct job *job) {
   numbered_path(path, "/dev/pts/", number);
   slave = sys_open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) { sys1(SYS_close, master); return slave; }
-  if (job->terminal_socket >= 0) {
-    /* Sent, not taken: pidfd_getfd would need the child dumpable, which an exec'd process never is. */
-    rc = send_fd_on(job->terminal_socket, master);
-    if (rc < 0) { sys1(SYS_close, master); sys1(SYS_close, slave); return rc; }
-    report(job, REPORT_TERMINAL, 0, -1);
-  } else {
-    report(job, REPORT_TERMINAL, 0, master);
-  }
+  /* Sent, not taken with pidfd_getfd, which would need the child dumpable (an exec'd one never is). */
+  rc = job->terminal_socket < 0 ? -EINVAL : send_fd_on(job->terminal_socket, master);
+  if (rc < 0) { sys1(SYS_close, master); sys1(SYS_close, slave); return rc; }
+  report(job, REPORT_TERMINAL, 0, -1);
   rc = read_byte(job->sync_fd);
   sys1(SYS_close, master);
   if (rc < 0) return rc;
@@ -509,12 +505,13 @@ static long run_op(struct job *job, struct op *op, struct child_state *state) {
     rc = sys1(SYS_personality, op->n1);
     return rc < 0 ? rc : 0;
   case OP_WAIT_PARENT:
-    rc = read_byte(job->sync_fd);
-    /* Released: its parent's helpers are done with its /proc files. Not when sharing the parent's
-     * memory: the flag is the memory's, and minic's own would go with it (execve, soon, makes the
-     * child's new memory its own; no other process is in its namespaces until then). */
-    if (job->dumpable && !job->share_memory) sys2(SYS_prctl, PR_SET_DUMPABLE, 0);
-    return rc;
+    return read_byte(job->sync_fd);
+  case OP_NO_DUMP:
+    /* Its parent's helpers are done with its /proc files, and it has written its own: from here on
+     * no process may open them. Not when sharing the parent's memory, whose flag it is: minic's own
+     * would go with it (execve, soon, makes the child's new memory its own). */
+    if (!job->share_memory) sys2(SYS_prctl, PR_SET_DUMPABLE, 0);
+    return 0;
   case OP_WAIT_HOOKS:
     report(job, REPORT_HOOKS, 0, 0);
     return read_byte(job->sync_fd);

@@ -71,9 +71,13 @@ long minic_recv_fd(long sock) {
   char byte;
   long n;
   fd_message(&message, &iov, &control, &byte, 1, -1);
+  /* What arrives must be the kernel's: nothing of the template may pass for it. */
+  memset(&control, 0, sizeof control);
   do n = recvmsg((int)sock, &message, MSG_CMSG_CLOEXEC);
   while (n < 0 && *__errno_location() == EINTR);
   if (n < 0) return -(long)*__errno_location();
-  if (n == 0 || control.header.type != SCM_RIGHTS || control.header.len < sizeof(struct cmsghdr) + sizeof(int)) return -EBADMSG;
+  if (n == 0 || (message.flags & MSG_CTRUNC) || message.controllen < sizeof(struct cmsghdr) + sizeof(int) ||
+      control.header.level != SOL_SOCKET || control.header.type != SCM_RIGHTS || control.header.len < sizeof(struct cmsghdr) + sizeof(int))
+    return -EBADMSG;
   return *(int *)(control.bytes + sizeof(struct cmsghdr));
 }

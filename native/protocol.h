@@ -54,6 +54,7 @@ enum op_code {
   OP_WAIT_HOOKS = 43,
   OP_CHROOT = 44,
   OP_FORK_BESIDE = 45,
+  OP_NO_DUMP = 46,
 };
 
 /* Bits of op.flags. */
@@ -101,8 +102,8 @@ struct job {
   long inherited_fd2;  /* -1, or a second one (a sysfs made in a joined network namespace) */
   long inherited_slot2;
   long preserve_fds;   /* fds 3 .. 3+N-1 are the caller's, passed on to the process (runc's --preserve-fds) */
-  long dumpable;       /* 1: dumpable until its first wait-parent returns, for an unprivileged parent's helper (slirp4netns) to reach its /proc files */
-  long terminal_socket; /* -1: a terminal master is handed over by number (pidfd_getfd); else sent over this socket (SCM_RIGHTS) */
+  long dumpable;       /* 1: dumpable until its no-dump op, for an unprivileged parent's helpers (newuidmap, slirp4netns) to reach its /proc files */
+  long terminal_socket; /* the socket a terminal op sends its master over (SCM_RIGHTS); -1: the plan has none */
 };
 
 /* What the child tells the parent on the report pipe before it execs or fails. */

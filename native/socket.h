@@ -9,6 +9,8 @@
 #define SOCK_SEQPACKET 5
 #define SOL_SOCKET 1
 #define SCM_RIGHTS 1
+#define MSG_NOSIGNAL 0x4000
+#define MSG_CTRUNC 0x08
 
 struct sockaddr_un { unsigned short family; char path[108]; };
 struct iovec { void *base; size_t length; };

@@ -15,6 +15,7 @@ const attachDefinition: CommandDef = commandDefinition("attach", {
   description: "Attach this terminal to a detached container's input and output",
   flags: ATTACH_FLAGS,
   examples: ["minic attach web", "minic attach --no-stdin --detach-keys ctrl-x web"],
+  exitCodes: [["N", "the container's exit status, once it ends while attached"], ["0", "detached with the detach keys"], ["125", "it could not attach: bad input, or no such running container"]],
 }, { container: { type: "positional", required: true, description: "A container name or id" } });
 
 export const command: Command = {

@@ -9,8 +9,8 @@ import { commandDefinition, HELP_FLAG, printUsage, VERBS, type Command } from ".
 interface Completable {
   name: string;
   description: string;
-  /** --long and -s forms. */
-  flags: { long: string; short?: string; description: string }[];
+  /** --long and -s forms, and whether a value follows. */
+  flags: { long: string; short?: string; description: string; takesValue: boolean }[];
   /** Whether its arguments are container names. */
   containers: boolean;
 }
@@ -22,7 +22,7 @@ async function completables(): Promise<Completable[]> {
     const meta = definition.meta as { description?: string } | undefined;
     const flags = Object.entries(args)
       .filter(([, arg]) => arg.type !== "positional")
-      .map(([long, arg]) => ({ long, short: typeof arg.alias === "string" ? arg.alias : undefined, description: arg.description ?? "" }));
+      .map(([long, arg]) => ({ long, short: typeof arg.alias === "string" ? arg.alias : undefined, description: arg.description ?? "", takesValue: arg.type === "string" }));
     return { name, description: meta?.description ?? "", flags, containers: "container" in args };
   }));
 }
@@ -81,17 +81,23 @@ ${cases.join("\n")}
     _files
   fi
 }
-compdef _minic minic
+# Autoloaded from $fpath, this file is _minic's body: complete now. Sourced, register it.
+if [ "$funcstack[1]" = _minic ]; then
+  _minic "$@"
+else
+  compdef _minic minic
+fi
 `;
 }
 
 function fish(commands: Completable[]): string {
+  // Files stay completable (a --rootfs, a -v source, a build context): only the command and
+  // container words say -f; a flag that takes a value says -r.
   const lines = [
     "# minic's completion for fish: minic completion fish | source",
-    "complete -c minic -f",
-    ...commands.map((c) => `complete -c minic -n __fish_use_subcommand -a ${c.name} -d ${quoted(c.description)}`),
-    ...commands.flatMap((c) => c.flags.map((f) => `complete -c minic -n ${quoted(`__fish_seen_subcommand_from ${c.name}`)} -l ${f.long}${f.short ? ` -s ${f.short}` : ""} -d ${quoted(f.description)}`)),
-    `complete -c minic -n ${quoted(`__fish_seen_subcommand_from ${commands.filter((c) => c.containers).map((c) => c.name).join(" ")}`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
+    ...commands.map((c) => `complete -c minic -f -n __fish_use_subcommand -a ${c.name} -d ${quoted(c.description)}`),
+    ...commands.flatMap((c) => c.flags.map((f) => `complete -c minic -n ${quoted(`__fish_seen_subcommand_from ${c.name}`)} -l ${f.long}${f.short ? ` -s ${f.short}` : ""}${f.takesValue ? " -r" : ""} -d ${quoted(f.description)}`)),
+    `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${commands.filter((c) => c.containers).map((c) => c.name).join(" ")}`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
   ];
   return `${lines.join("\n")}\n`;
 }

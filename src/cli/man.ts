@@ -27,7 +27,7 @@ function page(name: string, help: HelpPage, date: string, seeAlso: string[]): st
   if (flags.length > 0) {
     out.push(".SH OPTIONS");
     for (const flag of flags) {
-      const forms = [...(flag.short !== undefined ? [`\\fB\\-${flag.short}\\fR`] : []), `\\fB\\-\\-${flag.name}\\fR`].join(", ");
+      const forms = [...(flag.short !== undefined ? [`\\fB\\-${flag.short}\\fR`] : []), `\\fB\\-\\-${escape(flag.name)}\\fR`].join(", ");
       out.push(".TP", `${forms}${flag.kind === "boolean" ? "" : ` \\fI${escape(flag.valueHint ?? flag.kind)}\\fR`}`, escape(flag.description));
     }
   }

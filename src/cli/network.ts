@@ -19,7 +19,7 @@ const CONNECT_FLAGS: FlagSpec[] = [
 ];
 
 const networkDefinition: CommandDef = commandDefinition("network", {
-  usage: "minic network COMMAND",
+  usage: "minic network COMMAND [OPTIONS] [ARG...]",
   description: "Manage user networks: bridges of their own where containers reach each other by name (root only)",
   commands: {
     title: "Commands",

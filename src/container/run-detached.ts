@@ -4,7 +4,7 @@
 // (runc's) on that bundle, holds the container's stdio (its log, its terminal), reaps it, writes
 // its exit status, and runs `minic cleanup` when it exits. `run -d` then starts it.
 import { closeSync, mkdirSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { MinicError } from "../errors.ts";
 import { close, pipe } from "../../native/libc.ts";
 import type { RunOptions } from "../spec/run-options.ts";
@@ -139,7 +139,9 @@ interface MonitorSettings {
  * ...}` with create's error. conmon's first process exits at once; the second watches on.
  */
 async function startMonitor(conmon: string, settings: MonitorSettings): Promise<number> {
-  const { id, name, bundle } = settings;
+  const { id, name } = settings;
+  // Absolute: conmon runs in it, and a relative MINIC_ROOT would be taken from there again.
+  const bundle = resolve(settings.bundle);
   const minic = process.execPath;
   const args = [
     "--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", minic, "-b", bundle,

@@ -95,5 +95,7 @@ export function describeOp(op: Op): string {
       return "unblock signals";
     case "fork-beside":
       return "go on in a copy born in the joined PID namespace";
+    case "no-dump":
+      return "make its /proc files unreachable";
   }
 }

@@ -242,6 +242,7 @@ function fieldsOf(op: Op): Fields {
     case "wait-start":
     case "unblock-signals":
     case "fork-beside":
+    case "no-dump":
       return {};
   }
 }

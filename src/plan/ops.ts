@@ -70,6 +70,9 @@ export type Op =
   /** A copy goes on with the plan as the spawner's own child, born where this process's children
    *  are (a PID namespace joined by setns takes effect only for children); this one ends. */
   | { op: "fork-beside" }
+  /** No process may open this one's /proc files from here on (a rootless child was dumpable for
+   *  its parent's helpers until now). */
+  | { op: "no-dump" }
   | { op: "execve"; file: string; searchPath: string; argv: string[]; env: string[] };
 
 export type OpName = Op["op"];

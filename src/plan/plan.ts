@@ -301,6 +301,8 @@ function processOps(process: SpecProcess, keyringOf: string | null, filters: Com
     ...(keyringOf === null ? [] : [{ op: "session-keyring", name: `_ses.${keyringOf}` } satisfies Op]),
     { op: "umask", mask: (user.umask ?? 0o022).toString(8).padStart(4, "0") },
     ...(process.oomScoreAdj !== undefined ? [{ op: "write-file", path: "/proc/self/oom_score_adj", content: String(process.oomScoreAdj) } satisfies Op] : []),
+    // Its own /proc files written: from here on, before anything of the workload's, none may reach them.
+    { op: "no-dump" },
     ...(process.rlimits ?? []).map((limit): Op => ({ op: "rlimit", resource: limit.type as RlimitName, soft: limit.soft, hard: limit.hard })),
     // The bounding set needs CAP_SETPCAP, so it is cut while still root; the user op keeps the
     // permitted set across setresuid for the capabilities op to set exactly.

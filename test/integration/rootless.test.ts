@@ -49,6 +49,8 @@ describe("minic as an ordinary user", () => {
     expect(existsSync(join(world.rootfs, "new"))).toBe(false);
     expect(existsSync(join(world.home, ".local", "share", "minic", "containers"))).toBe(true);
     expect(containersOf(world)).toEqual([]);
+    // Its own /proc files are written before they become unreachable: --oom-score-adj (up only, as an ordinary user may).
+    expect((await world.run(["run", "--rm", "--network", "none", "--oom-score-adj", "500", "--rootfs", world.rootfs, "cat", "/proc/self/oom_score_adj"])).stdout).toBe("500\n");
   });
 
   test("a volume written by the container's root is the user's on the host; another id's, their subordinate one's; rm removes files the user does not own", async () => {

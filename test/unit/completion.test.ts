@@ -32,7 +32,11 @@ describe("shell completion from the flag tables", () => {
     const fish = await completionScript("fish");
     expect(fish).toContain("complete -c minic -n '__fish_seen_subcommand_from run' -l publish -s p");
     const names = fish.split("\n").find((line) => line.includes("minic ps -a --format")) ?? "";
-    expect(names).toMatch(/^complete -c minic -n '__fish_seen_subcommand_from [a-z ]*\bstop\b[a-z ]*' -a /);
+    expect(names).toMatch(/^complete -c minic -f -n '__fish_seen_subcommand_from [a-z ]*\bstop\b[a-z ]*' -a /);
+    // Files stay completable elsewhere: no blanket -f; a flag that takes a value says -r.
+    expect(fish).not.toContain("complete -c minic -f\n");
+    expect(fish).toContain("-l rootfs -r");
+    expect(zsh).toContain('if [ "$funcstack[1]" = _minic ]; then');
     expect(names).toContain("{{.Names}} {{.ID}}");
     await expect(completionScript("tcsh")).rejects.toThrow('no completion for shell "tcsh"');
   });

@@ -10,7 +10,7 @@ describe("manual pages from the help pages", () => {
     const run = pages["minic-run.1"] ?? "";
     expect(run.startsWith('.TH MINIC-RUN 1 "2026-11-24" "minic ')).toBe(true);
     expect(run).toContain(".SH SYNOPSIS\n.B minic run [OPTIONS] [COMMAND [ARG...]]");
-    for (const flag of RUN_FLAGS.filter((f) => f.name !== "help")) expect(run).toContain(`\\fB\\-\\-${flag.name}\\fR`);
+    for (const flag of RUN_FLAGS.filter((f) => f.name !== "help")) expect(run).toContain(`\\fB\\-\\-${flag.name.replace(/-/g, "\\-")}\\fR`);
     expect(run).toContain(".SH EXIT STATUS\n.TP\n.B 125");
     expect(pages["minic.1"]).toContain("\\fBminic\\-run\\fR(1)");
     // No line a roff request could take for its own: no leading dot or quote in text.

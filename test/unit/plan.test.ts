@@ -73,8 +73,8 @@ describe("buildPlan", () => {
       op: "execve", file: "echo", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       argv: ["echo", "hi"], env: spec().process.env,
     });
-    expect(kinds(plan.ops).slice(-10)).toEqual([
-      "session-keyring", "umask", "bounding", "user", "capabilities", "check-command", "wait-start", "close-fds", "unblock-signals", "execve",
+    expect(kinds(plan.ops).slice(-11)).toEqual([
+      "session-keyring", "umask", "no-dump", "bounding", "user", "capabilities", "check-command", "wait-start", "close-fds", "unblock-signals", "execve",
     ]);
     expect(plan.ops).toContainEqual({ op: "session-keyring", name: "_ses.id" });
     expect(plan.ops.find((op) => op.op === "user")).toEqual({ op: "user", uid: 0, gid: 0, additionalGids: [0] });
@@ -300,7 +300,7 @@ describe("the op protocol is defined once, in native/protocol.h", () => {
     "mount", "mkdir", "mknod", "symlink", "chdir", "pivot_root", "chroot", "umount2", "sethostname", "wait-parent", "umask",
     "redirect", "link-up", "bounding", "capabilities", "user", "no-new-privs", "rlimit", "write-file", "close-fds",
     "mask", "open-root", "mkpath-in-root", "mount-in-root", "readonly-in-root", "terminal", "open-file", "write-slot",
-    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "setdomainname", "personality", "wait-hooks", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve", "fork-beside",
+    "clone-tree", "attach-tree", "attach-tree-at", "enter-root", "session-keyring", "seccomp", "setdomainname", "personality", "wait-hooks", "symlink-in-root", "unshare", "setns", "check-command", "wait-start", "unblock-signals", "execve", "fork-beside", "no-dump",
   ];
 
   test("every op of the vocabulary has a code, and every code an op", () => {
