@@ -28,7 +28,8 @@ export function humanDuration(ms: number): string {
 
 export function statusText(record: ContainerRecord, now: number): string {
   if (record.status === "created" || record.status === "creating") return "Created";
-  if (record.status === "running") return `Up ${humanDuration(now - Date.parse(record.created))}`;
+  // As Docker's: up since this run started (a container started again is up since then).
+  if (record.status === "running") return `Up ${humanDuration(now - Date.parse(record.started ?? record.created))}`;
   const ago = record.finished === null ? "" : ` ${humanDuration(now - Date.parse(record.finished))} ago`;
   // Docker's words for one its restart policy is about to start again.
   return `${record.restarting ? "Restarting" : "Exited"} (${record.exitCode ?? "?"})${ago}`;

@@ -56,7 +56,7 @@ function inspectRecord(root: string, record: ContainerRecord): Inspected {
       Dead: false,
       Pid: running ? (record.process?.pid ?? 0) : 0,
       ExitCode: record.exitCode ?? 0,
-      StartedAt: record.created,
+      StartedAt: record.started ?? record.created,
       FinishedAt: record.finished ?? "0001-01-01T00:00:00Z",
     },
     Config: {

@@ -48,6 +48,7 @@ export function provisionContainer(prepared: PreparedRun, settings: { owner: Pro
     process: null,
     owner: settings.owner,
     exitCode: null,
+    started: null,
     finished: null,
     autoRemove: settings.autoRemove,
     cgroup,

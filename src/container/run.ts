@@ -232,7 +232,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
         throw error;
       };
       try {
-        writeRecord(root, { ...record, status: "running", process: identify(child.pid) });
+        writeRecord(root, { ...record, status: "running", process: identify(child.pid), started: new Date().toISOString() });
       } catch (error) {
         await killed(error);
       }

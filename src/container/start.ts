@@ -130,7 +130,7 @@ function release(root: string, record: ContainerRecord, spec: HookSpec): void {
   // execs, and the fifo then has no reader.
   if ((spec.hooks?.poststart ?? []).length > 0) waitForNoReader(path);
   rmSync(path, { force: true });
-  writeRecord(root, { ...record, status: "running" });
+  writeRecord(root, { ...record, status: "running", started: new Date().toISOString() });
 }
 
 const EXEC_WAIT_MS = 2000;

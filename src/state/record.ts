@@ -33,6 +33,8 @@ export interface ContainerRecord {
   /** The minic process that waits for it (run); null when detached or only created. */
   owner: ProcessIdentity | null;
   exitCode: number | null;
+  /** ISO time its current or last run started (Docker's StartedAt); null: it never ran. */
+  started: string | null;
   /** ISO time. */
   finished: string | null;
   autoRemove: boolean;
@@ -117,6 +119,8 @@ function readRecord(directoryId: string, text: string): ContainerRecord {
     owner: identity(parsed, "owner"),
     exitCode: nullable(parsed, "exitCode", "", isInteger, "an integer"),
     finished: date(parsed, "finished", true),
+    // Came later: a record without it is of a container whose run started when it was made.
+    started: Object.hasOwn(parsed, "started") ? date(parsed, "started", true) : null,
     autoRemove: field(parsed, "autoRemove", "", isBoolean, "a boolean"),
     // Records written before cgroup limits existed have no such field.
     cgroup: v1 && !Object.hasOwn(parsed, "cgroup") ? null : cgroup(parsed),

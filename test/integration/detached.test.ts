@@ -298,6 +298,19 @@ describe("run -d", () => {
     expect(existsSync(join(process.cwd(), "oom"))).toBe(false);
   }, 30_000);
 
+  test("started again, a container is up since then: ps's Up and inspect's StartedAt count from the last start", async () => {
+    await run(["--name", "again", "--network", "none", "sleep", "60"]);
+    const times = async () => (await minic(["inspect", "-f", "{{.Created}} {{.State.StartedAt}}", "again"], stateRoot())).stdout.trim().split(" ");
+    const [created = "", first = ""] = await times();
+    await minic(["stop", "-t", "0", "again"], stateRoot());
+    await Bun.sleep(1100);
+    await minic(["start", "again"], stateRoot());
+    const [createdAgain = "", second = ""] = await times();
+    expect(createdAgain).toBe(created);
+    expect(Date.parse(second) - Date.parse(first)).toBeGreaterThanOrEqual(1000);
+    expect((await minic(["ps", "--format", "{{.Names}} {{.Status}}"], stateRoot())).stdout).toMatch(/^again Up (Less than a second|1 second)\n$/);
+  });
+
   test("what review found: wait on a --rm container gives its code; a last line without newline is logged; stop signals are checked and kept for the foreground too", async () => {
     await run(["--rm", "--name", "quick", "sh", "-c", "sleep 0.3; exit 3"]);
     expect((await minic(["wait", "quick"], stateRoot())).stdout).toBe("3\n");

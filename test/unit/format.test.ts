@@ -6,7 +6,7 @@ import type { ContainerRecord } from "../../src/state/store.ts";
 const record: ContainerRecord = {
   schemaVersion: 2, bundle: null, id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",
   created: "2026-01-01T00:00:00.000Z", status: "stopped", process: null, owner: null,
-  exitCode: 3, finished: "2026-01-01T00:01:00.000Z", autoRemove: false, cgroup: null,
+  exitCode: 3, finished: "2026-01-01T00:01:00.000Z", started: null, autoRemove: false, cgroup: null,
   sessionKeyring: true, hostMounts: null, restartCount: 0, manuallyStopped: false, restarting: false, oomKilled: false,
 };
 
@@ -32,6 +32,8 @@ describe("ps formatting", () => {
   test("status carries the exit code", () => {
     expect(statusText(record, Date.parse("2026-01-01T00:03:00.000Z"))).toBe("Exited (3) 2 minutes ago");
     expect(statusText({ ...record, status: "running" }, Date.parse("2026-01-01T00:00:10.000Z"))).toBe("Up 10 seconds");
+    // Started again later: up since then, not since it was made.
+    expect(statusText({ ...record, status: "running", started: "2026-01-01T02:00:00.000Z" }, Date.parse("2026-01-01T02:00:05.000Z"))).toBe("Up 5 seconds");
     expect(statusText({ ...record, restarting: true }, Date.parse("2026-01-01T00:03:00.000Z"))).toBe("Restarting (3) 2 minutes ago");
   });
 

@@ -6,7 +6,7 @@ import type { ContainerRecord } from "../../src/state/store.ts";
 const record: ContainerRecord = {
   schemaVersion: 2, bundle: null, id: "0123456789abcdef".repeat(4), name: "web", command: ["sh", "-c", "exit 3"], rootfs: "/r",
   created: "2026-01-01T00:00:00.000Z", status: "stopped", process: null, owner: null,
-  exitCode: 3, finished: "2026-01-01T00:01:00.000Z", autoRemove: false, cgroup: null,
+  exitCode: 3, finished: "2026-01-01T00:01:00.000Z", started: null, autoRemove: false, cgroup: null,
   sessionKeyring: true, hostMounts: null, restartCount: 0, manuallyStopped: false, restarting: false, oomKilled: false,
 };
 const now = Date.parse("2026-01-01T00:03:00.000Z");

@@ -21,7 +21,7 @@ function v2Record(): ContainerRecord {
     process: { pid: 1234, startTime: "987654" },
     owner: { pid: 1200, startTime: "987600" },
     exitCode: null,
-    finished: null,
+    finished: null, started: null,
     autoRemove: false,
     cgroup: {
       version: 1,
