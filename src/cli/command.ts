@@ -33,6 +33,8 @@ export const VERBS: Record<string, () => Promise<Command>> = {
   attach: async () => (await import("./attach.ts")).command,
   port: async () => (await import("./port.ts")).command,
   network: async () => (await import("./network.ts")).command,
+  pause: async () => (await import("./pause.ts")).command,
+  unpause: async () => (await import("./pause.ts")).unpauseCommand,
   version: async () => (await import("./version.ts")).command,
   completion: async () => (await import("./completion.ts")).command,
 };

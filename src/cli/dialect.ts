@@ -5,7 +5,8 @@
 import { signalNumber } from "../process/signal-names.ts";
 
 const RUNC_GLOBALS = ["--root", "--log", "--log-format", "--systemd-cgroup", "--rootless"];
-const RUNC_VERBS = ["state", "delete", "list", "features", "pause", "resume", "spec", "update", "events"];
+// `pause` is Docker's too (by name, several at once); with runc's global flags, as engines call it, runc's.
+const RUNC_VERBS = ["state", "delete", "list", "features", "resume", "spec", "update", "events"];
 const RUNC_CREATE_FLAGS = ["--bundle", "-b", "--pid-file", "--console-socket", "--preserve-fds", "--no-pivot", "--no-new-keyring"];
 const RUNC_EXEC_FLAGS = ["--process", "-p", "--pid-file", "--console-socket", "--detach", "-d", "--cwd", "--cap", "--no-new-privs", "--preserve-fds"];
 

@@ -26,10 +26,10 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(Math.trunc(exactHours) / 24 / 365)} years`;
 }
 
-export function statusText(record: ContainerRecord, now: number): string {
+export function statusText(record: ContainerRecord, now: number, paused = false): string {
   if (record.status === "created" || record.status === "creating") return "Created";
   // As Docker's: up since this run started (a container started again is up since then).
-  if (record.status === "running") return `Up ${humanDuration(now - Date.parse(record.started ?? record.created))}`;
+  if (record.status === "running") return `Up ${humanDuration(now - Date.parse(record.started ?? record.created))}${paused ? " (Paused)" : ""}`;
   const ago = record.finished === null ? "" : ` ${humanDuration(now - Date.parse(record.finished))} ago`;
   // Docker's words for one its restart policy is about to start again.
   return `${record.restarting ? "Restarting" : "Exited"} (${record.exitCode ?? "?"})${ago}`;
@@ -45,7 +45,7 @@ function commandText(command: string[]): string {
  * `ports`: each container's published ports (PORTS); `sizes`: with ps --size, each container's
  * writable layer (a SIZE column), by id.
  */
-export function containerTable(entries: RecordRead[], now: number, sizes: Map<string, string> | null = null, ports: Map<string, string> = new Map()): string {
+export function containerTable(entries: RecordRead[], now: number, sizes: Map<string, string> | null = null, ports: Map<string, string> = new Map(), paused: Set<string> = new Set()): string {
   const rows = [
     ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", ...(sizes === null ? [] : ["SIZE"])],
     ...entries.map((entry) => {
@@ -56,7 +56,7 @@ export function containerTable(entries: RecordRead[], now: number, sizes: Map<st
         record.rootfs,
         commandText(record.command),
         `${humanDuration(now - Date.parse(record.created))} ago`,
-        statusText(record, now),
+        statusText(record, now, paused.has(record.id)),
         ports.get(record.id) ?? "",
         record.name,
         ...(sizes === null ? [] : [sizes.get(record.id) ?? ""]),

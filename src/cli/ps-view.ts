@@ -38,13 +38,13 @@ const HEADERS: Record<keyof PsRow, string> = {
 };
 
 /** Docker's State: created, restarting, running, exited. */
-export function dockerState(record: ContainerRecord): string {
+export function dockerState(record: ContainerRecord, paused = false): string {
   if (record.status === "created" || record.status === "creating") return "created";
-  if (record.status === "running") return "running";
+  if (record.status === "running") return paused ? "paused" : "running";
   return record.restarting ? "restarting" : "exited";
 }
 
-export function psRow(record: ContainerRecord, labels: Record<string, string>, now: number, noTrunc: boolean, size = ""): PsRow {
+export function psRow(record: ContainerRecord, labels: Record<string, string>, now: number, noTrunc: boolean, size = "", paused = false): PsRow {
   const command = record.command.join(" ");
   return {
     ID: noTrunc ? record.id : shortId(record.id),
@@ -53,8 +53,8 @@ export function psRow(record: ContainerRecord, labels: Record<string, string>, n
     Command: JSON.stringify(noTrunc || command.length <= 30 ? command : `${command.slice(0, 29)}…`),
     CreatedAt: record.created,
     RunningFor: `${humanDuration(now - Date.parse(record.created))} ago`,
-    Status: statusText(record, now),
-    State: dockerState(record),
+    Status: statusText(record, now, paused),
+    State: dockerState(record, paused),
     Labels: Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(","),
     Mounts: "",
     Ports: "",

@@ -58,8 +58,11 @@ export const command: Command = {
     if (booleanFlag(flags, "quiet")) return print(entries.map((entry) => (entry.kind === "ok" ? (noTrunc ? entry.record.id : shortId(entry.record.id)) : shortId(entry.id))));
     // Docker's PORTS: 0.0.0.0:8080->80/tcp.
     const portsOf = (id: string) => (needsPorts ? containerPorts(id).map((mapping) => portLine(mapping).replace(/^(\S+) -> (\S+)$/, "$2->$1")).join(", ") : "");
-    if (format === "table") return print([containerTable(entries, now, sizes, new Map(entries.flatMap((entry) => (entry.kind === "ok" ? [[entry.record.id, portsOf(entry.record.id)] as const] : []))))]);
-    const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [{ ...psRow(entry.record, labels(entry.record.id), now, noTrunc, sizes?.get(entry.record.id) ?? ""), Ports: portsOf(entry.record.id) }] : []));
+    // Frozen ones are Up ... (Paused), as Docker shows them.
+    const { isFrozen } = await import("../container/pause.ts");
+    const paused = new Set(entries.flatMap((entry) => (entry.kind === "ok" && entry.record.status === "running" && isFrozen(entry.record.cgroup) ? [entry.record.id] : [])));
+    if (format === "table") return print([containerTable(entries, now, sizes, new Map(entries.flatMap((entry) => (entry.kind === "ok" ? [[entry.record.id, portsOf(entry.record.id)] as const] : []))), paused)]);
+    const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [{ ...psRow(entry.record, labels(entry.record.id), now, noTrunc, sizes?.get(entry.record.id) ?? "", paused.has(entry.record.id)), Ports: portsOf(entry.record.id) }] : []));
     if (format === "json") return print(rows.map((row) => JSON.stringify(row)));
     if (template === null) return 0;
     return print(format.startsWith("table") ? [tableOf(format.replace(/^table\s+/, ""), template, rows)] : rows.map(template));

@@ -6,6 +6,7 @@ import { dirWith } from "../cgroups/files.ts";
 import type { ContainerCgroup } from "../cgroups/types.ts";
 import { MinicError } from "../errors.ts";
 import { containerById } from "./state.ts";
+import { findContainer, stateRoot } from "../state/store.ts";
 
 const SETTLE_MS = 2000;
 
@@ -46,15 +47,24 @@ export function thaw(cgroup: ContainerCgroup | null): void {
   }
 }
 
-export async function setPaused(id: string, paused: boolean): Promise<void> {
+/** `name`: how messages call it (the name or id it was asked by). */
+export async function setPaused(id: string, paused: boolean, name = id): Promise<void> {
   const record = containerById(id);
-  if (record.status !== "running") throw new MinicError(`container ${id} is not running`);
+  if (record.status !== "running") throw new MinicError(`container ${name} is not running`);
   const control = record.cgroup === null ? null : freezer(record.cgroup);
-  if (control === null) throw new MinicError(`cannot ${paused ? "pause" : "resume"} container ${id}: this host has no freezer for its cgroup`);
-  if (paused === control.read()) throw new MinicError(`container ${id} is ${paused ? "already paused" : "not paused"}`);
+  if (control === null) throw new MinicError(`cannot ${paused ? "pause" : "resume"} container ${name}: this host has no freezer for its cgroup`);
+  if (paused === control.read()) throw new MinicError(`container ${name} is ${paused ? "already paused" : "not paused"}`);
   writeFileSync(control.file, paused ? control.frozen : control.thawed);
   // v1 reports FREEZING until every task is stopped.
   const deadline = Date.now() + SETTLE_MS;
   while (control.read() !== paused && Date.now() < deadline) await Bun.sleep(5);
-  if (control.read() !== paused) throw new MinicError(`container ${id} did not ${paused ? "freeze" : "thaw"} within ${SETTLE_MS / 1000} s`);
+  if (control.read() !== paused) throw new MinicError(`container ${name} did not ${paused ? "freeze" : "thaw"} within ${SETTLE_MS / 1000} s`);
+}
+
+/** Docker's `pause`/`unpause`: containers by name, id or unique id prefix; their names, as Docker prints them. */
+export async function pauseContainers(refs: string[], paused: boolean): Promise<string[]> {
+  const root = stateRoot();
+  const records = refs.map((ref) => findContainer(root, ref));
+  for (const [index, record] of records.entries()) await setPaused(record.id, paused, refs[index]);
+  return refs;
 }

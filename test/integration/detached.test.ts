@@ -298,6 +298,17 @@ describe("run -d", () => {
     expect(existsSync(join(process.cwd(), "oom"))).toBe(false);
   }, 30_000);
 
+  test("pause and unpause by name, as Docker's: ps shows Up ... (Paused) and state paused; the container's processes are frozen", async () => {
+    await run(["--name", "frozen", "--network", "none", "sh", "-c", "while true; do date +%s%N > /tmp/tick; sleep 0.05; done"]);
+    expect((await minic(["pause", "frozen"], stateRoot())).stdout).toBe("frozen\n");
+    expect((await minic(["ps", "--format", "{{.Names}} {{.State}}"], stateRoot())).stdout).toBe("frozen paused\n");
+    expect((await minic(["ps"], stateRoot())).stdout).toMatch(/ Up .* \(Paused\) .* frozen\n/);
+    expect((await minic(["unpause", "frozen"], stateRoot())).stdout).toBe("frozen\n");
+    expect((await minic(["ps", "--format", "{{.Names}} {{.State}}"], stateRoot())).stdout).toBe("frozen running\n");
+    const again = await minic(["unpause", "frozen"], stateRoot());
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 125, stderr: "minic: container frozen is not paused\n" });
+  });
+
   test("started again, a container is up since then: ps's Up and inspect's StartedAt count from the last start", async () => {
     await run(["--name", "again", "--network", "none", "sleep", "60"]);
     const times = async () => (await minic(["inspect", "-f", "{{.Created}} {{.State.StartedAt}}", "again"], stateRoot())).stdout.trim().split(" ");

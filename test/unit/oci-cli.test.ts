@@ -11,7 +11,8 @@ describe("which command line a call speaks", () => {
     expect(speaksRunc(["list", "--format", "json"])).toBe(true);
     expect(speaksRunc(["features"])).toBe(true);
     expect(speaksRunc(["ps", "--format", "json", "id"])).toBe(true);
-    expect(speaksRunc(["pause", "id"])).toBe(true);
+    expect(speaksRunc(["--root", "/run/x", "pause", "id"])).toBe(true);
+    expect(speaksRunc(["resume", "id"])).toBe(true);
     expect(speaksRunc(["spec"])).toBe(true);
     expect(speaksRunc(["update", "--pids-limit", "5", "id"])).toBe(true);
     expect(speaksRunc(["events", "--stats", "id"])).toBe(true);
@@ -29,6 +30,8 @@ describe("which command line a call speaks", () => {
   });
 
   test("Docker's: everything else", () => {
+    // Docker's pause, by name, unless runc's global flags say an engine calls.
+    expect(speaksRunc(["pause", "web"])).toBe(false);
     expect(speaksRunc(["run", "--rm", "--rootfs", "r", "true"])).toBe(false);
     expect(speaksRunc(["create", "--rootfs", "r", "sleep", "9"])).toBe(false);
     expect(speaksRunc(["kill", "web"])).toBe(false);
