@@ -68,7 +68,7 @@ export interface PsFilter {
 }
 
 const FILTER_KEYS = ["status", "name", "label", "id"];
-const STATES = ["created", "restarting", "running", "exited"];
+const STATES = ["created", "restarting", "running", "paused", "exited"];
 
 export function parsePsFilter(text: string): PsFilter {
   const eq = text.indexOf("=");
@@ -80,12 +80,12 @@ export function parsePsFilter(text: string): PsFilter {
 }
 
 /** Docker's rule: filters of one key are alternatives, filters of different keys all apply. */
-export function matchesFilters(record: ContainerRecord, labels: Record<string, string>, filters: PsFilter[]): boolean {
+export function matchesFilters(record: ContainerRecord, labels: Record<string, string>, filters: PsFilter[], paused = false): boolean {
   const byKey = new Map<string, PsFilter[]>();
   for (const filter of filters) byKey.set(filter.key, [...(byKey.get(filter.key) ?? []), filter]);
   return [...byKey.values()].every((group) =>
     group.some(({ key, value }) => {
-      if (key === "status") return dockerState(record) === value;
+      if (key === "status") return dockerState(record, paused) === value;
       if (key === "name") return record.name.includes(value);
       if (key === "id") return record.id.startsWith(value);
       const eq = value.indexOf("=");

@@ -14,7 +14,7 @@ const PS_FLAGS: FlagSpec[] = [
   { name: "all", short: "a", kind: "boolean", description: "Show all containers, damaged records included (default shows just running)" },
   { name: "quiet", short: "q", kind: "boolean", description: "Only display container ids" },
   { name: "last", short: "n", kind: "string", valueHint: "N", description: "Show the N last created containers, in any state" },
-  { name: "filter", short: "f", kind: "list", valueHint: "K=V", description: "Only containers with status=created|running|exited|restarting, name=PART, label=K[=V], id=PREFIX (repeatable)" },
+  { name: "filter", short: "f", kind: "list", valueHint: "K=V", description: "Only containers with status=created|running|paused|exited|restarting, name=PART, label=K[=V], id=PREFIX (repeatable)" },
   { name: "format", kind: "string", valueHint: "FORMAT", description: "table (default), json (one object a line), 'table TEMPLATE' or a Go TEMPLATE such as '{{.Names}}'" },
   { name: "no-trunc", kind: "boolean", description: "Show whole ids and commands" },
   { name: "size", short: "s", kind: "boolean", description: "Show each container's writable layer size" },
@@ -49,7 +49,10 @@ export const command: Command = {
     const needsLabels = filters.some((filter) => filter.key === "label") || format === "json" || /Labels/.test(format);
     const needsPorts = format === "json" || format === "table" || /Ports/.test(format);
     const labels = (id: string) => (needsLabels ? containerLabels(id) : {});
-    if (filters.length > 0) entries = entries.filter((entry) => entry.kind === "ok" && matchesFilters(entry.record, labels(entry.record.id), filters));
+    // Frozen ones are Up ... (Paused), as Docker shows them, and status=paused finds them.
+    const { isFrozen } = await import("../container/pause.ts");
+    const paused = new Set(entries.flatMap((entry) => (entry.kind === "ok" && entry.record.status === "running" && isFrozen(entry.record.cgroup) ? [entry.record.id] : [])));
+    if (filters.length > 0) entries = entries.filter((entry) => entry.kind === "ok" && matchesFilters(entry.record, labels(entry.record.id), filters, paused.has(entry.record.id)));
     if (last !== null) entries = entries.filter((entry) => entry.kind === "ok").slice(0, Number(last));
     const now = Date.now();
     const sizes = booleanFlag(flags, "size")
@@ -58,9 +61,6 @@ export const command: Command = {
     if (booleanFlag(flags, "quiet")) return print(entries.map((entry) => (entry.kind === "ok" ? (noTrunc ? entry.record.id : shortId(entry.record.id)) : shortId(entry.id))));
     // Docker's PORTS: 0.0.0.0:8080->80/tcp.
     const portsOf = (id: string) => (needsPorts ? containerPorts(id).map((mapping) => portLine(mapping).replace(/^(\S+) -> (\S+)$/, "$2->$1")).join(", ") : "");
-    // Frozen ones are Up ... (Paused), as Docker shows them.
-    const { isFrozen } = await import("../container/pause.ts");
-    const paused = new Set(entries.flatMap((entry) => (entry.kind === "ok" && entry.record.status === "running" && isFrozen(entry.record.cgroup) ? [entry.record.id] : [])));
     if (format === "table") return print([containerTable(entries, now, sizes, new Map(entries.flatMap((entry) => (entry.kind === "ok" ? [[entry.record.id, portsOf(entry.record.id)] as const] : []))), paused)]);
     const rows = entries.flatMap((entry) => (entry.kind === "ok" ? [{ ...psRow(entry.record, labels(entry.record.id), now, noTrunc, sizes?.get(entry.record.id) ?? "", paused.has(entry.record.id)), Ports: portsOf(entry.record.id) }] : []));
     if (format === "json") return print(rows.map((row) => JSON.stringify(row)));

@@ -303,6 +303,8 @@ describe("run -d", () => {
     expect((await minic(["pause", "frozen"], stateRoot())).stdout).toBe("frozen\n");
     expect((await minic(["ps", "--format", "{{.Names}} {{.State}}"], stateRoot())).stdout).toBe("frozen paused\n");
     expect((await minic(["ps"], stateRoot())).stdout).toMatch(/ Up .* \(Paused\) .* frozen\n/);
+    expect((await minic(["ps", "-q", "--filter", "status=paused"], stateRoot())).stdout.trim()).not.toBe("");
+    expect((await minic(["ps", "-q", "--filter", "status=running"], stateRoot())).stdout).toBe("");
     expect((await minic(["unpause", "frozen"], stateRoot())).stdout).toBe("frozen\n");
     expect((await minic(["ps", "--format", "{{.Names}} {{.State}}"], stateRoot())).stdout).toBe("frozen running\n");
     const again = await minic(["unpause", "frozen"], stateRoot());

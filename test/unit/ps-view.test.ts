@@ -31,7 +31,7 @@ describe("ps --filter and --format", () => {
     expect(match("label=tier=back")).toBe(false);
     expect(match("id=0123")).toBe(true);
     expect(() => parsePsFilter("color=red")).toThrow('invalid --filter "color=red": expected status=, name=, label= or id=');
-    expect(() => parsePsFilter("status=sleeping")).toThrow("a status is one of created, restarting, running, exited");
+    expect(() => parsePsFilter("status=sleeping")).toThrow("a status is one of created, restarting, running, paused, exited");
   });
 
   test("table TEMPLATE: a header from the fields, columns aligned on tabs", () => {
