@@ -410,14 +410,15 @@ describe("runc's ps, pause and resume", () => {
     const table = (await runtime(["ps", id])).stdout.split("\n");
     expect(table[0]).toMatch(/^UID +PID +PPID/);
     expect(table.some((row) => row.includes("while true"))).toBe(true);
-    expect((await runtime(["pause", id])).code).toBe(0);
+    // As engines call it: with runc's global flags (without, `pause` is Docker's, by name).
+    expect((await runtime(["--root", root, "pause", id])).code).toBe(0);
     expect(JSON.parse((await runtime(["state", id])).stdout).status).toBe("paused");
     expect(readFileSync(`/proc/${init}/status`, "utf8")).toMatch(/^State:\s+[DST]/m);
-    const again = await runtime(["pause", id]);
+    const again = await runtime(["--root", root, "pause", id]);
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: `minic: container ${id} is already paused\n` });
     expect((await runtime(["resume", id])).code).toBe(0);
     expect(JSON.parse((await runtime(["state", id])).stdout).status).toBe("running");
-    expect((await runtime(["pause", id])).code).toBe(0);
+    expect((await runtime(["--root", root, "pause", id])).code).toBe(0);
     expect((await runtime(["delete", "--force", id])).code).toBe(0);
     expect(leftovers(root)).toEqual([]);
   });
