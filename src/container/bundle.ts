@@ -71,6 +71,10 @@ export function prepareBundle(bundleDir: string, id: string, options: BundleOpti
   }
   if (!isDirectory) throw new MinicError(`the bundle's root ${spec.root.path} is not a directory`);
   const rootless = rootlessUser();
+  // As runc says it: an ordinary user cannot make the other namespaces without one.
+  if (rootless !== null && !spec.linux.namespaces.some((ns) => ns.type === "user")) {
+    throw new MinicError(`a rootless container needs a user namespace: ${configPath} has none`, undefined, "minic spec --rootless writes a config.json with one");
+  }
   const cgroup = rootless === null
     ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)
     : placeRootlessCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources, rootless.uid);

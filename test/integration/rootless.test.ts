@@ -164,6 +164,26 @@ describe("minic as an ordinary user", () => {
     expect((await world.run(["rm", "doomed"])).code).toBe(0);
   });
 
+  test("runc's command line too: spec --rootless writes a bundle an ordinary user runs; without a user namespace, one line", async () => {
+    const bundle = join(world.dir, "bundle");
+    mkdirSync(bundle);
+    chownSync(bundle, user.uid, user.gid);
+    expect((await world.run(["spec", "--rootless", "--bundle", bundle])).code).toBe(0);
+    Bun.spawnSync(["cp", "-a", world.rootfs, join(bundle, "rootfs")]);
+    const config = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+    config.process.terminal = false;
+    config.process.args = ["sh", "-c", "id -u; wc -l < /proc/self/uid_map"];
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    const ran = await world.run(["run", "--bundle", bundle, "rl-oci"]);
+    expect({ code: ran.code, stdout: ran.stdout, stderr: ran.stderr }).toEqual({ code: 0, stdout: "0\n1\n", stderr: "" });
+    delete config.linux.uidMappings;
+    delete config.linux.gidMappings;
+    config.linux.namespaces = config.linux.namespaces.filter((ns: { type: string }) => ns.type !== "user");
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    const refused = await world.run(["run", "--bundle", bundle, "rl-oci2"]);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 1, stderr: `minic: a rootless container needs a user namespace: ${join(bundle, "config.json")} has none (minic spec --rootless writes a config.json with one)\n` });
+  });
+
   test("bad input: a limit without a delegated cgroup, a rootfs or volume out of reach, overlapping maps, a user network: one line, 125, nothing left", async () => {
     const secret = join(world.dir, "secret");
     mkdirSync(secret, { mode: 0o700 });

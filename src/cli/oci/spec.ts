@@ -3,11 +3,14 @@
 // its default only for its own `run`).
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
+import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
 import { MinicError } from "../../errors.ts";
 import type { OciVerb } from "./main.ts";
 
-const FLAGS: FlagSpec[] = [{ name: "bundle", short: "b", kind: "string", valueHint: "DIR", description: "Where to write config.json (default: the current directory)" }];
+const FLAGS: FlagSpec[] = [
+  { name: "bundle", short: "b", kind: "string", valueHint: "DIR", description: "Where to write config.json (default: the current directory)" },
+  { name: "rootless", kind: "boolean", description: "For an ordinary user, as runc's: a user namespace mapping root to the caller, no device rules, no gid= mount options" },
+];
 
 export const verb: OciVerb = {
   async run(argv) {
@@ -41,7 +44,28 @@ export const verb: OciVerb = {
         readonlyPaths: READONLY_PATHS,
       },
     };
-    writeFileSync(path, `${JSON.stringify(config, null, "\t")}\n`);
+    writeFileSync(path, `${JSON.stringify(booleanFlag(flags, "rootless") ? rootlessConfig(config) : config, null, "\t")}\n`);
     return 0;
   },
 };
+
+/**
+ * runc's `spec --rootless`: a user namespace whose root is the caller (its only id), no cgroup
+ * resources (an ordinary user has none to write), and no gid= option the single mapping cannot
+ * satisfy (devpts's tty group).
+ */
+function rootlessConfig<T extends { mounts: { options?: string[] }[]; linux: { resources: unknown; namespaces: { type: string }[] } }>(config: T): T {
+  const uid = process.geteuid?.() ?? 0;
+  const gid = process.getegid?.() ?? 0;
+  return {
+    ...config,
+    mounts: config.mounts.map((mount) => ({ ...mount, options: (mount.options ?? []).filter((option) => !option.startsWith("gid=")) })),
+    linux: {
+      ...config.linux,
+      resources: {},
+      namespaces: [...config.linux.namespaces, { type: "user" }],
+      uidMappings: [{ containerID: 0, hostID: uid, size: 1 }],
+      gidMappings: [{ containerID: 0, hostID: gid, size: 1 }],
+    },
+  };
+}
