@@ -3,7 +3,7 @@
 // (where minic keeps such a user's state), a copy of the busybox rootfs the user owns, and minic
 // copied where the user can run it; minic then runs as that user with no capabilities, as a login
 // would (the bounding set stays whole: newuidmap, setuid root, needs it).
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
@@ -107,6 +107,12 @@ export function rootlessWorld(user: TestUser): RootlessWorld {
  * Made 0666 for the tests, as udev would; `restore` puts back what was.
  */
 export function userTun(): { restore(): void } {
+  // A machine without the node gets it for the run (the tun module makes it on demand otherwise).
+  if (!existsSync("/dev/net/tun")) {
+    mkdirSync("/dev/net", { recursive: true });
+    if (spawnSync(["mknod", "-m", "0666", "/dev/net/tun", "c", "10", "200"]).exitCode !== 0) throw new Error("cannot make /dev/net/tun");
+    return { restore: () => rmSync("/dev/net/tun", { force: true }) };
+  }
   const mode = statSync("/dev/net/tun").mode & 0o777;
   if (mode !== 0o666) chmodSync("/dev/net/tun", 0o666);
   return { restore: () => { if (mode !== 0o666) chmodSync("/dev/net/tun", mode); } };
