@@ -3,6 +3,7 @@
 // then the same validator as every other front end decides. Pure: the caller reads the file.
 import { isAbsolute, join } from "node:path";
 import { MinicError } from "../errors.ts";
+import { MOUNT_OPTION_NAMES } from "./mount-options.ts";
 import { DEFAULT_DEVICE_RULES, DEFAULT_DEVICES } from "./defaults.ts";
 import { DEFAULT_CGROUP_PARENT } from "./from-run-flags.ts";
 import type { Spec } from "./types.ts";
@@ -97,10 +98,16 @@ export function specFromBundle(config: unknown, bundle: string, id: string, avai
   copy.hostname ??= "";
   copy.annotations ??= {};
   copy.mounts = Array.isArray(copy.mounts)
-    ? copy.mounts.map((mount) => {
+    ? copy.mounts.map((mount, index) => {
         if (!isObject(mount)) return mount;
-        const options = Array.isArray(mount.options) ? mount.options : [];
-        const bind = options.includes("bind") || options.includes("rbind");
+        const given = Array.isArray(mount.options) ? mount.options : [];
+        const bind = given.includes("bind") || given.includes("rbind");
+        // A bind takes no file system data (mode=755, size=1k): left out with a note, as runc and
+        // crun pass it to a mount that ignores it. An unknown word (rro, idmap) is still refused
+        // by the validator: it may mean something minic would not do.
+        const meaningless = bind ? given.filter((option) => typeof option === "string" && /^[\w.-]+=/.test(option) && !MOUNT_OPTION_NAMES.includes(option)) : [];
+        if (meaningless.length > 0) ignored.push(`mounts[${index}].options: ${meaningless.map((option) => JSON.stringify(option)).join(", ")} mean nothing to a bind mount: ignored`);
+        const options = given.filter((option) => !meaningless.includes(option));
         // A bind's source may be relative to the bundle; its type may be left out.
         const source = typeof mount.source === "string" && bind && !isAbsolute(mount.source) ? join(bundle, mount.source) : (mount.source ?? "none");
         return { ...mount, type: mount.type ?? (bind ? "bind" : "none"), source, options };
