@@ -1,5 +1,6 @@
 // consola/core: the full entry imports node:tty for colour detection, which costs ~10 ms a start.
 import { createConsola, LogLevels, type ConsolaReporter, type LogObject } from "consola/core";
+import { writeStderr } from "./output.ts";
 
 /**
  * One line per message on stderr, prefixed `minic:` for errors and warnings, the way
@@ -10,7 +11,7 @@ const lineReporter: ConsolaReporter = {
     const text = entry.args.map((arg) => (arg instanceof Error ? (arg.stack ?? arg.message) : String(arg))).join(" ");
     const prefix =
       entry.level <= LogLevels.error ? "minic: " : entry.level === LogLevels.warn ? "minic: warning: " : "";
-    process.stderr.write(`${prefix}${text}\n`);
+    writeStderr(`${prefix}${text}\n`);
   },
 };
 

@@ -5,6 +5,7 @@ import { EXIT, MinicError } from "./errors.ts";
 import { enableDebug, log } from "./log.ts";
 import { speaksRunc } from "./cli/dialect.ts";
 import { nearest } from "./cli/suggest.ts";
+import { writeStdout } from "./output.ts";
 
 async function main(argv: string[]): Promise<number> {
   if (speaksRunc(argv)) return (await import("./cli/oci/main.ts")).runOci(argv);
@@ -15,12 +16,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const [name, ...rest] = args;
   if (name === "--version" || name === "-v") {
-    process.stdout.write((await import("./cli/version.ts")).versionText());
+    writeStdout((await import("./cli/version.ts")).versionText());
     return 0;
   }
   if (name === "help" && rest[0] !== undefined) return helpFor(rest[0]);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(await usageText(mainDefinition));
+    writeStdout(await usageText(mainDefinition));
     return name === undefined ? EXIT.runtimeFailure : 0;
   }
   // Own keys only: `minic constructor` must not find Object's.

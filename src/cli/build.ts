@@ -5,6 +5,7 @@ import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
 import { type Command, commandDefinition, printUsage } from "./command.ts";
 import { COMMON_ENVIRONMENT } from "./help.ts";
+import { writeStdout } from "../output.ts";
 
 export const BUILD_FLAGS: FlagSpec[] = [
   { name: "file", short: "f", kind: "string", valueHint: "FILE", description: `The Dockerfile, relative to here (default: ${DEFAULT_DOCKERFILE} in the context, else its Dockerfile)` },
@@ -67,7 +68,7 @@ export const command: Command = {
     if (help) return printUsage(buildDefinition);
     const { buildRootfs } = await import("../image/build.ts");
     const image = await buildRootfs(options);
-    if (options.quiet) process.stdout.write(`${image}\n`);
+    if (options.quiet) writeStdout(`${image}\n`);
     return 0;
   },
 };

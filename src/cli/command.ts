@@ -4,6 +4,7 @@ import type { ArgsDef, CommandDef } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import type { FlagSpec } from "./argv.ts";
 import { COMMAND_EXIT_CODES, COMMON_ENVIRONMENT, renderHelp, RUN_EXIT_CODES, type HelpPage } from "./help.ts";
+import { writeStdout } from "../output.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -114,12 +115,12 @@ async function mainPage(): Promise<HelpPage> {
 }
 
 export async function printUsage(definition: CommandDef): Promise<number> {
-  process.stdout.write(await usageText(definition));
+  writeStdout(await usageText(definition));
   return 0;
 }
 
 /** One line per item on stdout (the names `rm`, `start` and `kill` echo back, as Docker's do). */
 export function printLines(lines: string[]): number {
-  for (const line of lines) process.stdout.write(`${line}\n`);
+  for (const line of lines) writeStdout(`${line}\n`);
   return 0;
 }

@@ -5,6 +5,7 @@ import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine } from "./argv.ts";
 import { commandDefinition, HELP_FLAG, printUsage, VERBS, type Command } from "./command.ts";
+import { writeStdout } from "../output.ts";
 
 interface Completable {
   name: string;
@@ -124,7 +125,7 @@ export const command: Command = {
     if (booleanFlag(flags, "help")) return printUsage(completionDefinition);
     const [shell, ...extra] = positionals;
     if (shell === undefined || extra.length > 0) throw new MinicError("completion needs one shell: bash, zsh or fish", undefined, "see 'minic completion --help'");
-    process.stdout.write(await completionScript(shell));
+    writeStdout(await completionScript(shell));
     return 0;
   },
 };

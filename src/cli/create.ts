@@ -3,6 +3,7 @@ import type { CommandDef } from "citty";
 import { type Command, commandDefinition, printUsage } from "./command.ts";
 import { COMMON_ENVIRONMENT, RUN_EXIT_CODES } from "./help.ts";
 import { parseRunArgs, printPlan, RUN_FLAGS } from "./run.ts";
+import { writeStdout } from "../output.ts";
 
 const createDefinition: CommandDef = commandDefinition("create", {
   usage: "minic create [OPTIONS] [COMMAND [ARG...]]",
@@ -26,7 +27,7 @@ export const command: Command = {
       return printPlan(options);
     }
     try {
-      process.stdout.write(`${await createContainer(options)}\n`);
+      writeStdout(`${await createContainer(options)}\n`);
     } catch (error) {
       const { withImageHint } = await import("../container/setup-error.ts");
       throw withImageHint(error);

@@ -4,6 +4,7 @@ import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv
 import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
 import { formatWith } from "./template.ts";
 import { MinicError } from "../errors.ts";
+import { writeStdout } from "../output.ts";
 
 const INSPECT_FLAGS: FlagSpec[] = [
   { name: "format", short: "f", kind: "string", valueHint: "TEMPLATE", description: "A Go template per container, e.g. '{{.State.Pid}}' or '{{json .Config}}'" },
@@ -28,7 +29,7 @@ export const command: Command = {
     const format = template === null ? null : formatWith(template);
     const { inspectContainers } = await import("../container/inspect.ts");
     const inspected = inspectContainers(positionals);
-    process.stdout.write(format === null ? `${JSON.stringify(inspected, null, 4)}\n` : inspected.map((item) => `${format(item)}\n`).join(""));
+    writeStdout(format === null ? `${JSON.stringify(inspected, null, 4)}\n` : inspected.map((item) => `${format(item)}\n`).join(""));
     return 0;
   },
 };

@@ -3,6 +3,7 @@ import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "./argv.ts";
 import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
+import { writeStdout, writeStderr } from "../output.ts";
 
 const LOGS_FLAGS: FlagSpec[] = [
   { name: "follow", short: "f", kind: "boolean", description: "Keep printing what the container writes until it stops" },
@@ -33,7 +34,7 @@ export const command: Command = {
     await containerLogs(
       ref,
       { follow: booleanFlag(flags, "follow"), tail: tail === null || tail === "all" ? null : Number(tail), timestamps: booleanFlag(flags, "timestamps"), since: since === null ? null : parseSince(since) },
-      { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+      { stdout: (text) => writeStdout(text), stderr: (text) => writeStderr(text) },
     );
     return 0;
   },

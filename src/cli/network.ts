@@ -4,6 +4,7 @@ import { MinicError } from "../errors.ts";
 import { booleanFlag, listFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
 import { checkAlias } from "./run.ts";
 import { type Command, commandDefinition, HELP_FLAG, printLines, printUsage } from "./command.ts";
+import { writeStdout } from "../output.ts";
 
 const CREATE_FLAGS: FlagSpec[] = [
   { name: "subnet", kind: "list", valueHint: "CIDR", description: "Its IPv4 subnet (default: the first free /24 from 10.90.0.0), and/or its IPv6 one (implies --ipv6)" },
@@ -64,7 +65,7 @@ export const command: Command = {
     if (sub === "ls") return printLines(network.networkTable());
     if (sub === "inspect") {
       if (positionals.length === 0) throw new MinicError("network inspect needs at least one network name");
-      process.stdout.write(`${JSON.stringify(network.inspectNetworks(positionals), null, 4)}\n`);
+      writeStdout(`${JSON.stringify(network.inspectNetworks(positionals), null, 4)}\n`);
       return 0;
     }
     if (sub === "rm") {

@@ -9,6 +9,7 @@ import { matchesFilters, parsePsFilter, psRow, tableOf } from "./ps-view.ts";
 import { formatWith } from "./template.ts";
 import { shortId } from "../state/names.ts";
 import { humanSize } from "../units.ts";
+import { writeStdout } from "../output.ts";
 
 const PS_FLAGS: FlagSpec[] = [
   { name: "all", short: "a", kind: "boolean", description: "Show all containers, damaged records included (default shows just running)" },
@@ -71,6 +72,6 @@ export const command: Command = {
 
 function print(lines: string[]): number {
   const text = lines.join("\n");
-  if (text.length > 0) process.stdout.write(`${text}\n`);
+  if (text.length > 0) writeStdout(`${text}\n`);
   return 0;
 }

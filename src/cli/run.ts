@@ -14,6 +14,7 @@ import { checkDistinctDestinations, parseMountFlag, parseTmpfsFlag, parseVolumeF
 import { booleanFlag, listFlag, parseCommandLine, stringFlag, type FlagSpec, type FlagValues } from "./argv.ts";
 import { type Command, commandDefinition, printUsage } from "./command.ts";
 import { COMMON_ENVIRONMENT, RUN_EXIT_CODES } from "./help.ts";
+import { writeStdout } from "../output.ts";
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: "rootfs", kind: "string", valueHint: "DIR", description: `Root filesystem to run on, never modified (default ${DEFAULT_ROOTFS})` },
@@ -204,7 +205,7 @@ export const runDefinition: CommandDef = commandDefinition("run", {
 export async function printPlan(options: RunOptions): Promise<number> {
   const { prepareRun } = await import("../container/run.ts");
   const { spec, plan } = prepareRun(options);
-  process.stdout.write(`${JSON.stringify({ spec, plan }, null, 2)}\n`);
+  writeStdout(`${JSON.stringify({ spec, plan }, null, 2)}\n`);
   return 0;
 }
 
@@ -217,7 +218,7 @@ export const command: Command = {
     try {
       if (options.detach) {
         const { runDetached } = await import("../container/run-detached.ts");
-        process.stdout.write(`${await runDetached(options)}\n`);
+        writeStdout(`${await runDetached(options)}\n`);
         return 0;
       }
       const { runContainer } = await import("../container/run.ts");

@@ -4,6 +4,7 @@ import { booleanFlag, parseCommandLine, type FlagSpec } from "./argv.ts";
 import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
 import { statsTable } from "./format.ts";
 import { log } from "../log.ts";
+import { writeStdout } from "../output.ts";
 
 const STATS_FLAGS: FlagSpec[] = [
   { name: "no-stream", kind: "boolean", description: "Print one sample and exit (what stats always does; accepted as Docker spells it)" },
@@ -26,7 +27,7 @@ export const command: Command = {
     if (booleanFlag(flags, "help")) return printUsage(statsDefinition);
     const { containerStats } = await import("../container/stats.ts");
     const stats = containerStats(positionals);
-    process.stdout.write(`${statsTable(stats)}\n`);
+    writeStdout(`${statsTable(stats)}\n`);
     for (const container of stats.filter((s) => s.cgroupless)) {
       log.warn(`container ${container.name} has no cgroup of its own (minic runs rootless, and no cgroup is delegated to this user): it has no usage to show`);
     }

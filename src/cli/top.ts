@@ -3,6 +3,7 @@ import type { CommandDef } from "citty";
 import { MinicError } from "../errors.ts";
 import { booleanFlag, parseCommandLine } from "./argv.ts";
 import { type Command, commandDefinition, HELP_FLAG, printUsage } from "./command.ts";
+import { writeStdout } from "../output.ts";
 
 const topDefinition: CommandDef = commandDefinition("top", {
   usage: "minic top CONTAINER [ps OPTIONS]",
@@ -25,7 +26,7 @@ export const command: Command = {
     const record = findContainer(stateRoot(), ref);
     if (record.status !== "running") throw new MinicError(`container ${ref} is not running`);
     const { processTable } = await import("../container/top.ts");
-    process.stdout.write(`${processTable(record, psOptions)}\n`);
+    writeStdout(`${processTable(record, psOptions)}\n`);
     return 0;
   },
 };

@@ -7,6 +7,7 @@ import type { CommandDef } from "citty";
 import { booleanFlag, parseCommandLine } from "./argv.ts";
 import { commandDefinition, HELP_FLAG, printUsage, VERSION, type Command } from "./command.ts";
 import { buildInfo } from "./build-info.ts" with { type: "macro" };
+import { writeStdout } from "../output.ts";
 
 const BUILD = buildInfo();
 
@@ -41,7 +42,7 @@ export const command: Command = {
   async handle(argv) {
     const { flags } = parseCommandLine(argv, [HELP_FLAG], "version");
     if (booleanFlag(flags, "help")) return printUsage(versionDefinition);
-    process.stdout.write(versionReport());
+    writeStdout(versionReport());
     return 0;
   },
 };

@@ -12,6 +12,7 @@ import type { Spec } from "../spec/types.ts";
 import { detachedBundleDir, findContainer, readSpec, stateRoot } from "../state/store.ts";
 import { shutdownSocket, strerror } from "../../native/libc.ts";
 import { waitContainers } from "./stop.ts";
+import { writeStderr } from "../output.ts";
 
 const STDOUT_PIPE = 2;
 const STDERR_PIPE = 3;
@@ -118,7 +119,7 @@ function relayInput(fd: number, keys: number[], detach: () => void): { stop(): v
       matched = chunk[i] === keys[matched] ? matched + 1 : chunk[i] === keys[0] ? 1 : 0;
       if (matched === keys.length) {
         detach();
-        process.stderr.write("\r\nread escape sequence\r\n");
+        writeStderr("\r\nread escape sequence\r\n");
         forward = chunk.subarray(0, Math.max(0, i + 1 - keys.length));
         if (forward.length > 0) writeSync(fd, forward);
         stop();

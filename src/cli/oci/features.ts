@@ -6,6 +6,7 @@ import { OCI_VERSION } from "../../spec/types.ts";
 import { MOUNT_OPTION_NAMES } from "../../spec/mount-options.ts";
 import { VERSION } from "../command.ts";
 import type { OciVerb } from "./main.ts";
+import { writeStdout } from "../../output.ts";
 
 export const verb: OciVerb = {
   async run() {
@@ -29,7 +30,7 @@ export const verb: OciVerb = {
       },
       annotations: { "org.minic.version": VERSION },
     };
-    process.stdout.write(`${JSON.stringify(features, null, 2)}\n`);
+    writeStdout(`${JSON.stringify(features, null, 2)}\n`);
     return 0;
   },
 };

@@ -2,6 +2,7 @@
 import { booleanFlag, parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
 import { MinicError } from "../../errors.ts";
 import type { OciVerb } from "./main.ts";
+import { writeStdout } from "../../output.ts";
 
 const FLAGS: FlagSpec[] = [
   { name: "format", short: "f", kind: "string", valueHint: "table|json", description: "table (default) or json" },
@@ -17,13 +18,13 @@ export const verb: OciVerb = {
     const { listStates } = await import("../../container/state.ts");
     const states = listStates();
     if (booleanFlag(flags, "quiet")) {
-      process.stdout.write(states.map((state) => `${state.id}\n`).join(""));
+      writeStdout(states.map((state) => `${state.id}\n`).join(""));
     } else if (format === "json") {
-      process.stdout.write(`${JSON.stringify(states)}\n`);
+      writeStdout(`${JSON.stringify(states)}\n`);
     } else {
       const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, "root"])];
       const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-      process.stdout.write(rows.map((row) => row.map((cell, column) => cell.padEnd((widths[column] ?? 0) + 3)).join("").trimEnd()).join("\n") + "\n");
+      writeStdout(rows.map((row) => row.map((cell, column) => cell.padEnd((widths[column] ?? 0) + 3)).join("").trimEnd()).join("\n") + "\n");
     }
     return 0;
   },

@@ -4,6 +4,7 @@ import { appendFileSync } from "node:fs";
 import { MinicError } from "../../errors.ts";
 import { enableDebug, log } from "../../log.ts";
 import { parseCommandLine, stringFlag, booleanFlag, type FlagSpec, type FlagValues } from "../argv.ts";
+import { writeStdout } from "../../output.ts";
 
 export interface OciVerb {
   /** Parses the verb's own flags and arguments, calls the runtime, prints; resolves to 0. */
@@ -68,7 +69,7 @@ export async function runOci(argv: string[]): Promise<number> {
     if (logFormat !== "text" && logFormat !== "json") throw new MinicError(`invalid --log-format "${logFormat}": expected text or json`);
     if (booleanFlag(flags, "debug")) enableDebug();
     if (booleanFlag(flags, "version")) {
-      process.stdout.write((await import("../version.ts")).versionText());
+      writeStdout((await import("../version.ts")).versionText());
       return 0;
     }
     if (booleanFlag(flags, "systemd-cgroup")) {

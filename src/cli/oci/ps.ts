@@ -2,6 +2,7 @@
 import { parseCommandLine, stringFlag, type FlagSpec } from "../argv.ts";
 import { MinicError } from "../../errors.ts";
 import type { OciVerb } from "./main.ts";
+import { writeStdout } from "../../output.ts";
 
 const FLAGS: FlagSpec[] = [{ name: "format", short: "f", kind: "string", valueHint: "table|json", description: "table (ps's output, default) or json (the pids)" }];
 
@@ -16,11 +17,11 @@ export const verb: OciVerb = {
     const { containerById } = await import("../../container/state.ts");
     const record = containerById(id);
     if (format === "json") {
-      process.stdout.write(`${JSON.stringify(containerProcesses(record))}\n`);
+      writeStdout(`${JSON.stringify(containerProcesses(record))}\n`);
       return 0;
     }
     const { processTable } = await import("../../container/top.ts");
-    process.stdout.write(`${processTable(record, psOptions)}\n`);
+    writeStdout(`${processTable(record, psOptions)}\n`);
     return 0;
   },
 };
