@@ -36,9 +36,15 @@ native/executor.so: $(NATIVE_SOURCES) $(wildcard native/*.h)
 	$(call need_debs,gcc)
 	$(CC) -O2 -shared -fPIC -fvisibility=hidden -fno-stack-protector -Wall -Werror -o $@ $(NATIVE_SOURCES)
 
-# --sourcemap: --debug's stack traces name src/ files and lines (the map is read only then).
+# --sourcemap: --debug's stack traces name src/ files and lines (the maps are embedded, read only
+# then). --splitting: each command's modules are a chunk of their own, loaded when that command
+# runs, so a start does not load the whole program (about 1 ms of `run`, 2-3 ms of `--version`).
+# Bun writes the chunks' maps beside the output as well: built in .cache/build, those stay there.
 minic: node_modules/.installed native/executor.so $(SOURCES)
-	$(BUN) build --compile --bytecode --sourcemap --format=esm --asset-naming='[name]-[hash].[ext]' src/main.ts --outfile minic
+	@mkdir -p .cache/build
+	$(BUN) build --compile --bytecode --splitting --sourcemap --format=esm --asset-naming='[name]-[hash].[ext]' src/main.ts --outfile .cache/build/minic
+	mv .cache/build/minic minic
+	rm -f .cache/build/*.map
 
 build: minic
 
