@@ -271,7 +271,7 @@ export async function runContainer(options: RunOptions): Promise<number> {
  *  says how it ended, or everything goes with --rm. */
 function finishRun(prepared: PreparedRun, made: Provisioned, code: number, remove: boolean): void {
   const { cgroup, name } = prepared;
-  releaseNetwork(made.root, made.record.id);
+  releaseNetwork(made.root, made.record.id, prepared.spec.annotations);
   let oomKilled = false;
   if (cgroup !== null) {
     oomKilled = driverFor(cgroup).oomKills(cgroup) > 0;
