@@ -19,21 +19,29 @@ const RECORD_GRACE_MS = 5000;
  * then SIGKILL if it is still there after `timeout` seconds (else its --stop-timeout, else 10).
  * A container that is not running is left as it is, as Docker does.
  */
-export async function stopContainers(refs: string[], timeout: number | null): Promise<string[]> {
+/** null: the container's own (--stop-signal or STOPSIGNAL, --stop-timeout), else SIGTERM and 10 s. */
+export interface StopSettings {
+  timeout: number | null;
+  signal: string | null;
+}
+
+export async function stopContainers(refs: string[], settings: StopSettings): Promise<string[]> {
   if (refs.length === 0) throw new MinicError("stop needs at least one container name or id", undefined, "see 'minic stop --help'");
+  // A bad signal name fails before any container is touched.
+  const signal = settings.signal === null ? null : parseSignal(settings.signal);
   const root = stateRoot();
   const records = refs.map((ref) => findContainer(root, ref));
-  await Promise.all(records.map((record) => stopOne(root, record, timeout)));
+  await Promise.all(records.map((record) => stopOne(root, record, settings.timeout, signal)));
   return refs;
 }
 
-async function stopOne(root: string, record: ContainerRecord, timeout: number | null): Promise<void> {
+async function stopOne(root: string, record: ContainerRecord, timeout: number | null, given: number | null): Promise<void> {
   // Stopped by hand: its restart policy leaves it be (and one waiting to restart stays stopped).
   updateRecord(root, record.id, (latest) => (latest.manuallyStopped ? null : { ...latest, manuallyStopped: true }));
   // A created container has not started: Docker leaves it as it is, and so does minic.
   if (record.status !== "running" || !isAlive(record.process)) return;
   const annotations = (readSpec(root, record.id) as Pick<Spec, "annotations">).annotations ?? {};
-  const signal = parseSignal(annotations[STOP_SIGNAL_ANNOTATION] ?? "TERM");
+  const signal = given ?? parseSignal(annotations[STOP_SIGNAL_ANNOTATION] ?? "TERM");
   const seconds = timeout ?? (annotations[STOP_TIMEOUT_ANNOTATION] !== undefined ? Number(annotations[STOP_TIMEOUT_ANNOTATION]) : DEFAULT_TIMEOUT_S);
   send(record, signal);
   const deadline = Date.now() + seconds * 1000;

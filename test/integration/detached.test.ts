@@ -74,6 +74,13 @@ describe("run -d", () => {
     expect(await status("stubborn")).toStartWith("Exited (137)");
     // A stopped container stops again without complaint, as Docker's does.
     expect((await minic(["stop", "polite"], stateRoot())).code).toBe(0);
+    // -s: another signal than the container's, as Docker's stop --signal; a bad one touches nothing.
+    await run(["--name", "hangup", "sh", "-c", "trap 'exit 6' HUP; while true; do sleep 0.05; done"]);
+    const bad = await minic(["stop", "-s", "SIGNOPE", "hangup"], stateRoot());
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 125, stderr: "minic: invalid signal: SIGNOPE\n" });
+    expect(await status("hangup")).toStartWith("Up");
+    expect((await minic(["stop", "-s", "SIGHUP", "-t", "5", "hangup"], stateRoot())).code).toBe(0);
+    expect(await status("hangup")).toStartWith("Exited (6)");
     await waitFor(() => monitors().length === 0);
   });
 
