@@ -2,7 +2,7 @@
 // socket (SOCK_SEQPACKET: each packet conmon sends is one stream's bytes after a byte naming the
 // stream, 2 stdout, 3 stderr; what is written to it is the container's stdin). The detach keys
 // (ctrl-p ctrl-q) leave it running; its end ends the attach, with its exit code.
-import { closeSync, existsSync, read, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, read, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { getWindowSize, isatty, makeRaw, restoreTerminal, type SavedTerminal } from "../../native/termios.ts";
 import { MinicError } from "../errors.ts";
@@ -59,7 +59,16 @@ export function openAttach(id: string, ref: string): AttachSession {
   if (!existsSync(socketPath)) {
     throw new MinicError(`cannot attach to container ${ref}: only a detached container (run -d) has a monitor to attach to`);
   }
-  const fd = executorIn(root).connectUnix(socketPath, "seqpacket");
+  // Reached through the bundle's fd: a socket's path may have at most 107 bytes, and a rootless
+  // user's bundle (~/.local/share/minic/bundles/ID) is longer than that for most home directories.
+  // conmon binds it the same way.
+  const dir = openSync(bundle, constants.O_RDONLY | constants.O_DIRECTORY);
+  let fd: number;
+  try {
+    fd = executorIn(root).connectUnix(`/proc/self/fd/${dir}/attach`, "seqpacket");
+  } finally {
+    closeSync(dir);
+  }
   if (fd < 0) throw new MinicError(`cannot attach to container ${ref}: ${strerror(-fd)}`);
   return { id, fd, bundle, terminal: (readSpec(root, id) as Pick<Spec, "process">).process.terminal };
 }

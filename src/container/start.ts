@@ -39,6 +39,8 @@ export async function startContainers(
   }
   // Stopped ones of minic's own are made again under conmon (parked, as created), then let go.
   const again = records.filter((record) => record.status === "stopped");
+  /** What each container made again was before: a failed attach puts it back as it was. */
+  const before = new Map(again.map((record) => [record.id, record]));
   if (again.length > 0) {
     const { createAgain } = await import("./run-detached.ts");
     for (const record of again) {
@@ -65,14 +67,19 @@ export async function startContainers(
   for (const found of records) {
     const lock = lockContainer(root, found.id);
     let spec: HookSpec;
+    let attachFailed: { error: unknown } | null = null;
     try {
       // Read again under the lock: a second `start` or an `rm` may have come first.
       const record = findContainer(root, found.id);
       if (record.status !== "created") throw new MinicError(`cannot start container ${record.name}: it is already running`);
       spec = readSpec(root, record.id) as HookSpec;
       // start -a: the attach is made while the process is still parked, so no output is missed.
-      options.beforeRelease?.(record);
-      release(root, record, spec);
+      try {
+        options.beforeRelease?.(record);
+      } catch (error) {
+        attachFailed = { error };
+      }
+      if (attachFailed === null) release(root, record, spec);
     } catch (error) {
       if (!(error instanceof PrestartFailed)) throw error;
       lock.release();
@@ -85,9 +92,46 @@ export async function startContainers(
     } finally {
       lock.release();
     }
+    if (attachFailed !== null) {
+      // It never ran: one made again for this start is stopped as it was, not left parked.
+      const previous = before.get(found.id);
+      if (previous !== undefined) await parkedBack(root, found, previous);
+      throw attachFailed.error;
+    }
     startedHooks(found, spec);
   }
   return own;
+}
+
+/**
+ * A container made again (parked under conmon) that will not start after all: its init is
+ * killed, conmon's cleanup records it stopped, and its record then says again what it said
+ * before (exit code, times), as if this start had not been tried. Marked stopped by hand first,
+ * so that its restart policy does not start it meanwhile.
+ */
+async function parkedBack(root: string, made: ContainerRecord, previous: ContainerRecord): Promise<void> {
+  const lock = lockContainer(root, made.id);
+  try {
+    writeRecord(root, { ...findContainer(root, made.id), manuallyStopped: true });
+  } finally {
+    lock.release();
+  }
+  try {
+    process.kill(made.process?.pid ?? 0, "SIGKILL");
+  } catch {
+    // gone already
+  }
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && findContainer(root, made.id).status !== "stopped") await Bun.sleep(20);
+  const after = lockContainer(root, made.id);
+  try {
+    const latest = findContainer(root, made.id);
+    if (latest.status !== "stopped") return;
+    const { exitCode, started, finished, oomKilled, manuallyStopped, restartCount } = previous;
+    writeRecord(root, { ...latest, exitCode, started, finished, oomKilled, manuallyStopped, restartCount });
+  } finally {
+    after.release();
+  }
 }
 
 type HookSpec = Pick<Spec, "hooks" | "annotations">;

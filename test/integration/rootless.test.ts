@@ -85,6 +85,13 @@ describe("minic as an ordinary user", () => {
     expect((await world.run(["start", "svc"])).code).toBe(0);
     expect((await world.run(["ps", "--format", "{{.Names}} {{.State}}"])).stdout).toBe("svc running\n");
     expect((await world.run(["rm", "-f", "svc"])).code).toBe(0);
+    // start -a attaches through conmon's socket in the user's bundle, whose path is longer than a
+    // socket's may be (a bug once: "File name too long").
+    await world.run(["run", "-d", "--name", "once", "--network", "none", "--rootfs", world.rootfs, "sh", "-c", "echo hi; exit 4"]);
+    expect((await world.run(["wait", "once"])).stdout).toBe("4\n");
+    const attached = await world.run(["start", "-a", "once"]);
+    expect({ code: attached.code, stdout: attached.stdout, stderr: attached.stderr }).toEqual({ code: 4, stdout: "hi\n", stderr: "" });
+    expect((await world.run(["rm", "once"])).code).toBe(0);
     expect(containersOf(world)).toEqual([]);
   });
 
