@@ -204,7 +204,7 @@ export const runDefinition: CommandDef = commandDefinition("run", {
 /** --dry-run: the spec and the plan as JSON; nothing is created. */
 export async function printPlan(options: RunOptions): Promise<number> {
   const { prepareRun } = await import("../container/run.ts");
-  const { spec, plan } = prepareRun(options);
+  const { spec, plan } = prepareRun(options, undefined, { claim: false });
   writeStdout(`${JSON.stringify({ spec, plan }, null, 2)}\n`);
   return 0;
 }

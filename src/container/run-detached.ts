@@ -3,12 +3,13 @@
 // container's bundle and starts conmon with itself as the OCI runtime; conmon runs `minic create`
 // (runc's) on that bundle, holds the container's stdio (its log, its terminal), reaps it, writes
 // its exit status, and runs `minic cleanup` when it exits. `run -d` then starts it.
-import { closeSync, mkdirSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { MinicError } from "../errors.ts";
 import { close, pipe } from "../../native/libc.ts";
 import type { RunOptions } from "../spec/run-options.ts";
-import { detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { containerDir, detachedBundleDir, findContainer, readSpec, stateRoot, type ContainerRecord } from "../state/store.ts";
+import { releaseRanges } from "../state/id-ranges.ts";
 import { NETWORK_ANNOTATION, STDIN_ANNOTATION } from "../spec/from-run-flags.ts";
 import { networkContainer, type NetworkMode } from "../spec/run-options.ts";
 import { isAlive } from "../process/identity.ts";
@@ -63,6 +64,8 @@ export async function createDetached(options: RunOptions): Promise<string> {
     // so, and only the bundle is left.
     await monitorGone(bundle);
     rmSync(bundle, { recursive: true, force: true });
+    // A --userns=auto claim is given back if no container was made to hold it.
+    if (!existsSync(containerDir(root, id))) releaseRanges(root, id);
     throw error;
   }
   return id;

@@ -45,6 +45,7 @@ import { removeContainerFiles } from "./remove-files.ts";
 import { checkRootlessAccess, rootlessLayout, rootlessNetwork, rootlessUser } from "./rootless.ts";
 import { idMapsFromFlags } from "../spec/id-maps.ts";
 import { chooseAutoRange, USERNS_AUTO_ANNOTATION } from "./userns-auto.ts";
+import { releaseRanges } from "../state/id-ranges.ts";
 
 export interface PreparedRun {
   id: string;
@@ -122,16 +123,25 @@ function readEnvFile(path: string): string[] {
 /** Everything `run` decides before touching the system; `--dry-run` prints exactly this. */
 /** `etcDir`: where the container's /etc files are to be written and bound from (its own
  *  directory, or for a detached one the bundle conmon is handed). */
-export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string) => string = containerDir): PreparedRun {
+export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string) => string = containerDir, options: { claim: boolean } = { claim: true }): PreparedRun {
   const root = stateRoot();
   assertOverlaySafe(root, "state directory (MINIC_ROOT)");
   const rootless = rootlessUser();
-  // --userns=auto: the first free range of minic's pool (claimed when the container is made).
-  const autoRange = asked.userns === "auto" ? chooseAutoRange(root) : null;
-  if (autoRange !== null) {
-    if (rootless !== null) throw new MinicError("--userns auto is root's: a rootless container has a user namespace of its user's own ids already");
-    asked = { ...asked, uidMap: autoRange.uidMappings, gidMap: autoRange.gidMappings };
+  const id = generateId();
+  if (asked.userns !== "auto") return prepareWith(asked, etcDir, root, rootless, id, null);
+  if (rootless !== null) throw new MinicError("--userns auto is root's: a rootless container has a user namespace of its user's own ids already");
+  // --userns=auto: the first free range of minic's pool, claimed now so that two runs choosing at
+  // once get different ones (not for --dry-run). What fails before the container is made gives it back.
+  const autoRange = chooseAutoRange(root, id, options.claim);
+  try {
+    return prepareWith({ ...asked, uidMap: autoRange.uidMappings, gidMap: autoRange.gidMappings }, etcDir, root, rootless, id, autoRange);
+  } catch (error) {
+    if (options.claim) releaseRanges(root, id);
+    throw error;
   }
+}
+
+function prepareWith(asked: RunOptions, etcDir: (root: string, id: string) => string, root: string, rootless: ReturnType<typeof rootlessUser>, id: string, autoRange: { first: number } | null): PreparedRun {
   if (rootless !== null) {
     asked = rootlessNetwork(asked);
     // As podman warns: without subordinate ids some images cannot work.
@@ -157,7 +167,6 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
   if (joinedNetwork !== null && (joinedNetwork.status !== "running" || !isAlive(joinedNetwork.process))) {
     throw new MinicError(`--network ${options.network}: container ${joinedRef} is not running`);
   }
-  const id = generateId();
   const name = options.name ?? generateName();
   validateName(name);
   if (options.tty && options.interactive && !stdinIsTerminal()) {

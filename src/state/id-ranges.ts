@@ -1,7 +1,7 @@
 // Claims on ranges of host ids for `--userns=auto`: <root>/userns/<first id> -> <container id>, a
 // symlink whose creation is the claim, as names/ are. A claim whose container no longer exists is
 // free again; `rm` releases its container's.
-import { mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, existsSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { RECORD_FILE } from "./atomic-file.ts";
@@ -19,10 +19,45 @@ function holderOf(root: string, first: number): string | null {
   }
 }
 
-/** Whether the range starting at `first` is held by a container that still exists. */
+/** A claim made this long ago without a record is a run that failed before it made one. */
+const MAKING_MS = 10 * 60 * 1000;
+
+/**
+ * Whether the range starting at `first` is held: by a container that still exists, or by one
+ * being made (its claim is taken before its record is written, so a fresh claim counts).
+ */
 export function rangeTaken(root: string, first: number): boolean {
   const holder = holderOf(root, first);
-  return holder !== null && existsSync(join(root, "containers", holder, RECORD_FILE));
+  if (holder === null) return false;
+  if (existsSync(join(root, "containers", holder, RECORD_FILE))) return true;
+  try {
+    return Date.now() - lstatSync(join(rangesDir(root), String(first))).mtimeMs < MAKING_MS;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Claim the range starting at `first` for container `id` if it is free: true when it is now
+ * `id`'s. The symlink's creation is the claim, so two runs choosing at once never both get it.
+ */
+export function tryClaimRange(root: string, first: number, id: string): boolean {
+  const dir = rangesDir(root);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const link = join(dir, String(first));
+  try {
+    symlinkSync(id, link);
+    return true;
+  } catch {
+    // taken, or stale: settled under the lock
+  }
+  return withLock(dir, () => {
+    if (holderOf(root, first) === id) return true;
+    if (rangeTaken(root, first)) return false;
+    rmSync(link, { force: true });
+    symlinkSync(id, link);
+    return true;
+  });
 }
 
 /** Claim the range starting at `first` for container `id`; one held by another is a MinicError. */

@@ -112,6 +112,18 @@ describe("a container in a user namespace of its own", () => {
       expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 125, stderr: "minic: --userns auto chooses the maps itself: it cannot be combined with --uidmap or --gidmap\n" });
       await minic(["rm", "-f", "auto1", "auto2"], root);
       expect(readdirSync(join(root, "userns"))).toEqual([]);
+      // A container's own --uidmap keeps its ids from --userns=auto, and runs choosing at once each
+      // get a range of their own (bugs once: ids given out twice; a race lost with exit 125).
+      const lowest = Math.min(first1 ?? 0, first2 ?? 0);
+      expect((await minic(["run", "-d", "--name", "explicit", "--uidmap", `0:${lowest}:65536`, "--network", "none", "--rootfs", ROOTFS, "sleep", "60"], root)).code).toBe(0);
+      const racers = ["race1", "race2", "race3", "race4"];
+      const raced = await Promise.all(racers.map((name) => minic(["run", "-d", "--name", name, "--userns", "auto", "--network", "none", "--rootfs", ROOTFS, "sleep", "60"], root)));
+      expect(raced.map((result) => ({ code: result.code, stderr: result.stderr }))).toEqual(racers.map(() => ({ code: 0, stderr: "" })));
+      const firsts = await Promise.all(racers.map(async (name) => Number((await minic(["exec", name, "cat", "/proc/self/uid_map"], root)).stdout.trim().split(/\s+/)[1])));
+      expect(new Set(firsts).size).toBe(4);
+      expect(firsts).not.toContain(lowest);
+      await minic(["rm", "-f", "explicit", ...racers], root);
+      expect(readdirSync(join(root, "userns"))).toEqual([]);
     } finally {
       rmSync(secretDir, { recursive: true, force: true });
     }
