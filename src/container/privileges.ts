@@ -8,7 +8,7 @@ import { MinicError } from "../errors.ts";
 /** For what only root can do: user networks are CNI bridges, iptables rules and all. */
 export function requireRoot(what: string): void {
   if (geteuid() !== 0) {
-    throw new MinicError(`${what} needs root`, undefined, "run it with sudo; a rootless container has bridge (through slirp4netns), none, host or container:NAME");
+    throw new MinicError(`${what} needs root`, undefined, "run it with sudo; a rootless container has bridge (through slirp4netns), slirp4netns, none or host");
   }
 }
 

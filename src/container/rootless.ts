@@ -62,7 +62,7 @@ export function rootlessNetwork(options: RunOptions): RunOptions {
   if (options.network === "bridge") return { ...options, network: "slirp4netns" };
   if (networkContainer(options.network) !== null) throw new MinicError(`--network ${options.network}: a rootless container's network namespace belongs to its own user namespace, which no other container may join`, undefined, "publish ports, or run both as root");
   const name = cniNetworkOf(options.network);
-  if (name !== null) throw new MinicError(`--network ${name}: user networks are minic's CNI bridges, which need root; a rootless container has bridge (through slirp4netns), none, host or container:NAME`);
+  if (name !== null) throw new MinicError(`--network ${name}: user networks are minic's CNI bridges, which need root; a rootless container has bridge (through slirp4netns), slirp4netns, none or host`);
   return options;
 }
 

@@ -119,6 +119,23 @@ function seccomp(filter: Record<string, Json>): void {
   });
 }
 
+/**
+ * In a user namespace of the spec's own maps, the process's uid and gid must be among them: the
+ * kernel would refuse the switch with a bare EINVAL. (Supplementary groups are left to the
+ * executor: without setgroups, as with a single mapping, it keeps them.)
+ */
+function userMapped(user: Record<string, Json>, linux: Record<string, Json>): void {
+  for (const [id, field] of [["uid", "uidMappings"], ["gid", "gidMappings"]] as const) {
+    const maps = linux[field];
+    if (!Array.isArray(maps)) continue;
+    const value = user[id] as number;
+    const ranges = maps.map((item) => item as { containerID: number; size: number });
+    if (ranges.some((range) => value >= range.containerID && value < range.containerID + range.size)) continue;
+    const mapped = ranges.map((range) => (range.size === 1 ? `${range.containerID}` : `${range.containerID}-${range.containerID + range.size - 1}`)).join(", ");
+    fail(`process.user.${id}`, `${value} is not mapped in the container's user namespace (linux.${field} maps ${mapped})`);
+  }
+}
+
 function fail(path: string, problem: string): never {
   throw new MinicError(`invalid spec: ${path} ${problem}`);
 }
@@ -267,6 +284,7 @@ export function validateSpec(input: Json): Spec {
     optional(namespace.path, (v) => absolute(v, `linux.namespaces[${i}].path`));
   });
   idMappings(linux, linux.namespaces as Record<string, Json>[]);
+  userMapped(user, linux);
   if (!Array.isArray(linux.devices ?? [])) fail("linux.devices", "must be an array");
   ((linux.devices ?? []) as Json[]).forEach((item, i) => {
     const device = object(item, `linux.devices[${i}]`);

@@ -212,7 +212,7 @@ describe("minic as an ordinary user", () => {
     // Its group counts too: overlayfs would refuse to copy up what an unmapped group owns.
     Bun.spawnSync(["chown", "-R", `${user.uid}:0`, foreign]);
     expect((await world.run(["run", "--rm", "--network", "none", "--rootfs", foreign, "true"])).stderr).toBe(`minic: rootfs ${foreign} belongs to gid 0, whom this rootless container cannot map: its root could change nothing in it (give minic-rootless a copy of their own: cp -a, then chown -R minic-rootless:)\n`);
-    expect((await world.run(["network", "ls"])).stderr).toBe("minic: minic network needs root (run it with sudo; a rootless container has bridge (through slirp4netns), none, host or container:NAME)\n");
+    expect((await world.run(["network", "ls"])).stderr).toBe("minic: minic network needs root (run it with sudo; a rootless container has bridge (through slirp4netns), slirp4netns, none or host)\n");
     expect(containersOf(world)).toEqual([]);
   });
 
@@ -282,6 +282,7 @@ describe("minic as an ordinary user", () => {
     expect((await world.run(["rm", "-f", "alone"])).code).toBe(0);
     const other = await world.run(["run", "--rm", "--network", "none", "-u", "5", "--rootfs", world.rootfs, "id"]);
     expect(other.code).toBe(125);
+    expect(other.stderr).toEndWith("minic: invalid spec: process.user.uid 5 is not mapped in the container's user namespace (linux.uidMappings maps 0)\n");
     expect(containersOf(world)).toEqual([]);
   });
 });
