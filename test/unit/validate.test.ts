@@ -97,7 +97,10 @@ describe("validateSpec", () => {
     expect(refusal(withUser((s) => set(s.linux.uidMappings?.[0] ?? {}, "type", "x")))).toBe("invalid spec: linux.uidMappings[0].type is not supported by minic");
     expect(refusal(changed((s) => (s.linux.uidMappings = [...map])))).toBe("invalid spec: linux.uidMappings needs a user namespace in linux.namespaces");
     // The process's ids must be mapped: the kernel would only say EINVAL at the switch.
-    expect(refusal(withUser((s) => (s.process.user.uid = 70000)))).toBe("invalid spec: process.user.uid 70000 is not mapped in the container's user namespace (linux.uidMappings maps 0-65535)");
+    expect(refusal(withUser((s) => {
+      s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.process.user.uid = 70000;
+    }))).toBe("invalid spec: process.user.uid 70000 is not mapped in the container's user namespace (linux.uidMappings maps 0-65535)");
     expect(refusal(withUser((s) => {
       s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
       s.process.user.gid = 5;
