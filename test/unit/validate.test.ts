@@ -99,9 +99,11 @@ describe("validateSpec", () => {
     // The process's ids must be mapped: the kernel would only say EINVAL at the switch.
     expect(refusal(withUser((s) => {
       s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       s.process.user.uid = 70000;
     }))).toBe("invalid spec: process.user.uid 70000 is not mapped in the container's user namespace (linux.uidMappings maps 0-65535)");
     expect(refusal(withUser((s) => {
+      s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
       s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
       s.process.user.gid = 5;
     }))).toBe("invalid spec: process.user.gid 5 is not mapped in the container's user namespace (linux.gidMappings maps 0)");
