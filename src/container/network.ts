@@ -3,7 +3,7 @@
 // network) has anything to set up; the other modes are namespaces the plan makes or joins. On a
 // user network, every member's /etc/hosts names its peers, kept current as they come and go.
 import { log } from "../log.ts";
-import { attachedAddress, attachNetwork, bridgeAddress, bridgeAddress6, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
+import { allowUnprivilegedNetwork, attachedAddress, attachNetwork, bridgeAddress, bridgeAddress6, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
 import { withOwnAddress, withPeersBlock } from "../spec/etc-files.ts";
 import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
 import { DEFAULT_NETWORK, findNetwork, ipamDir, type NetworkInfo } from "../network/networks.ts";
@@ -25,10 +25,12 @@ function networkOf(root: string, annotations: Record<string, string> | undefined
   return findNetwork(root, annotations?.[NETWORK_NAME_ANNOTATION] ?? DEFAULT_NETWORK);
 }
 
-export function setUpNetwork(root: string, id: string, spec: Pick<Spec, "annotations">): void {
+export function setUpNetwork(root: string, id: string, spec: Pick<Spec, "annotations" | "linux">): void {
   if (!onBridge(spec.annotations)) return;
   const network = networkOf(root, spec.annotations);
   const address = bridgeAddress(setUpBridge(root, id, containerDir(root, id), network, portsOf(spec.annotations)));
+  // As Docker's: root in the container's own user namespace binds low ports and pings there too.
+  if (spec.linux.namespaces.some((ns) => ns.type === "user" && ns.path === undefined)) allowUnprivilegedNetwork(id);
   if (address !== null) nameOwnAddress(etcDirOf(root, id), address);
   if (network.name !== DEFAULT_NETWORK) refreshPeers(root, network.name);
   // The networks connected to it with `network connect`, again at each start.

@@ -28,6 +28,18 @@ function ip(args: string[]): void {
   if (result.exitCode !== 0) throw new MinicError(`ip ${args.join(" ")} failed: ${result.stderr.toString().trim()}`);
 }
 
+/**
+ * Docker's two sysctls for a container in a user namespace of its own on a network namespace the
+ * host owns (the bridge's, made before the container): its root holds no capability there, so
+ * without them it could not bind a port below 1024 or ping. Written from inside the namespace,
+ * by root; the namespace goes with the container, so nothing is to be taken back.
+ */
+export function allowUnprivilegedNetwork(id: string): void {
+  const script = "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start && echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range";
+  const result = Bun.spawnSync(["nsenter", `--net=${netnsPath(id)}`, "sh", "-c", script], { stdout: "ignore", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new MinicError(`cannot open the container's network to its user namespace's root (ip_unprivileged_port_start, ping_group_range): ${result.stderr.toString().trim()}`);
+}
+
 function resultPath(dir: string): string {
   return join(dir, "network.json");
 }

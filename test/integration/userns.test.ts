@@ -84,6 +84,10 @@ describe("a container in a user namespace of its own", () => {
     const bridged = await runIn(["--rm", ...MAP, "sh", "-c", "ls /sys/class/net | tr '\\n' ' '; echo; grep ' /sys ' /proc/self/mounts | cut -d' ' -f3,4; ip -o link | wc -l; touch /sys/x"]);
     expect(bridged.stdout).toMatch(/^eth0 lo \nsysfs ro,nosuid,nodev,noexec\S*\n2\n$/);
     expect(bridged.stderr).toContain("Read-only file system");
+    // Its root holds no capability over that namespace: Docker's sysctls let it bind port 80 all the
+    // same (a bug once: "nc: bind: Permission denied"). timeout's 143: nc was listening.
+    const low = await runIn(["--rm", ...MAP, "sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; timeout 0.3 nc -l -p 80; echo $?"]);
+    expect({ stdout: low.stdout, stderr: low.stderr }).toEqual({ stdout: "0\n143\n", stderr: "Terminated\n" });
     const host = await runIn(["--rm", ...MAP, "--network", "host", "sh", "-c", "grep ' /sys ' /proc/self/mounts; touch /sys/x"]);
     expect(host.stdout).toMatch(/^sysfs \/sys sysfs ro,/);
     expect(host.stderr).toContain("Read-only file system");
