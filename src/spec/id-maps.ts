@@ -27,19 +27,35 @@ export function hostIdOf(mappings: IdMapping[], id: number): number | null {
   return mapping === undefined ? null : mapping.hostID + (id - mapping.containerID);
 }
 
-/** A user's subordinate range from /etc/subuid or /etc/subgid: the first line naming them (by name or id). */
-export function subordinateRange(file: string, name: string, id: number): { start: number; count: number } | null {
+/**
+ * Every range /etc/subuid (or /etc/subgid) gives the user, by name or uid, in the file's order,
+ * as newuidmap allows them all and podman maps them all.
+ */
+export function subordinateRanges(file: string, name: string, id: number): { start: number; count: number }[] {
+  const ranges: { start: number; count: number }[] = [];
   for (const line of file.split("\n")) {
     const [who, start, count] = line.trim().split(":");
-    if ((who === name || who === String(id)) && /^\d+$/.test(start ?? "") && /^\d+$/.test(count ?? "") && Number(count) > 0) return { start: Number(start), count: Number(count) };
+    if ((who === name || who === String(id)) && /^\d+$/.test(start ?? "") && /^\d+$/.test(count ?? "") && Number(count) > 0) ranges.push({ start: Number(start), count: Number(count) });
   }
-  return null;
+  return ranges;
+}
+
+/** The first of them, or null: the pool `--userns=auto` takes ranges from. */
+export function subordinateRange(file: string, name: string, id: number): { start: number; count: number } | null {
+  return subordinateRanges(file, name, id)[0] ?? null;
 }
 
 /**
  * A rootless container's map, as podman makes it: its root is the user; its ids from 1 are the
- * user's subordinate range, when they have one (else the user is the only id there is).
+ * user's subordinate ranges one after another, when they have any (else the user is the only id
+ * there is).
  */
-export function rootlessMappings(id: number, range: { start: number; count: number } | null): IdMapping[] {
-  return [{ containerID: 0, hostID: id, size: 1 }, ...(range === null ? [] : [{ containerID: 1, hostID: range.start, size: range.count }])];
+export function rootlessMappings(id: number, ranges: { start: number; count: number }[]): IdMapping[] {
+  const maps: IdMapping[] = [{ containerID: 0, hostID: id, size: 1 }];
+  let next = 1;
+  for (const range of ranges) {
+    maps.push({ containerID: next, hostID: range.start, size: range.count });
+    next += range.count;
+  }
+  return maps;
 }

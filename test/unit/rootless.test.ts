@@ -2,20 +2,28 @@ import { describe, expect, test } from "bun:test";
 import { encodePlan } from "../../src/plan/encode.ts";
 import { buildExecPlan, buildPlan, buildUserNamespacePlan, deniesSetgroups } from "../../src/plan/plan.ts";
 import { buildSpec } from "../../src/spec/from-run-flags.ts";
-import { rootlessMappings, subordinateRange } from "../../src/spec/id-maps.ts";
+import { rootlessMappings, subordinateRange, subordinateRanges } from "../../src/spec/id-maps.ts";
 import { runOptions, specContext } from "../support/options.ts";
 
-const OWN_AND_RANGE = { uidMappings: rootlessMappings(1000, { start: 100000, count: 65536 }), gidMappings: rootlessMappings(1000, { start: 100000, count: 65536 }) };
-const OWN_ONLY = { uidMappings: rootlessMappings(1000, null), gidMappings: rootlessMappings(1000, null) };
+const OWN_AND_RANGE = { uidMappings: rootlessMappings(1000, [{ start: 100000, count: 65536 }]), gidMappings: rootlessMappings(1000, [{ start: 100000, count: 65536 }]) };
+const OWN_ONLY = { uidMappings: rootlessMappings(1000, []), gidMappings: rootlessMappings(1000, []) };
 const overlay = { upperdir: "/s/upper", workdir: "/s/work", merged: "/s/merged" };
 
 describe("a rootless user's ids", () => {
-  test("the first line of /etc/subuid naming the user, by name or uid", () => {
+  test("the lines of /etc/subuid naming the user, by name or uid", () => {
     const file = "other:200000:65536\n1000:300000:1000\nalice:100000:65536\nbroken:x:1\n";
     expect(subordinateRange(file, "alice", 1001)).toEqual({ start: 100000, count: 65536 });
     expect(subordinateRange(file, "bob", 1000)).toEqual({ start: 300000, count: 1000 });
     expect(subordinateRange(file, "broken", 5)).toBeNull();
     expect(subordinateRange("", "alice", 1001)).toBeNull();
+    // All of them for the user's own map, as newuidmap allows and podman maps, one after another.
+    const two = "alice:100000:65536\nother:1:2\n1001:300000:1000\n";
+    expect(subordinateRanges(two, "alice", 1001)).toEqual([{ start: 100000, count: 65536 }, { start: 300000, count: 1000 }]);
+    expect(rootlessMappings(1001, subordinateRanges(two, "alice", 1001))).toEqual([
+      { containerID: 0, hostID: 1001, size: 1 },
+      { containerID: 1, hostID: 100000, size: 65536 },
+      { containerID: 65537, hostID: 300000, size: 1000 },
+    ]);
   });
 
   test("root inside is the user; 1 and up the range; with no range, the user alone, and setgroups denied", () => {
