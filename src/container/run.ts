@@ -200,6 +200,11 @@ function prepareWith(asked: RunOptions, etcDir: (root: string, id: string) => st
   const cgroup = rootless === null
     ? placeCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources)
     : placeRootlessCgroup(hostCgroupLayout(), spec.linux.cgroupsPath, spec.linux.resources, rootless.uid);
+  // Where no cgroup can be made, --cgroup-parent is refused rather than ignored (an engine's
+  // bundle path is ignored, as runc's rootless cgroups are best effort).
+  if (rootless !== null && cgroup === null && options.cgroupParent !== null) {
+    throw new MinicError(`--cgroup-parent ${options.cgroupParent} needs a cgroup of the container's own, and minic runs rootless without one`, undefined, "run as root, or on cgroup v2 in a session that delegates a subtree, as systemd's user@UID.service does");
+  }
   const plan = buildPlan(spec, { id, overlay: overlayLayout(root, id), cgroup, ...rootlessLayout(spec) }, compiledFilters(spec, root));
   const slirp = options.network === "slirp4netns";
   const files = etcFiles(options, spec.hostname, joinedNetwork === null ? null : etcDirOf(root, joinedNetwork.id), slirp ? SLIRP_GATEWAY : (cniNetwork?.gateway ?? "127.0.0.1"));

@@ -199,6 +199,7 @@ describe("minic as an ordinary user", () => {
     Bun.spawnSync(["chown", "-R", "0:0", foreign]);
     const cases: [string[], RegExp][] = [
       [["--memory", "10m"], /^minic: resource limits \(memory\) need a cgroup of the container's own, and minic runs rootless without one: .* \(run as root, or on cgroup v2 in a session that delegates a subtree, as systemd's user@UID.service does\)\n$/],
+      [["--cgroup-parent", "mine"], /^minic: --cgroup-parent mine needs a cgroup of the container's own, and minic runs rootless without one \(run as root, .*\)\n$/],
       [["-v", `${secret}:/s`], new RegExp(`^minic: volume ${secret} is not accessible to minic-rootless, as whom this rootless container runs\\n$`)],
       [["--uidmap", `0:${user.uid}:1`, "--uidmap", "1:600000:10", "--uidmap", "5:600020:10"], /^minic: invalid spec: linux.uidMappings has overlapping container ranges at 5\n$/],
       [["--network", "somenet"], /^minic: --network somenet: user networks are minic's CNI bridges, which need root; .*\n$/],
