@@ -10,6 +10,8 @@ export const VERSION: string = pkg.version;
 
 export interface Command {
   definition: CommandDef;
+  /** A command of commands (network): each one's definition, for man pages and completion. */
+  subcommands?: Record<string, CommandDef>;
   /** Parses argv, calls the runtime, prints; resolves to minic's exit code. */
   handle(argv: string[]): Promise<number>;
 }

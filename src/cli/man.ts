@@ -52,7 +52,13 @@ export async function manPages(date: string): Promise<Record<string, string>> {
   const names = Object.keys(VERBS);
   const pages: Record<string, string> = { "minic.1": page("minic", await helpPage(mainDefinition), date, names.map((name) => `minic-${name}`)) };
   for (const [name, load] of Object.entries(VERBS)) {
-    pages[`minic-${name}.1`] = page(`minic-${name}`, await helpPage((await load()).definition), date, ["minic"]);
+    const command = await load();
+    const subs = Object.keys(command.subcommands ?? {}).map((sub) => `minic-${name}-${sub}`);
+    pages[`minic-${name}.1`] = page(`minic-${name}`, await helpPage(command.definition), date, ["minic", ...subs]);
+    // A command of commands: a page for each, as Docker's docker-network-create(1).
+    for (const [sub, definition] of Object.entries(command.subcommands ?? {})) {
+      pages[`minic-${name}-${sub}.1`] = page(`minic-${name}-${sub}`, await helpPage(definition), date, [`minic-${name}`]);
+    }
   }
   return pages;
 }

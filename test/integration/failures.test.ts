@@ -58,6 +58,16 @@ describe("bad input", () => {
 
   test("unknown command", () => fails(["frob"], "unknown command \"frob\" (see 'minic --help')"));
 
+  test("network's commands: each its own help; a misspelt one or a flag of another's is named", async () => {
+    const help = await minic(["network", "create", "--help"], root);
+    expect(help.stdout).toStartWith("Usage:  minic network create [OPTIONS] NETWORK\n");
+    expect(help.stdout).toContain("--subnet CIDR");
+    expect(help.stdout).not.toContain("--alias");
+    await fails(["network", "crate"], "unknown network command \"crate\" (did you mean \"create\"? see 'minic network --help')");
+    await fails(["network", "ls", "--alias", "x"], "unknown flag: --alias (see 'minic network ls --help')");
+    await fails(["network", "connect", "n"], "network connect needs a network and a container (see 'minic network connect --help')");
+  });
+
   test("--debug: the stack trace names minic's source files and lines", async () => {
     const r = await minic(["--debug", "rm", "no-such-container"], root);
     expect(r.code).toBe(125);

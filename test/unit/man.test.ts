@@ -6,7 +6,12 @@ import { RUN_FLAGS } from "../../src/cli/run.ts";
 describe("manual pages from the help pages", () => {
   test("minic(1) and one page a command, each with its options, examples and exit status as roff", async () => {
     const pages = await manPages("2026-11-24");
-    expect(Object.keys(pages).sort()).toEqual(["minic.1", ...Object.keys(VERBS).map((name) => `minic-${name}.1`)].sort());
+    const networkPages = ["connect", "create", "disconnect", "inspect", "ls", "rm"].map((sub) => `minic-network-${sub}.1`);
+    expect(Object.keys(pages).sort()).toEqual(["minic.1", ...Object.keys(VERBS).map((name) => `minic-${name}.1`), ...networkPages].sort());
+    // A command of commands has a page for each, as Docker's docker-network-create(1).
+    expect(pages["minic-network-create.1"]).toContain(".SH SYNOPSIS\n.B minic network create [OPTIONS] NETWORK");
+    expect(pages["minic-network-create.1"]).toContain("\\fB\\-\\-subnet\\fR");
+    expect(pages["minic-network.1"]).toContain("\\fBminic\\-network\\-create\\fR(1)");
     const run = pages["minic-run.1"] ?? "";
     expect(run.startsWith('.TH MINIC-RUN 1 "2026-11-24" "minic ')).toBe(true);
     expect(run).toContain(".SH SYNOPSIS\n.B minic run [OPTIONS] [COMMAND [ARG...]]");
