@@ -48,8 +48,12 @@ minic: node_modules/.installed native/executor.so $(SOURCES)
 
 build: minic
 
-# Type-check and the unit tests: no root, no containers.
+# Type-check and the unit tests: no containers. The completion tests load the scripts in zsh and
+# fish, installed here when missing (which takes root).
+CHECK_DEBS := zsh fish
+
 check: deps native/executor.so
+	$(call need_debs,$(CHECK_DEBS))
 	$(TSC) --noEmit -p .
 	$(BUN) test test/unit
 

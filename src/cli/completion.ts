@@ -7,25 +7,43 @@ import { booleanFlag, parseCommandLine } from "./argv.ts";
 import { commandDefinition, HELP_FLAG, printUsage, VERBS, type Command } from "./command.ts";
 import { writeStdout } from "../output.ts";
 
+/** Where a command's arguments are container names: none, every one, or only its first (exec web CMD). */
+type ContainerArgs = "none" | "all" | "first";
+
+/** Docker's commands that take one container and then something else, or nothing more. */
+const FIRST_ONLY = new Set(["exec", "logs", "top", "port", "attach"]);
+
 interface Completable {
+  /** `run`, or `network create` for a command of commands. */
   name: string;
   description: string;
   /** --long and -s forms, and whether a value follows. */
   flags: { long: string; short?: string; description: string; takesValue: boolean }[];
-  /** Whether its arguments are container names. */
-  containers: boolean;
+  containers: ContainerArgs;
 }
 
-async function completables(): Promise<Completable[]> {
-  return Promise.all(Object.entries(VERBS).map(async ([name, load]) => {
-    const definition = (await load()).definition;
-    const args = (definition.args ?? {}) as Record<string, { type?: string; alias?: string | string[]; description?: string }>;
-    const meta = definition.meta as { description?: string } | undefined;
-    const flags = Object.entries(args)
-      .filter(([, arg]) => arg.type !== "positional")
-      .map(([long, arg]) => ({ long, short: typeof arg.alias === "string" ? arg.alias : undefined, description: arg.description ?? "", takesValue: arg.type === "string" }));
-    return { name, description: meta?.description ?? "", flags, containers: "container" in args };
-  }));
+/** Global options, before the command. */
+const GLOBAL_FLAGS = ["--debug", "--version", "--help", "-v", "-h"];
+
+function completableOf(name: string, definition: CommandDef): Completable {
+  const args = (definition.args ?? {}) as Record<string, { type?: string; alias?: string | string[]; description?: string }>;
+  const meta = definition.meta as { description?: string } | undefined;
+  const flags = Object.entries(args)
+    .filter(([, arg]) => arg.type !== "positional")
+    .map(([long, arg]) => ({ long, short: typeof arg.alias === "string" ? arg.alias : undefined, description: arg.description ?? "", takesValue: arg.type === "string" }));
+  const containers: ContainerArgs = !("container" in args) ? "none" : FIRST_ONLY.has(name) ? "first" : "all";
+  return { name, description: meta?.description ?? "", flags, containers };
+}
+
+/** Every command, and after it each one's subcommands (`network create`, ...). */
+async function completables(): Promise<{ commands: Completable[]; subcommands: Map<string, Completable[]> }> {
+  const loaded = await Promise.all(Object.entries(VERBS).map(async ([name, load]) => [name, await load()] as const));
+  const commands = loaded.map(([name, command]) => completableOf(name, command.definition));
+  const subcommands = new Map(loaded.filter(([, command]) => command.subcommands !== undefined).map(([name, command]) => [
+    name,
+    Object.entries(command.subcommands ?? {}).map(([sub, definition]) => completableOf(`${name} ${sub}`, definition)),
+  ]));
+  return { commands, subcommands };
 }
 
 /** Every container's name and short id, words on one line each, as Docker completes both. */
@@ -35,21 +53,57 @@ function quoted(text: string): string {
   return `'${text.replace(/'/g, "'\\''")}'`;
 }
 
-function bash(commands: Completable[]): string {
-  const cases = commands.map((c) => `    ${c.name}) flags=${quoted(c.flags.flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]).join(" "))}; containers=${c.containers ? 1 : 0} ;;`);
+const flagWords = (c: Completable): string => c.flags.flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]).join(" ");
+const valuedWords = (c: Completable): string => c.flags.filter((f) => f.takesValue).flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]).join(" ");
+const leafCommands = (all: { commands: Completable[]; subcommands: Map<string, Completable[]> }): Completable[] => [
+  ...all.commands.filter((c) => !all.subcommands.has(c.name)),
+  ...[...all.subcommands.values()].flat(),
+];
+
+function bash(all: { commands: Completable[]; subcommands: Map<string, Completable[]> }): string {
+  const names = all.commands.map((c) => c.name).join(" ");
+  const cases = leafCommands(all).map((c) => `    ${quoted(c.name)}) flags=${quoted(flagWords(c))}; valued=${quoted(valuedWords(c))}; containers=${c.containers} ;;`);
+  const groups = [...all.subcommands].map(([name, subs]) => `  if [ "$cmd" = ${name} ]; then
+    if [ "$COMP_CWORD" -eq $((ci + 1)) ]; then
+      COMPREPLY=($(compgen -W ${quoted(subs.map((sub) => sub.name.slice(name.length + 1)).join(" "))} -- "$cur"))
+      return
+    fi
+    ci=$((ci + 1)); cmd="${name} \${COMP_WORDS[ci]}"
+  fi`);
   return `# minic's completion for bash: source <(minic completion bash)
 _minic() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} flags="" containers=0
-  if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W ${quoted(`${commands.map((c) => c.name).join(" ")} help`)} -- "$cur"))
+  local cur=\${COMP_WORDS[COMP_CWORD]} ci=1 cmd flags="" valued="" containers=none n=0 i w
+  # Global options come before the command.
+  while [ "$ci" -lt "$COMP_CWORD" ] && [[ \${COMP_WORDS[ci]} == -* ]]; do ci=$((ci + 1)); done
+  if [ "$COMP_CWORD" -eq "$ci" ]; then
+    if [[ "$cur" == -* ]]; then
+      COMPREPLY=($(compgen -W ${quoted(GLOBAL_FLAGS.join(" "))} -- "$cur"))
+    else
+      COMPREPLY=($(compgen -W ${quoted(`${names} help`)} -- "$cur"))
+    fi
     return
   fi
-  case "\${COMP_WORDS[1]}" in
+  cmd=\${COMP_WORDS[ci]}
+  if [ "$cmd" = help ]; then
+    [ "$COMP_CWORD" -eq $((ci + 1)) ] && COMPREPLY=($(compgen -W ${quoted(names)} -- "$cur"))
+    return
+  fi
+${groups.join("\n")}
+  case "$cmd" in
 ${cases.join("\n")}
   esac
+  # The arguments before the cursor, less flags and their values.
+  for ((i = ci + 1; i < COMP_CWORD; i++)); do
+    w=\${COMP_WORDS[i]}
+    if [[ "$w" == -* ]]; then
+      [[ " $valued " == *" $w "* ]] && i=$((i + 1))
+    else
+      n=$((n + 1))
+    fi
+  done
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$flags" -- "$cur"))
-  elif [ "$containers" = 1 ]; then
+  elif [ "$containers" = all ] || { [ "$containers" = first ] && [ "$n" -eq 0 ]; }; then
     COMPREPLY=($(compgen -W "$(${NAMES})" -- "$cur"))
   else
     COMPREPLY=($(compgen -f -- "$cur"))
@@ -59,24 +113,53 @@ complete -F _minic minic
 `;
 }
 
-function zsh(commands: Completable[]): string {
-  const cases = commands.map((c) => `    ${c.name}) flags=(${c.flags.flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]).join(" ")}); containers=${c.containers ? 1 : 0} ;;`);
+function zsh(all: { commands: Completable[]; subcommands: Map<string, Completable[]> }): string {
+  const describe = (list: Completable[], strip: number): string => list.map((c) => quoted(`${c.name.slice(strip)}:${c.description.replace(/:/g, "\\:")}`)).join(" ");
+  const cases = leafCommands(all).map((c) => `    ${quoted(c.name)}) flags=(${flagWords(c)}); valued=(${valuedWords(c)}); containers=${c.containers} ;;`);
+  const groups = [...all.subcommands].map(([name, subs]) => `  if [[ $cmd == ${name} ]]; then
+    if (( CURRENT == ci + 1 )); then
+      subcommands=(${describe(subs, name.length + 1)})
+      _describe 'command' subcommands
+      return
+    fi
+    (( ci++ )); cmd="${name} $words[ci]"
+  fi`);
   return `#compdef minic
 # minic's completion for zsh: minic completion zsh > "\${fpath[1]}/_minic", or source <(minic completion zsh)
 _minic() {
-  local -a flags commands
-  local containers=0
-  commands=(${commands.map((c) => `${quoted(`${c.name}:${c.description.replace(/:/g, "\\:")}`)}`).join(" ")})
-  if (( CURRENT == 2 )); then
-    _describe 'command' commands
+  local -a flags valued commands subcommands
+  local containers=none ci=2 cmd n=0 i
+  commands=(${describe(all.commands, 0)})
+  # Global options come before the command.
+  while (( ci < CURRENT )) && [[ $words[ci] == -* ]]; do (( ci++ )); done
+  if (( CURRENT == ci )); then
+    if [[ $PREFIX == -* ]]; then
+      compadd -- ${GLOBAL_FLAGS.join(" ")}
+    else
+      _describe 'command' commands
+    fi
     return
   fi
-  case $words[2] in
+  cmd=$words[ci]
+  if [[ $cmd == help ]]; then
+    (( CURRENT == ci + 1 )) && _describe 'command' commands
+    return
+  fi
+${groups.join("\n")}
+  case $cmd in
 ${cases.join("\n")}
   esac
+  # The arguments before the cursor, less flags and their values.
+  for (( i = ci + 1; i < CURRENT; i++ )); do
+    if [[ $words[i] == -* ]]; then
+      (( \${valued[(Ie)$words[i]]} )) && (( i++ ))
+    else
+      (( n++ ))
+    fi
+  done
   if [[ $PREFIX == -* ]]; then
     compadd -- $flags
-  elif (( containers )); then
+  elif [[ $containers == all ]] || [[ $containers == first && $n == 0 ]]; then
     compadd -- \${=$(${NAMES})}
   else
     _files
@@ -91,14 +174,35 @@ fi
 `;
 }
 
-function fish(commands: Completable[]): string {
+function fish(all: { commands: Completable[]; subcommands: Map<string, Completable[]> }): string {
+  const names = all.commands.map((c) => c.name).join(" ");
+  // The words after the command, less flags: how many arguments it has so far.
+  const helper = `function __minic_arguments
+    set -l words (commandline -opc)
+    set -e words[1]
+    while set -q words[1]; and string match -q -- '-*' $words[1]
+        set -e words[1]
+    end
+    set -e words[1]
+    string match -v -- '-*' $words
+end`;
   // Files stay completable (a --rootfs, a -v source, a build context): only the command and
   // container words say -f; a flag that takes a value says -r.
+  const condition = (c: Completable): string => {
+    const [first, sub] = c.name.split(" ");
+    return sub === undefined ? `__fish_seen_subcommand_from ${first}` : `__fish_seen_subcommand_from ${first}; and __fish_seen_subcommand_from ${sub}`;
+  };
   const lines = [
     "# minic's completion for fish: minic completion fish | source",
-    ...commands.map((c) => `complete -c minic -f -n __fish_use_subcommand -a ${c.name} -d ${quoted(c.description)}`),
-    ...commands.flatMap((c) => c.flags.map((f) => `complete -c minic -n ${quoted(`__fish_seen_subcommand_from ${c.name}`)} -l ${f.long}${f.short ? ` -s ${f.short}` : ""}${f.takesValue ? " -r" : ""} -d ${quoted(f.description)}`)),
-    `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${commands.filter((c) => c.containers).map((c) => c.name).join(" ")}`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
+    helper,
+    ...all.commands.map((c) => `complete -c minic -f -n __fish_use_subcommand -a ${c.name} -d ${quoted(c.description)}`),
+    "complete -c minic -n __fish_use_subcommand -l debug -d 'Print debug messages and stack traces'",
+    "complete -c minic -n __fish_use_subcommand -s v -l version -d 'Print the version'",
+    `complete -c minic -f -n '__fish_seen_subcommand_from help' -a ${quoted(names)}`,
+    ...[...all.subcommands].flatMap(([name, subs]) => subs.map((sub) => `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${name}; and not __fish_seen_subcommand_from ${subs.map((s) => s.name.slice(name.length + 1)).join(" ")}`)} -a ${sub.name.slice(name.length + 1)} -d ${quoted(sub.description)}`)),
+    ...leafCommands(all).flatMap((c) => c.flags.map((f) => `complete -c minic -n ${quoted(condition(c))} -l ${f.long}${f.short ? ` -s ${f.short}` : ""}${f.takesValue ? " -r" : ""} -d ${quoted(f.description)}`)),
+    `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${leafCommands(all).filter((c) => c.containers === "all").map((c) => c.name).join(" ")}`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
+    `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${leafCommands(all).filter((c) => c.containers === "first" && !c.name.includes(" ")).map((c) => c.name).join(" ")}; and test (count (__minic_arguments)) -eq 0`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
   ];
   return `${lines.join("\n")}\n`;
 }
