@@ -7,6 +7,9 @@ import { speaksRunc } from "./cli/dialect.ts";
 import { nearest } from "./cli/suggest.ts";
 import { writeStdout } from "./output.ts";
 
+/** What may come before the command (`--debug`), and the forms that stand for one. */
+const GLOBAL_FLAGS = ["debug", "version", "help"];
+
 async function main(argv: string[]): Promise<number> {
   if (speaksRunc(argv)) return (await import("./cli/oci/main.ts")).runOci(argv);
   let args = argv;
@@ -19,10 +22,15 @@ async function main(argv: string[]): Promise<number> {
     writeStdout((await import("./cli/version.ts")).versionText());
     return 0;
   }
-  if (name === "help" && rest[0] !== undefined) return helpFor(rest[0]);
+  if (name === "help" && rest[0] !== undefined && !rest[0].startsWith("-")) return helpFor(rest[0]);
+  // No command at all prints the help and succeeds, as Docker's does.
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     writeStdout(await usageText(mainDefinition));
-    return name === undefined ? EXIT.runtimeFailure : 0;
+    return 0;
+  }
+  if (name.startsWith("-")) {
+    const near = name.startsWith("--") ? nearest(name.slice(2), GLOBAL_FLAGS) : null;
+    throw new MinicError(`unknown flag: ${name}`, undefined, near !== null ? `did you mean --${near}? see 'minic --help'` : "see 'minic --help'");
   }
   // Own keys only: `minic constructor` must not find Object's.
   const load = Object.hasOwn(VERBS, name) ? VERBS[name] : Object.hasOwn(HIDDEN_VERBS, name) ? HIDDEN_VERBS[name] : undefined;

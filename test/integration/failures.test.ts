@@ -58,6 +58,14 @@ describe("bad input", () => {
 
   test("unknown command", () => fails(["frob"], "unknown command \"frob\" (see 'minic --help')"));
 
+  test("global flags: an unknown one is a flag, not a command; no command at all is the help, exit 0", async () => {
+    await fails(["--vers"], "unknown flag: --vers (did you mean --version? see 'minic --help')");
+    await fails(["--debug", "-x", "ps"], "unknown flag: -x (see 'minic --help')");
+    const bare = await minic([], root);
+    expect({ code: bare.code, usage: bare.stdout.split("\n")[0] }).toEqual({ code: 0, usage: "Usage:  minic [OPTIONS] COMMAND [ARG...]" });
+    expect((await minic(["help", "--help"], root)).code).toBe(0);
+  });
+
   test("network's commands: each its own help; a misspelt one or a flag of another's is named", async () => {
     const help = await minic(["network", "create", "--help"], root);
     expect(help.stdout).toStartWith("Usage:  minic network create [OPTIONS] NETWORK\n");
