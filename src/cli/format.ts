@@ -35,9 +35,21 @@ export function statusText(record: ContainerRecord, now: number, paused = false)
   return `${record.restarting ? "Restarting" : "Exited"} (${record.exitCode ?? "?"})${ago}`;
 }
 
-function commandText(command: string[]): string {
+/** Docker's COMMAND column: the command cut to 20 characters (its last an ellipsis), quoted. */
+export function commandText(command: string[], truncate = true): string {
   const text = command.join(" ");
-  return JSON.stringify(text.length > 30 ? `${text.slice(0, 29)}…` : text);
+  const chars = [...text];
+  return JSON.stringify(truncate && chars.length > 20 ? `${chars.slice(0, 19).join("")}…` : text);
+}
+
+/** Go's time.Time.String() of a moment, as Docker's ps prints CreatedAt: "2026-11-25 00:23:18 +0000 UTC". */
+export function goTimeText(iso: string): string {
+  const date = new Date(Math.floor(Date.parse(iso) / 1000) * 1000);
+  const two = (n: number): string => String(n).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();
+  const zoneOffset = `${offset < 0 ? "-" : "+"}${two(Math.floor(Math.abs(offset) / 60))}${two(Math.abs(offset) % 60)}`;
+  const zone = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(date).find((part) => part.type === "timeZoneName")?.value ?? zoneOffset;
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())} ${zoneOffset} ${zone}`;
 }
 
 /**

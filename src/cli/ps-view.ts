@@ -3,7 +3,7 @@
 import { MinicError } from "../errors.ts";
 import { shortId } from "../state/names.ts";
 import type { ContainerRecord } from "../state/store.ts";
-import { humanDuration, statusText } from "./format.ts";
+import { commandText, goTimeText, humanDuration, statusText } from "./format.ts";
 
 /** The fields Docker's `ps --format` offers (those minic has values for). */
 export interface PsRow {
@@ -45,13 +45,12 @@ export function dockerState(record: ContainerRecord, paused = false): string {
 }
 
 export function psRow(record: ContainerRecord, labels: Record<string, string>, now: number, noTrunc: boolean, size = "", paused = false): PsRow {
-  const command = record.command.join(" ");
   return {
     ID: noTrunc ? record.id : shortId(record.id),
     Names: record.name,
     Image: record.rootfs,
-    Command: JSON.stringify(noTrunc || command.length <= 30 ? command : `${command.slice(0, 29)}…`),
-    CreatedAt: record.created,
+    Command: commandText(record.command, !noTrunc),
+    CreatedAt: goTimeText(record.created),
     RunningFor: `${humanDuration(now - Date.parse(record.created))} ago`,
     Status: statusText(record, now, paused),
     State: dockerState(record, paused),

@@ -11,13 +11,20 @@ const record: ContainerRecord = {
 };
 const now = Date.parse("2026-01-01T00:03:00.000Z");
 
+// Go prints CreatedAt in local time: this test's is UTC.
+process.env.TZ = "UTC";
+
 describe("ps --filter and --format", () => {
   test("Docker's fields", () => {
     expect(psRow(record, { tier: "front" }, now, false)).toEqual({
-      ID: "0123456789ab", Names: "web", Image: "/r", Command: '"sh -c exit 3"', CreatedAt: "2026-01-01T00:00:00.000Z",
+      ID: "0123456789ab", Names: "web", Image: "/r", Command: '"sh -c exit 3"', CreatedAt: "2026-01-01 00:00:00 +0000 UTC",
       RunningFor: "3 minutes ago", Status: "Exited (3) 2 minutes ago", State: "exited", Labels: "tier=front", Mounts: "", Ports: "", Size: "",
     });
     expect(psRow(record, {}, now, true).ID).toBe(record.id);
+    // Docker cuts the command at 20 characters, the last an ellipsis; --no-trunc keeps it whole.
+    const long = { ...record, command: ["sh", "-c", "echo hello world and more words"] };
+    expect(psRow(long, {}, now, false).Command).toBe('"sh -c echo hello wo…"');
+    expect(psRow(long, {}, now, true).Command).toBe('"sh -c echo hello world and more words"');
   });
 
   test("one key's filters are alternatives; different keys all apply", () => {
