@@ -18,15 +18,16 @@ export const EXEC_FLAGS: FlagSpec[] = [
 
 export function parseExecArgs(argv: string[]): { help: boolean; options: ExecOptions } {
   const { flags, positionals } = parseCommandLine(argv, EXEC_FLAGS, "exec");
-  const [container = "", ...command] = positionals;
+  const [container, ...command] = positionals;
   const help = booleanFlag(flags, "help");
-  if (!help && (container === "" || command.length === 0)) {
+  if (!help && container === "") throw new MinicError("the container name or id is empty");
+  if (!help && (container === undefined || command.length === 0)) {
     throw new MinicError("exec needs a container and a command", undefined, "see 'minic exec --help'");
   }
   return {
     help,
     options: {
-      container,
+      container: container ?? "",
       command,
       interactive: booleanFlag(flags, "interactive"),
       tty: booleanFlag(flags, "tty"),

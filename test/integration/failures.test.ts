@@ -97,6 +97,7 @@ describe("bad input", () => {
 
   test("rootfs without the command (127) or with an unrunnable one (126)", async () => {
     await fails(["rm", ""], "the container name or id is empty");
+    await fails(["exec", "", "ls"], "the container name or id is empty");
     // A Docker user's image name where minic expects the command gets a hint.
     await fails(["run", "--rootfs", ROOTFS, "python3"], 'exec: "python3": executable file not found in $PATH (is "python3" an image? minic runs a root filesystem given with --rootfs, which minic build makes)', 127);
     await fails(["run", "--rootfs", ROOTFS, "/dev/null"], 'exec: "/dev/null": permission denied', 126);
