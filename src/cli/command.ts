@@ -104,14 +104,14 @@ async function mainPage(): Promise<HelpPage> {
   }));
   return {
     usage: "minic [OPTIONS] COMMAND [ARG...]",
-    description: "A small Linux container runtime you can read end to end. Docker's command line for people; runc's for engines (see the README).",
+    description: "A small Linux container runtime you can read end to end. Docker's command line for people; runc's for engines (minic create --bundle, state, kill, delete, ... with runc's global flags).",
     flags: [
       { name: "debug", kind: "boolean", description: "Print debug messages and stack traces (also MINIC_DEBUG=1)" },
       { name: "version", short: "v", kind: "boolean", description: "Print the version (runc's shape; `minic version` for Docker's)" },
     ],
     commands: { title: "Commands", rows },
     examples: ["minic run --rm -it --rootfs ./rootfs sh", "minic run -d --name web -p 8080:80 --rootfs ./rootfs httpd -f", "minic help run"],
-    environment: [...COMMON_ENVIRONMENT, ["NO_COLOR", "any value: no colour (there is none when stdout is not a terminal)"]],
+    environment: [...COMMON_ENVIRONMENT, ["NO_COLOR", "honoured always: minic writes no colour, to a terminal or not"]],
     exitCodes: RUN_EXIT_CODES,
   };
 }

@@ -8,7 +8,8 @@ import { writeStdout } from "../output.ts";
 const createDefinition: CommandDef = commandDefinition("create", {
   usage: "minic create [OPTIONS] [COMMAND [ARG...]]",
   description: "Create a container, set up and parked before its command runs; `minic start` runs it",
-  flags: RUN_FLAGS,
+  // run's flags but -d (a created container runs detached once started: -d is refused by name).
+  flags: RUN_FLAGS.filter((flag) => flag.name !== "detach"),
   examples: ["minic create --name job --rootfs ./rootfs sh -c 'echo done'", "minic start -a job"],
   environment: COMMON_ENVIRONMENT,
   exitCodes: RUN_EXIT_CODES,

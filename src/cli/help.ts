@@ -105,6 +105,7 @@ export const COMMAND_EXIT_CODES: [string, string][] = [
 ];
 
 export const COMMON_ENVIRONMENT: [string, string][] = [
-  ["MINIC_ROOT", "where containers are kept (default /var/lib/minic; for an ordinary user ~/.local/share/minic)"],
+  ["MINIC_ROOT", "where containers are kept (default /var/lib/minic; for an ordinary user $XDG_DATA_HOME/minic, else ~/.local/share/minic)"],
+  ["XDG_RUNTIME_DIR", "an ordinary user's runtime files (slirp4netns's sockets) go in its minic directory"],
   ["MINIC_DEBUG", "any value: debug messages and stack traces, as --debug"],
 ];

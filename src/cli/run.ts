@@ -25,7 +25,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "entrypoint", kind: "string", valueHint: "CMD", description: "Run CMD instead of the image's ENTRYPOINT (\"\" for none); the image's CMD is then dropped" },
   { name: "volume", short: "v", kind: "list", valueHint: "HOST:CTR[:ro|rw]", description: "Bind mount a host file or directory (a missing directory is created) (repeatable)" },
   { name: "tmpfs", kind: "list", valueHint: "PATH[:OPTS]", description: "Mount a private tmpfs (default nosuid,nodev,mode=1777; OPTS like size=64m,mode=0755) (repeatable)" },
-  { name: "mount", kind: "list", valueHint: "SPEC", description: "Long form: type=bind|tmpfs,source=HOST,target=CTR[,readonly][,tmpfs-size=S][,tmpfs-mode=M] (repeatable)" },
+  { name: "mount", kind: "list", valueHint: "SPEC", description: "Long form, comma-separated: type=bind|tmpfs, source=HOST, target=CTR, and readonly, tmpfs-size=S or tmpfs-mode=M as needed (repeatable)" },
   { name: "user", short: "u", kind: "string", valueHint: "USER[:GROUP]", description: "Run as this user (name or uid) and group (name or gid), from the container's /etc/passwd and /etc/group" },
   { name: "workdir", short: "w", kind: "string", valueHint: "DIR", description: "Working directory inside the container, created if missing" },
   { name: "interactive", short: "i", kind: "boolean", description: "Keep stdin open and connected to the container" },
@@ -64,7 +64,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "uidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Run in a user namespace where N uids from CTR are the host's from HOST (repeatable; e.g. 0:100000:65536)" },
   { name: "gidmap", kind: "list", valueHint: "CTR:HOST:N", description: "Likewise for gids (default: the same as --uidmap)" },
   { name: "userns", kind: "string", valueHint: "host|auto", description: "host: no user namespace, as Docker's default (rootless: the user's own ids); auto: 65536 ids no other container has (root only)" },
-  { name: "network", kind: "string", valueHint: "bridge|host|none|slirp4netns|container:NAME|NAME", description: "bridge (default): its own on bridge minic0 with NAT (rootless: behind slirp4netns); host: share the host's network; slirp4netns: its own behind slirp4netns; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
+  { name: "network", kind: "string", valueHint: "NETWORK", description: "bridge (default): its own on bridge minic0 with NAT (rootless: behind slirp4netns); host: share the host's network; slirp4netns: its own behind slirp4netns; none: only a loopback interface; container:NAME: that running container's; NAME: a network made with minic network create" },
   { name: "dry-run", kind: "boolean", description: "Print the spec and the plan as JSON instead of running them" },
   { name: "help", short: "h", kind: "boolean", description: "Show this help" },
 ];
