@@ -3,41 +3,92 @@
 // pattern that matches a directory excludes everything below it. The last matching pattern wins.
 import { posix } from "node:path";
 
+import { MinicError } from "../errors.ts";
+
 export interface IgnorePattern {
   text: string;
   exclusion: boolean;
-  regex: RegExp;
+  matches(path: string): boolean;
 }
 
-const REGEX_SPECIALS = new Set([".", "+", "(", ")", "|", "{", "}", "$", "^"]);
+/** What moby/patternmatcher escapes: regexp characters with no meaning in a path pattern (not `^`). */
+const REGEX_SPECIALS = new Set([".", "+", "(", ")", "|", "{", "}", "$"]);
 
-function compile(pattern: string): RegExp {
+/**
+ * A pattern as moby/patternmatcher compiles it: an exact path, a prefix (`foo**`), a suffix (a
+ * leading `**` and nothing else special, as in `**.log`), or else a regular expression.
+ */
+function compile(pattern: string): (path: string) => boolean {
   let source = "^";
+  let kind: "exact" | "prefix" | "suffix" | "regexp" = "exact";
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i] ?? "";
+    const first = i === 0;
     if (ch === "*") {
       if (pattern[i + 1] === "*") {
         i++;
         if (pattern[i + 1] === "/") i++;
-        // `**` at the end takes everything; elsewhere any number of whole segments, even none.
-        source += i + 1 >= pattern.length ? ".*" : "(.*/)?";
-      } else source += "[^/]*";
-    } else if (ch === "?") source += "[^/]";
-    else if (ch === "\\" && i + 1 < pattern.length) {
-      i++;
-      source += `\\${pattern[i]}`;
-    } else if (ch === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end === -1) source += "\\[";
-      else {
-        // As moby/patternmatcher does: the class goes into the regular expression as it is, so
-        // `^` negates it and `!` is only a character (a shell's `[!a]` is not Docker's).
-        source += `[${pattern.slice(i + 1, end)}]`;
-        i = end;
+        if (i + 1 >= pattern.length) {
+          // `**` at the end takes everything below.
+          if (kind === "exact") kind = "prefix";
+          else {
+            source += ".*";
+            kind = "regexp";
+          }
+        } else {
+          // Elsewhere any number of whole segments, even none.
+          source += "(.*/)?";
+          kind = "regexp";
+        }
+        if (first) kind = "suffix";
+      } else {
+        source += "[^/]*";
+        kind = "regexp";
       }
+    } else if (ch === "?") {
+      source += "[^/]";
+      kind = "regexp";
+    } else if (ch === "\\") {
+      if (i + 1 < pattern.length) {
+        i++;
+        source += `\\${pattern[i]}`;
+        kind = "regexp";
+      } else source += "\\\\";
+    } else if (ch === "[" || ch === "]") {
+      // As moby/patternmatcher does: a class goes into the regular expression as it is, so `^`
+      // negates it and `!` is only a character (a shell's `[!a]` is not Docker's).
+      source += ch;
+      kind = "regexp";
     } else source += REGEX_SPECIALS.has(ch) ? `\\${ch}` : ch;
   }
-  return new RegExp(`${source}$`);
+  if (kind === "exact") return (path) => path === pattern;
+  if (kind === "prefix") return (path) => path.startsWith(pattern.slice(0, -2));
+  if (kind === "suffix") {
+    const suffix = pattern.slice(2);
+    // `**/foo` matches `foo` itself too.
+    return (path) => path.endsWith(suffix) || (suffix.startsWith("/") && path === suffix.slice(1));
+  }
+  let regex: RegExp;
+  try {
+    regex = new RegExp(`${source}$`);
+  } catch {
+    throw new MinicError(`.dockerignore: syntax error in pattern "${pattern}"`);
+  }
+  return (path) => regex.test(path);
+}
+
+/** Go's filepath.Match refuses these before anything is matched: an unclosed or empty class. */
+function checkSyntax(pattern: string): void {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === "\\") {
+      i++;
+      continue;
+    }
+    if (pattern[i] !== "[") continue;
+    const end = pattern.indexOf("]", i + 2);
+    if (end === -1) throw new MinicError(`.dockerignore: syntax error in pattern "${pattern}"`);
+    i = end;
+  }
 }
 
 /** Clean a pattern as Docker does: no leading `/`, no `.` or `..` segments, no trailing `/`. */
@@ -53,19 +104,21 @@ export function parseDockerignore(text: string): IgnorePattern[] {
     if (line === "" || line.startsWith("#")) continue;
     const exclusion = line.startsWith("!");
     if (exclusion) line = line.slice(1).trim();
+    if (exclusion && line === "") throw new MinicError('.dockerignore: illegal exclusion pattern: "!"');
     const cleaned = clean(line);
     if (cleaned === "") continue;
-    patterns.push({ text: cleaned, exclusion, regex: compile(cleaned) });
+    checkSyntax(cleaned);
+    patterns.push({ text: cleaned, exclusion, matches: compile(cleaned) });
   }
   return patterns;
 }
 
 /** True when `path` (relative, `/`-separated) or one of its parent directories matches. */
 function matchesOrParent(pattern: IgnorePattern, path: string): boolean {
-  if (pattern.regex.test(path)) return true;
+  if (pattern.matches(path)) return true;
   const parts = path.split("/");
   for (let n = parts.length - 1; n > 0; n--) {
-    if (pattern.regex.test(parts.slice(0, n).join("/"))) return true;
+    if (pattern.matches(parts.slice(0, n).join("/"))) return true;
   }
   return false;
 }

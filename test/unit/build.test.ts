@@ -36,6 +36,19 @@ describe(".dockerignore", () => {
     expect(ignored("a.b", "axb")).toBe(false); // . is literal
     expect(ignored("# comment\n\n  spaced.txt  ", "spaced.txt")).toBe(true);
     expect(ignored("# comment", "# comment")).toBe(false);
+    // A leading ** with nothing else special is moby's suffix match; a trailing one its prefix match.
+    expect(ignored("**.log", "a/b/x.log")).toBe(true);
+    expect(ignored("**.log", "x.log")).toBe(true);
+    expect(ignored("**foo", "barfoo")).toBe(true);
+    expect(ignored("**/foo", "foo")).toBe(true);
+    expect(ignored("**/foo", "barfoo")).toBe(false);
+    expect(ignored("build**", "build-cache/x")).toBe(true);
+    // moby escapes only .+()|{}$: a ^ is the regular expression's anchor and matches nothing there.
+    expect(ignored("a^b*", "a^bc")).toBe(false);
+    expect(ignored("a$b", "a$b")).toBe(true);
+    // What Docker refuses is refused, by name.
+    expect(() => parseDockerignore("!\n")).toThrow('.dockerignore: illegal exclusion pattern: "!"');
+    expect(() => parseDockerignore("file[.txt\n")).toThrow('.dockerignore: syntax error in pattern "file[.txt"');
   });
 
   test("! re-includes; the last match wins", () => {
@@ -98,6 +111,9 @@ describe("the build context", () => {
     expect(text).toContain(`size=${size}\n`);
     const small = entryHeader({ type: "file", name: "small.img", mode: 0o644, mtime: 0, size: 1024 });
     expect(small.length).toBe(1);
+    // GNU tar reads it back: the entry is listed with its whole size before the (absent) data.
+    const listed = Bun.spawnSync(["tar", "-tvf", "-"], { stdin: Buffer.concat(blocks), stdout: "pipe", stderr: "pipe" });
+    expect(listed.stdout.toString()).toMatch(new RegExp(`^-rw-r--r-- \\S+ +${size} \\S+ \\S+ huge\\.img\\n$`));
   });
 });
 
