@@ -28,7 +28,7 @@ describe("container lifecycle", () => {
     const ps = await minic(["ps", "-a"], root);
     // Docker's columns, in Docker's order; the rootfs where Docker names the image.
     expect(ps.stdout).toMatch(/^CONTAINER ID {3}IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES\n/);
-    expect(ps.stdout).toMatch(/ "sh -c echo x > \/file; exit 4" .* keep\n/);
+    expect(ps.stdout).toMatch(/ "sh -c echo x > \/fil…" .* keep\n/); // cut at 20, as Docker cuts it
     expect(ps.stdout).toContain("Exited (4)");
     expect((await minic(["ps"], root)).stdout).not.toContain("keep");
     const [record] = readState();
