@@ -19,8 +19,9 @@ function writeAllTo(fd: number, text: string): void {
       bytes = bytes.subarray(writeSync(fd, bytes));
     } catch (error) {
       const code = errnoCode(error);
-      // A reader that left (`minic ps | head -1`) takes nothing more, as with any Unix tool.
-      if (code === "EPIPE") return;
+      // A reader that left (`minic logs -f web | head -1`): minic ends as a Unix tool killed by
+      // SIGPIPE does (128 + 13), as Docker's CLI does; Bun ignores the signal itself.
+      if (code === "EPIPE") process.exit(141);
       // An fd the caller made non-blocking: wait for the reader, a millisecond at a time.
       if (code === "EAGAIN") {
         Atomics.wait(pause, 0, 0, 1);

@@ -56,6 +56,10 @@ describe("run -d", () => {
     await run(["--name", "slow", "sh", "-c", "echo first; sleep 0.5; echo second"]);
     const follow = await minic(["logs", "-f", "slow"], stateRoot(), { timeoutMs: 10_000 });
     expect({ code: follow.code, stdout: follow.stdout }).toEqual({ code: 0, stdout: "first\nsecond\n" });
+    // A reader that leaves ends the follow, as SIGPIPE ends Docker's CLI (141).
+    await run(["--name", "chatty", "sh", "-c", "while true; do echo line; sleep 0.05; done"]);
+    const piped = Bun.spawnSync(["bash", "-c", `${MINIC} logs -f chatty | head -1; echo "status \${PIPESTATUS[0]}"`], { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "pipe", timeout: 10_000 });
+    expect({ code: piped.exitCode, stdout: piped.stdout.toString() }).toEqual({ code: 0, stdout: "line\nstatus 141\n" });
   });
 
   test("stop: TERM first, a workload that handles it ends at once; one that ignores it is killed after -t", async () => {
