@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // minic's entry point: dispatch to a command, and turn every error into one line and an exit code.
 import { HIDDEN_VERBS, mainDefinition, usageText, VERBS } from "./cli/command.ts";
-import { EXIT, MinicError } from "./errors.ts";
+import { EXIT, MinicError, ReaderGone } from "./errors.ts";
 import { enableDebug, log } from "./log.ts";
 import { speaksRunc } from "./cli/dialect.ts";
 import { nearest } from "./cli/suggest.ts";
@@ -52,6 +52,7 @@ async function helpFor(name: string): Promise<number> {
 }
 
 function report(error: unknown): number {
+  if (error instanceof ReaderGone) return EXIT.readerGone;
   if (error instanceof MinicError) {
     log.error(error.hint ? `${error.message} (${error.hint})` : error.message);
     if (error.stack) log.debug(error.stack);

@@ -3,6 +3,7 @@
 // on this project's machine (a compiled hello-world takes 5 ms in all): `run -d`, `create`,
 // `ps` and every warning would pay it. A plain write(2) costs microseconds.
 import { writeSync } from "node:fs";
+import { ReaderGone } from "./errors.ts";
 
 const STDOUT = 1;
 const STDERR = 2;
@@ -19,9 +20,13 @@ function writeAllTo(fd: number, text: string): void {
       bytes = bytes.subarray(writeSync(fd, bytes));
     } catch (error) {
       const code = errnoCode(error);
-      // A reader that left (`minic logs -f web | head -1`): minic ends as a Unix tool killed by
-      // SIGPIPE does (128 + 13), as Docker's CLI does; Bun ignores the signal itself.
-      if (code === "EPIPE") process.exit(141);
+      // A reader that left: on stdout the command is to end (Bun ignores SIGPIPE, which would
+      // end it), through its own clean-up; a message on stderr, often written during clean-up,
+      // is dropped instead, so that the clean-up goes on.
+      if (code === "EPIPE") {
+        if (fd === STDOUT) throw new ReaderGone();
+        return;
+      }
       // An fd the caller made non-blocking: wait for the reader, a millisecond at a time.
       if (code === "EAGAIN") {
         Atomics.wait(pause, 0, 0, 1);

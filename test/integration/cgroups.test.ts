@@ -90,6 +90,14 @@ while read key value; do [ "$key" = max ] && echo refused $value; done < ${insid
     expect(r.stderr).toBe("minic: container hog was OOM-killed: it reached its memory limit (--memory)\n");
   });
 
+  test("--rm holds when stderr's reader has gone: the OOM message is dropped, not the clean-up", async () => {
+    // A bug once: the message's EPIPE ended minic before --rm removed the container.
+    const script = `${MINIC} run --rm --name gone-reader --cgroup-parent ${CGROUP_PARENT} --memory 32m --network none --rootfs ${ROOTFS} sh -c 'echo start; sleep 0.3; dd if=/dev/zero of=/dev/null bs=128M count=1' 2>&1 | head -1; echo "status \${PIPESTATUS[0]}"`;
+    const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, MINIC_ROOT: stateDir() } });
+    expect(r.stdout).toBe("start\nstatus 137\n");
+    expect((await minic(["ps", "-aq"], stateDir())).stdout).toBe("");
+  });
+
   test("the same work without a limit is not OOM-killed", async () => {
     const r = await run(["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"]);
     expect(r.code).toBe(0);

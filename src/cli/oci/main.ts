@@ -1,7 +1,7 @@
 // runc's command line, for engines: global flags, then a verb. Errors are one line on stderr and,
 // with --log, a JSON or text line in that file (engines read the last error there), and exit 1.
 import { appendFileSync } from "node:fs";
-import { MinicError } from "../../errors.ts";
+import { EXIT, MinicError, ReaderGone } from "../../errors.ts";
 import { enableDebug, log } from "../../log.ts";
 import { parseCommandLine, stringFlag, booleanFlag, type FlagSpec, type FlagValues } from "../argv.ts";
 import { writeStdout } from "../../output.ts";
@@ -83,6 +83,7 @@ export async function runOci(argv: string[]): Promise<number> {
     if (load === undefined) throw new MinicError(name === "" ? "no command given" : `unknown command "${name}"`);
     return await (await load()).run(rest);
   } catch (error) {
+    if (error instanceof ReaderGone) return EXIT.readerGone;
     const message = error instanceof MinicError ? (error.hint ? `${error.message} (${error.hint})` : error.message) : error instanceof Error ? error.message : String(error);
     log.error(message);
     if (logFile !== null) writeLog(logFile, logFormat, message);
