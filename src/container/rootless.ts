@@ -33,17 +33,16 @@ function readText(path: string): string {
 let cached: RootlessUser | null | undefined;
 
 /**
- * The user's name as the system's name service gives it (an LDAP or sssd user is not in
- * /etc/passwd), for /etc/subuid's lines that name them. node:os only here: loading it costs
- * root's every start half a millisecond.
+ * The user's name, for /etc/subuid's lines that name them: /etc/passwd's, else the name
+ * service's (an LDAP or sssd user), asked through getent as glibc's getpwuid would. Never the
+ * environment's $USER, which cron, systemd units and `env -i` leave unset or wrong.
  */
 function userName(uid: number): string {
-  try {
-    const os = require("node:os") as typeof import("node:os");
-    return os.userInfo().username;
-  } catch {
-    return String(uid);
-  }
+  const local = readText("/etc/passwd").split("\n").map((line) => line.split(":")).find((fields) => fields[2] === String(uid))?.[0];
+  if (local !== undefined) return local;
+  const service = Bun.spawnSync(["getent", "passwd", String(uid)], { stdout: "pipe", stderr: "ignore" });
+  const name = service.exitCode === 0 ? service.stdout.toString().split(":")[0] : undefined;
+  return name !== undefined && name !== "" ? name : String(uid);
 }
 
 /** The caller as a rootless user; null when minic runs as root. */

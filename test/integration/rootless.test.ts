@@ -51,6 +51,9 @@ describe("minic as an ordinary user", () => {
     expect(containersOf(world)).toEqual([]);
     // Its own /proc files are written before they become unreachable: --oom-score-adj (up only, as an ordinary user may).
     expect((await world.run(["run", "--rm", "--network", "none", "--oom-score-adj", "500", "--rootfs", world.rootfs, "cat", "/proc/self/oom_score_adj"])).stdout).toBe("500\n");
+    // The user is who the system says, not $USER (cron and env -i leave it unset or wrong).
+    const wrongUser = await world.run(["run", "--rm", "--network", "none", "--rootfs", world.rootfs, "cat", "/proc/self/uid_map"], { env: { USER: "someone-else" } });
+    expect({ code: wrongUser.code, stderr: wrongUser.stderr, map: wrongUser.stdout.trim().split("\n")[1]?.trim().split(/\s+/) }).toEqual({ code: 0, stderr: "", map: ["1", String(user.subordinate), "65536"] });
   });
 
   test("a volume written by the container's root is the user's on the host; another id's, their subordinate one's; rm removes files the user does not own", async () => {
