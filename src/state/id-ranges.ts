@@ -1,7 +1,7 @@
 // Claims on ranges of host ids for `--userns=auto`: <root>/userns/<first id> -> <container id>, a
 // symlink whose creation is the claim, as names/ are. A claim whose container no longer exists is
 // free again; `rm` releases its container's.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { RECORD_FILE } from "./atomic-file.ts";
@@ -38,46 +38,48 @@ export function rangeTaken(root: string, first: number): boolean {
 }
 
 /**
+ * Put `id`'s claim in place of a stale one: a new link renamed over the old, so that the claim
+ * never disappears, and a run trying the fast path meanwhile finds it taken, not free.
+ */
+function takeOver(link: string, id: string): void {
+  const next = `${link}.${id}.tmp`;
+  rmSync(next, { force: true });
+  symlinkSync(id, next);
+  renameSync(next, link);
+}
+
+/** Make `link` name `id` if nobody holds it; null: it exists (taken, or stale). */
+function claimFast(dir: string, link: string, id: string): true | null {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    symlinkSync(id, link);
+    return true;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Claim the range starting at `first` for container `id` if it is free: true when it is now
  * `id`'s. The symlink's creation is the claim, so two runs choosing at once never both get it.
  */
 export function tryClaimRange(root: string, first: number, id: string): boolean {
   const dir = rangesDir(root);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const link = join(dir, String(first));
-  try {
-    symlinkSync(id, link);
-    return true;
-  } catch {
-    // taken, or stale: settled under the lock
-  }
+  if (holderOf(root, first) === id || claimFast(dir, link, id)) return true;
   return withLock(dir, () => {
     if (holderOf(root, first) === id) return true;
     if (rangeTaken(root, first)) return false;
-    rmSync(link, { force: true });
-    symlinkSync(id, link);
+    takeOver(link, id);
     return true;
   });
 }
 
-/** Claim the range starting at `first` for container `id`; one held by another is a MinicError. */
+/** Claim the range starting at `first` for container `id` (its own already, most often); one held by another is a MinicError. */
 export function claimRange(root: string, first: number, id: string): void {
-  const dir = rangesDir(root);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const link = join(dir, String(first));
-  try {
-    symlinkSync(id, link);
-    return;
-  } catch {
-    // taken, or stale: settled under the lock
+  if (!tryClaimRange(root, first, id)) {
+    throw new MinicError(`the ids from ${first} were given to another container meanwhile`, undefined, "run it again: --userns=auto takes the next free range");
   }
-  withLock(dir, () => {
-    if (rangeTaken(root, first) && holderOf(root, first) !== id) {
-      throw new MinicError(`the ids from ${first} were given to another container meanwhile`, undefined, "run it again: --userns=auto takes the next free range");
-    }
-    rmSync(link, { force: true });
-    symlinkSync(id, link);
-  });
 }
 
 /** Release every range container `id` holds. */
