@@ -39,8 +39,8 @@ export async function startContainers(
   }
   // Stopped ones of minic's own are made again under conmon (parked, as created), then let go.
   const again = records.filter((record) => record.status === "stopped");
-  /** What each container made again was before: a failed attach puts it back as it was. */
-  const before = new Map(again.map((record) => [record.id, record]));
+  /** What each container this call made again was before: a failed attach puts it back so. */
+  const before = new Map<string, ContainerRecord>();
   if (again.length > 0) {
     const { createAgain } = await import("./run-detached.ts");
     for (const record of again) {
@@ -58,6 +58,7 @@ export async function startContainers(
           writeRecord(root, { ...latest, cgroup: null });
         }
         await createAgain(findContainer(root, record.id));
+        before.set(record.id, latest);
       } finally {
         lock.release();
       }
@@ -104,29 +105,38 @@ export async function startContainers(
 }
 
 /**
- * A container made again (parked under conmon) that will not start after all: its init is
- * killed, conmon's cleanup records it stopped, and its record then says again what it said
- * before (exit code, times), as if this start had not been tried. Marked stopped by hand first,
- * so that its restart policy does not start it meanwhile.
+ * A container this start made again (parked under conmon) that will not start after all: under
+ * its lock, if it is still that parked process, it is marked stopped by hand (so that its restart
+ * policy leaves it be) and its init killed; conmon's cleanup records it stopped, and its record
+ * then says again what it said before (exit code, times), as if this start had not been tried.
  */
 async function parkedBack(root: string, made: ContainerRecord, previous: ContainerRecord): Promise<void> {
+  // Removed meanwhile (`rm -f`): nothing is left to put back.
+  const current = (): ContainerRecord | null => {
+    try {
+      return findContainer(root, made.id);
+    } catch {
+      return null;
+    }
+  };
+  if (current() === null) return;
   const lock = lockContainer(root, made.id);
   try {
-    writeRecord(root, { ...findContainer(root, made.id), manuallyStopped: true });
+    const latest = current();
+    // Started or removed meanwhile by another command: not this start's to undo.
+    if (latest === null || latest.status !== "created" || latest.process === null || !isAlive(latest.process)) return;
+    writeRecord(root, { ...latest, manuallyStopped: true });
+    process.kill(latest.process.pid, "SIGKILL");
   } finally {
     lock.release();
   }
-  try {
-    process.kill(made.process?.pid ?? 0, "SIGKILL");
-  } catch {
-    // gone already
-  }
   const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && findContainer(root, made.id).status !== "stopped") await Bun.sleep(20);
+  while (Date.now() < deadline && (current()?.status ?? "stopped") !== "stopped") await Bun.sleep(20);
+  if (current() === null) return;
   const after = lockContainer(root, made.id);
   try {
-    const latest = findContainer(root, made.id);
-    if (latest.status !== "stopped") return;
+    const latest = current();
+    if (latest === null || latest.status !== "stopped") return;
     const { exitCode, started, finished, oomKilled, manuallyStopped, restartCount } = previous;
     writeRecord(root, { ...latest, exitCode, started, finished, oomKilled, manuallyStopped, restartCount });
   } finally {
