@@ -7,11 +7,11 @@ import { booleanFlag, parseCommandLine } from "./argv.ts";
 import { commandDefinition, HELP_FLAG, printUsage, VERBS, type Command } from "./command.ts";
 import { writeStdout } from "../output.ts";
 
-/** Where a command's arguments are container names: none, every one, or only its first (exec web CMD). */
-type ContainerArgs = "none" | "all" | "first";
+/** Where a command's arguments are container names: none, every one, or only the one at an index (exec web CMD: 0). */
+type ContainerArgs = "none" | "all" | number;
 
-/** Docker's commands that take one container and then something else, or nothing more. */
-const FIRST_ONLY = new Set(["exec", "logs", "top", "port", "attach"]);
+/** Docker's commands that take one container at a place, and something else or nothing around it. */
+const ONE_CONTAINER_AT: Record<string, number> = { exec: 0, logs: 0, top: 0, port: 0, attach: 0, "network connect": 1, "network disconnect": 1 };
 
 interface Completable {
   /** `run`, or `network create` for a command of commands. */
@@ -31,7 +31,7 @@ function completableOf(name: string, definition: CommandDef): Completable {
   const flags = Object.entries(args)
     .filter(([, arg]) => arg.type !== "positional")
     .map(([long, arg]) => ({ long, short: typeof arg.alias === "string" ? arg.alias : undefined, description: arg.description ?? "", takesValue: arg.type === "string" }));
-  const containers: ContainerArgs = !("container" in args) ? "none" : FIRST_ONLY.has(name) ? "first" : "all";
+  const containers: ContainerArgs = !("container" in args) ? "none" : ONE_CONTAINER_AT[name] ?? "all";
   return { name, description: meta?.description ?? "", flags, containers };
 }
 
@@ -103,7 +103,7 @@ ${cases.join("\n")}
   done
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$flags" -- "$cur"))
-  elif [ "$containers" = all ] || { [ "$containers" = first ] && [ "$n" -eq 0 ]; }; then
+  elif [ "$containers" = all ] || [ "$containers" = "$n" ]; then
     COMPREPLY=($(compgen -W "$(${NAMES})" -- "$cur"))
   else
     COMPREPLY=($(compgen -f -- "$cur"))
@@ -159,7 +159,7 @@ ${cases.join("\n")}
   done
   if [[ $PREFIX == -* ]]; then
     compadd -- $flags
-  elif [[ $containers == all ]] || [[ $containers == first && $n == 0 ]]; then
+  elif [[ $containers == all || $containers == $n ]]; then
     compadd -- \${=$(${NAMES})}
   else
     _files
@@ -176,33 +176,53 @@ fi
 
 function fish(all: { commands: Completable[]; subcommands: Map<string, Completable[]> }): string {
   const names = all.commands.map((c) => c.name).join(" ");
-  // The words after the command, less flags: how many arguments it has so far.
-  const helper = `function __minic_arguments
+  // fish's own __fish_seen_subcommand_from takes any of its words anywhere: these follow the
+  // command line's order instead. __minic_words: the words after minic and its global options.
+  const helpers = `function __minic_words
     set -l words (commandline -opc)
     set -e words[1]
     while set -q words[1]; and string match -q -- '-*' $words[1]
         set -e words[1]
     end
-    set -e words[1]
-    string match -v -- '-*' $words
+    printf '%s\\n' $words
+end
+function __minic_command
+    set -l words (__minic_words)
+    test (count $words) -ge (count $argv); or return 1
+    for i in (seq (count $argv))
+        test "$words[$i]" = "$argv[$i]"; or return 1
+    end
+end
+function __minic_argument --argument-names skip index
+    set -l words (__minic_words)
+    set -l valued $argv[3..-1]
+    set -l n 0
+    set -l i (math $skip + 1)
+    while test $i -le (count $words)
+        if string match -q -- '-*' $words[$i]
+            contains -- $words[$i] $valued; and set i (math $i + 1)
+        else
+            set n (math $n + 1)
+        end
+        set i (math $i + 1)
+    end
+    test $n -eq $index
 end`;
+  const command = (c: Completable): string => `__minic_command ${c.name}`;
+  const nameCondition = (c: Completable): string =>
+    c.containers === "all" ? command(c) : `${command(c)}; and __minic_argument ${c.name.split(" ").length} ${c.containers} ${c.flags.filter((f) => f.takesValue).flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]).join(" ")}`.trimEnd();
   // Files stay completable (a --rootfs, a -v source, a build context): only the command and
   // container words say -f; a flag that takes a value says -r.
-  const condition = (c: Completable): string => {
-    const [first, sub] = c.name.split(" ");
-    return sub === undefined ? `__fish_seen_subcommand_from ${first}` : `__fish_seen_subcommand_from ${first}; and __fish_seen_subcommand_from ${sub}`;
-  };
   const lines = [
     "# minic's completion for fish: minic completion fish | source",
-    helper,
+    helpers,
     ...all.commands.map((c) => `complete -c minic -f -n __fish_use_subcommand -a ${c.name} -d ${quoted(c.description)}`),
     "complete -c minic -n __fish_use_subcommand -l debug -d 'Print debug messages and stack traces'",
     "complete -c minic -n __fish_use_subcommand -s v -l version -d 'Print the version'",
-    `complete -c minic -f -n '__fish_seen_subcommand_from help' -a ${quoted(names)}`,
-    ...[...all.subcommands].flatMap(([name, subs]) => subs.map((sub) => `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${name}; and not __fish_seen_subcommand_from ${subs.map((s) => s.name.slice(name.length + 1)).join(" ")}`)} -a ${sub.name.slice(name.length + 1)} -d ${quoted(sub.description)}`)),
-    ...leafCommands(all).flatMap((c) => c.flags.map((f) => `complete -c minic -n ${quoted(condition(c))} -l ${f.long}${f.short ? ` -s ${f.short}` : ""}${f.takesValue ? " -r" : ""} -d ${quoted(f.description)}`)),
-    `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${leafCommands(all).filter((c) => c.containers === "all").map((c) => c.name).join(" ")}`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
-    `complete -c minic -f -n ${quoted(`__fish_seen_subcommand_from ${leafCommands(all).filter((c) => c.containers === "first" && !c.name.includes(" ")).map((c) => c.name).join(" ")}; and test (count (__minic_arguments)) -eq 0`)} -a ${quoted(`(${NAMES} | string split ' ')`)}`,
+    `complete -c minic -f -n ${quoted("__minic_command help; and __minic_argument 1 0")} -a ${quoted(names)}`,
+    ...[...all.subcommands].flatMap(([name, subs]) => subs.map((sub) => `complete -c minic -f -n ${quoted(`__minic_command ${name}; and __minic_argument 1 0`)} -a ${sub.name.slice(name.length + 1)} -d ${quoted(sub.description)}`)),
+    ...leafCommands(all).flatMap((c) => c.flags.map((f) => `complete -c minic -n ${quoted(command(c))} -l ${f.long}${f.short ? ` -s ${f.short}` : ""}${f.takesValue ? " -r" : ""} -d ${quoted(f.description)}`)),
+    ...leafCommands(all).filter((c) => c.containers !== "none").map((c) => `complete -c minic -f -n ${quoted(nameCondition(c))} -a ${quoted(`(${NAMES} | string split ' ')`)}`),
   ];
   return `${lines.join("\n")}\n`;
 }
