@@ -77,17 +77,43 @@ function compile(pattern: string): (path: string) => boolean {
   return (path) => regex.test(path);
 }
 
-/** Go's filepath.Match refuses these before anything is matched: an unclosed or empty class. */
+/**
+ * What Go's filepath.Match refuses, as moby checks each pattern with it before use: a trailing
+ * `\\`, and a class that is empty, unclosed, or has a range or character missing (`[]a]`, `[^]`,
+ * `[a-]`, `[-a]`).
+ */
 function checkSyntax(pattern: string): void {
-  for (let i = 0; i < pattern.length; i++) {
+  const bad = (): never => {
+    throw new MinicError(`.dockerignore: syntax error in pattern "${pattern}"`);
+  };
+  // One character of a class (escaped or not), as Go's getEsc reads it: the index after it.
+  const character = (at: number): number => {
+    if (at >= pattern.length || pattern[at] === "-" || pattern[at] === "]") bad();
+    if (pattern[at] === "\\" && ++at >= pattern.length) bad();
+    if (++at >= pattern.length) bad();
+    return at;
+  };
+  let i = 0;
+  while (i < pattern.length) {
     if (pattern[i] === "\\") {
+      if (i + 1 >= pattern.length) bad();
+      i += 2;
+      continue;
+    }
+    if (pattern[i] !== "[") {
       i++;
       continue;
     }
-    if (pattern[i] !== "[") continue;
-    const end = pattern.indexOf("]", i + 2);
-    if (end === -1) throw new MinicError(`.dockerignore: syntax error in pattern "${pattern}"`);
-    i = end;
+    i++;
+    if (pattern[i] === "^") i++;
+    for (let ranges = 0; ; ranges++) {
+      if (pattern[i] === "]" && ranges > 0) {
+        i++;
+        break;
+      }
+      i = character(i);
+      if (pattern[i] === "-") i = character(i + 1);
+    }
   }
 }
 

@@ -49,6 +49,8 @@ describe(".dockerignore", () => {
     // What Docker refuses is refused, by name.
     expect(() => parseDockerignore("!\n")).toThrow('.dockerignore: illegal exclusion pattern: "!"');
     expect(() => parseDockerignore("file[.txt\n")).toThrow('.dockerignore: syntax error in pattern "file[.txt"');
+    for (const pattern of ["[]a]", "[^]", "[a-]", "[-a]", "a\\"]) expect(() => parseDockerignore(pattern)).toThrow(`syntax error in pattern "${pattern}"`);
+    for (const pattern of ["[a-c]x", "[^a]b", "[\\]]x", "x\\*"]) expect(() => parseDockerignore(pattern)).not.toThrow();
   });
 
   test("! re-includes; the last match wins", () => {
