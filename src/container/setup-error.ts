@@ -43,10 +43,11 @@ export function exitCodeOfSetupLine(line: string): number {
  */
 export function withImageHint(error: unknown): unknown {
   if (!(error instanceof MinicError) || error.exitCode !== EXIT.notFound || error.hint !== undefined) return error;
-  // A bare word looked up in $PATH (alpine, alpine:3.19), or a reference with a registry or a
-  // repository (docker.io/library/busybox, library/alpine:3.19), which minic took for a path.
+  // A bare word looked up in $PATH (alpine, alpine:3.19), or a reference minic took for a path
+  // that only an image's name would be: a registry first (docker.io/..., host:5000/...) or a tag
+  // or digest last (library/alpine:3.19). A plain relative path (bin/app) gets no hint.
   const name = /^exec: "([^"/]+)": executable file not found in \$PATH$/.exec(error.message)?.[1]
-    ?? /^exec: "([a-z0-9][\w.-]*(?::\d+)?(?:\/[\w.-]+)+(?::[\w.-]+)?(?:@sha256:[0-9a-f]{64})?)": no such file or directory$/.exec(error.message)?.[1];
+    ?? /^exec: "((?:[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?|[a-z0-9-]+:\d+)(?:\/[\w.-]+)+(?::[\w.-]+)?(?:@sha256:[0-9a-f]{64})?|[a-z0-9][\w.-]*(?:\/[\w.-]+)+(?::[\w.-]+|@sha256:[0-9a-f]{64}))": no such file or directory$/.exec(error.message)?.[1];
   if (name === undefined) return error;
   return new MinicError(error.message, error.exitCode, `is "${name}" an image? minic runs a root filesystem given with --rootfs, which minic build makes`);
 }

@@ -102,6 +102,8 @@ describe("bad input", () => {
     await fails(["run", "--rootfs", ROOTFS, "python3"], 'exec: "python3": executable file not found in $PATH (is "python3" an image? minic runs a root filesystem given with --rootfs, which minic build makes)', 127);
     await fails(["run", "--rootfs", ROOTFS, "docker.io/library/busybox"], 'exec: "docker.io/library/busybox": no such file or directory (is "docker.io/library/busybox" an image? minic runs a root filesystem given with --rootfs, which minic build makes)', 127);
     await fails(["run", "--rootfs", ROOTFS, "./nothing"], 'exec: "./nothing": no such file or directory', 127);
+    await fails(["run", "--rootfs", ROOTFS, "bin/app"], 'exec: "bin/app": no such file or directory', 127);
+    await fails(["run", "--rootfs", ROOTFS, "library/alpine:3.19"], 'exec: "library/alpine:3.19": no such file or directory (is "library/alpine:3.19" an image? minic runs a root filesystem given with --rootfs, which minic build makes)', 127);
     await fails(["run", "--rootfs", ROOTFS, "/dev/null"], 'exec: "/dev/null": permission denied', 126);
   });
 });
