@@ -63,7 +63,8 @@ export async function removeContainers(refs: string[], force: boolean): Promise<
       if (!force) refuseBusy(entry, id.slice(0, 12));
       if (entry.kind === "ok") await stop(entry.record);
       if (entry.kind === "ok") releaseHostMounts(entry.record.hostMounts);
-      releaseNetwork(root, id);
+      // Without -f a network that cannot be taken back keeps the container, to be tried again.
+      releaseNetwork(root, id, undefined, force ? "force" : "throw");
       removeCgroup(entry.kind === "ok" && entry.record.cgroup !== null ? entry.record.cgroup : cgroupOfDamaged(root, id));
       removeContainerFiles(root, id, entry.kind === "ok" ? entry.record.name : (namesOf(root, id)[0] ?? null));
     } finally {

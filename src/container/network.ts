@@ -2,8 +2,9 @@
 // taken back when it stops or is removed, on every path. Only a CNI network (bridge, or a user
 // network) has anything to set up; the other modes are namespaces the plan makes or joins. On a
 // user network, every member's /etc/hosts names its peers, kept current as they come and go.
+import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
-import { allowUnprivilegedNetwork, attachedAddress, attachNetwork, bridgeAddress, bridgeAddress6, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
+import { allowUnprivilegedNetwork, attachedAddress, attachNetwork, forgetBridge, bridgeAddress, bridgeAddress6, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
 import { withOwnAddress, withPeersBlock } from "../spec/etc-files.ts";
 import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
 import { DEFAULT_NETWORK, findNetwork, ipamDir, type NetworkInfo } from "../network/networks.ts";
@@ -209,7 +210,7 @@ export function networkBeforeSetup(root: string, id: string, spec: Pick<Spec, "a
  * network of minic's making (none, host, another's) then needs no read of its config.json, about
  * 0.4 ms of every such `run`. Others read it, as its presence says the network may still be there.
  */
-export function releaseNetwork(root: string, id: string, known?: Record<string, string>): void {
+export function releaseNetwork(root: string, id: string, known?: Record<string, string>, onFailure: "warn" | "throw" | "force" = "warn"): void {
   if (known !== undefined && known[NETWORK_ANNOTATION] !== "slirp4netns" && !onBridge(known)) return;
   let annotations: Record<string, string> | undefined;
   try {
@@ -233,7 +234,12 @@ export function releaseNetwork(root: string, id: string, known?: Record<string, 
     releaseBridge(root, id, containerDir(root, id), network, portsOf(annotations));
     if (network.name !== DEFAULT_NETWORK) refreshPeers(root, network.name);
   } catch (error) {
-    log.warn(`taking back the network of container ${id.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
+    const why = error instanceof Error ? error.message : String(error);
+    // rm: the container stays, with what DEL needs, so that it can be tried again.
+    if (onFailure === "throw") throw new MinicError(`cannot take back the network of container ${id.slice(0, 12)}: ${why}`, undefined, "fix the cause and run rm again, or rm -f removes it anyway");
+    log.warn(`taking back the network of container ${id.slice(0, 12)}: ${why}`);
+    // rm -f: the container goes anyway; its namespace file and address leases go with it.
+    if (onFailure === "force") forgetBridge(root, id);
   } finally {
     lock?.release();
   }

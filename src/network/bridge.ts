@@ -3,12 +3,13 @@
 // DEL), with a veth into the network's bridge (minic0 on 10.89.0.0/16 for the default one) and
 // NAT to the outside, set up by CNI's bridge, host-local, portmap and firewall plugins (see
 // networks.ts), and its loopback by CNI's loopback plugin.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { cniAdd, cniDel, CNI_PATH, CNI_VERSION, type CniResult, type NetworkList } from "./cni.ts";
 import { ipamDir, networkList, type NetworkInfo } from "./networks.ts";
 import { lockPath, type Lock } from "../state/lock.ts";
+import { guardLoopback } from "./loopback-guard.ts";
 import type { PortMapping } from "../spec/ports.ts";
 
 
@@ -62,6 +63,7 @@ export function setUpBridge(root: string, id: string, dir: string, network: Netw
   const runtimeConfig = { portMappings: portMappings(ports) };
   let result: CniResult | null = null;
   try {
+    if (ports.length > 0) guardLoopback(network.bridge);
     cniAdd(LOOPBACK, target);
     result = cniAdd(list, { ...target, ifname: "eth0" }, runtimeConfig);
     writeFileSync(resultPath(dir), JSON.stringify(result));
@@ -93,9 +95,40 @@ export function releaseBridge(root: string, id: string, dir: string, network: Ne
   }
   const target = { containerId: id, netns: exists ? netnsPath(id) : "", ifname: "eth0" };
   // A DEL that fails keeps the result and the namespace file, so that `rm` can try again.
-  cniDel(networkList(root, network, ports.length > 0), target, added, { portMappings: portMappings(ports) });
+  const failedBefore = existsSync(delFailedPath(dir));
+  try {
+    cniDel(networkList(root, network, ports.length > 0), target, added, { portMappings: portMappings(ports) });
+  } catch (error) {
+    writeFileSync(delFailedPath(dir), "");
+    throw error;
+  }
+  // The bridge plugin finds the NAT rules to remove through the veth's addresses; a DEL that
+  // failed after removing the veth leaves them to no later DEL, so they go here.
+  if (failedBefore) removeTaggedNatRules(id);
+  rmSync(delFailedPath(dir), { force: true });
   rmSync(path, { force: true });
   if (exists) deleteNetns(id);
+}
+
+function delFailedPath(dir: string): string {
+  return join(dir, "network.del-failed");
+}
+
+/**
+ * The nat rules CNI's plugins tagged with the container's id (`id: "ID"` in their comment), and
+ * the per-container chains they jump to, removed in one iptables-restore a family.
+ */
+function removeTaggedNatRules(id: string): void {
+  for (const [save, restore] of [["iptables-save", "iptables-restore"], ["ip6tables-save", "ip6tables-restore"]] as const) {
+    const saved = Bun.spawnSync([save, "-t", "nat"], { stdout: "pipe", stderr: "ignore" });
+    if (saved.exitCode !== 0) continue;
+    const tagged = saved.stdout.toString().split("\n").filter((line) => line.startsWith("-A ") && line.includes(`id: \\"${id}\\"`));
+    if (tagged.length === 0) continue;
+    // A chain of the container's own: every rule in it carries its tag.
+    const chains = new Set(tagged.map((line) => line.split(" ")[1] ?? "").filter((chain) => chain.startsWith("CNI-") && chain !== "CNI-HOSTPORT-DNAT" && chain !== "CNI-HOSTPORT-SETMARK" && chain !== "CNI-HOSTPORT-MASQ"));
+    const script = ["*nat", ...tagged.map((line) => `-D ${line.slice(3)}`), ...[...chains].map((chain) => `-X ${chain}`), "COMMIT", ""].join("\n");
+    Bun.spawnSync([restore, "--noflush"], { stdin: Buffer.from(script), stdout: "ignore", stderr: "ignore" });
+  }
 }
 
 /** `ip netns delete`, where a file already gone is done: a run's own teardown and an `rm -f` may race to it. */
@@ -104,6 +137,46 @@ function deleteNetns(id: string): void {
     ip(["netns", "delete", netnsName(id)]);
   } catch (error) {
     if (existsSync(netnsPath(id))) throw error;
+  }
+}
+
+/**
+ * What a container kept of a network whose DEL failed, dropped without DEL (rm -f): its namespace
+ * file (and so, once its last process is gone, its veth), the NAT rules tagged with its id, and
+ * its address leases. Rules keyed by its address alone (the firewall plugin's) may stay; the
+ * warning before this says why.
+ */
+export function forgetBridge(root: string, id: string): void {
+  try {
+    deleteNetns(id);
+  } catch {
+    // the warning said DEL failed; this was the best effort after it
+  }
+  removeTaggedNatRules(id);
+  const ipam = ipamDir(root);
+  let networks: string[] = [];
+  try {
+    networks = readdirSync(ipam);
+  } catch {
+    return;
+  }
+  for (const network of networks) {
+    let leases: string[] = [];
+    try {
+      leases = readdirSync(join(ipam, network));
+    } catch {
+      continue;
+    }
+    for (const lease of leases) {
+      const path = join(ipam, network, lease);
+      try {
+        // host-local's lease: a file named by the address, holding the container's id and interface.
+        const holder = readFileSync(path, "utf8").split(/\r?\n/)[0];
+        if (holder === id) rmSync(path, { force: true });
+      } catch {
+        // not a lease (its lock, its last-reserved file)
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { CNI_VERSION, type NetworkList } from "./cni.ts";
+import { unguardLoopback } from "./loopback-guard.ts";
 
 export const DEFAULT_NETWORK = "minic";
 const DEFAULT_SUBNET = "10.89.0.0/16";
@@ -252,6 +253,7 @@ function ipv6Range(name: string, existing: NetworkInfo[], wanted: string | null,
 /** The network's configuration, its bridge (if made) and its addresses' leases go. */
 export function removeNetwork(root: string, info: NetworkInfo): void {
   Bun.spawnSync(["ip", "link", "delete", info.bridge], { stdout: "ignore", stderr: "ignore" });
+  unguardLoopback(info.bridge);
   rmSync(join(ipamDir(root), info.name), { recursive: true, force: true });
   rmSync(conflistPath(root, info.name), { force: true });
 }

@@ -4,7 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isolatedContainers, MINIC, minic, networkTraces, ROOTFS, waitFor, withCgroupParent } from "../support/minic.ts";
+import { isolatedContainers, MINIC, minic, networkTraces, REPO, ROOTFS, waitFor, withCgroupParent } from "../support/minic.ts";
+import { testProgram } from "../support/probe.ts";
 
 const stateRoot = isolatedContainers("network");
 
@@ -88,6 +89,31 @@ describe("--network bridge", () => {
     const leases = join(stateRoot(), "cni", "ipam", "minic");
     expect(readdirSync(leases).filter((file) => /^10\./.test(file))).toEqual([]);
     expect(Bun.spawnSync(["ip", "-o", "link", "show", "master", "minic0"]).stdout.toString()).toBe("");
+  });
+
+  test("a raw packet from a default container to the host's 127.0.0.1 is dropped, though portmap opened the bridge to it (CVE-2020-8558)", async () => {
+    const sender = testProgram("localnet", join(REPO, ".cache"));
+    // A published port: portmap sets route_localnet on the bridge, so that the host's own
+    // 127.0.0.1:PORT reaches the container; the bridge would then route 127.0.0.1 from it.
+    expect((await minic(["run", "--rm", "-p", "80", "--rootfs", ROOTFS, "true"], stateRoot())).code).toBe(0);
+    expect(readFileSync("/proc/sys/net/ipv4/conf/minic0/route_localnet", "utf8").trim()).toBe("1");
+    const received: string[] = [];
+    const listen = (hostname: string) => Bun.udpSocket({ hostname, socket: { data(_socket, data) { received.push(`${hostname} ${data.toString()}`); } } });
+    const [loopback, control] = await Promise.all([listen("127.0.0.1"), listen("0.0.0.0")]);
+    try {
+      const mac = readFileSync("/sys/class/net/minic0/address", "utf8").trim();
+      const script = `source=$(ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1); gateway=$(ip route | awk '/default/{print $3}');
+        /localnet ${mac} $source 127.0.0.1 ${loopback.port} && /localnet ${mac} $source $gateway ${control.port}`;
+      const r = await minic(["run", "--rm", "-v", `${sender}:/localnet:ro`, "--rootfs", ROOTFS, "sh", "-c", script], stateRoot());
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+      await waitFor(() => received.length > 0, 2000);
+      await Bun.sleep(300);
+      // The same sender reaches the host at the gateway (so the test can fail), never its loopback.
+      expect(received).toEqual(["0.0.0.0 minic-localnet-probe\0"]);
+    } finally {
+      loopback.close();
+      control.close();
+    }
   });
 
   test("a default container reaches no host service bound to 127.0.0.1 and sees no host interface; two containers reach each other", async () => {
@@ -301,4 +327,32 @@ describe("what the bridge needs", () => {
     expect(readdirSync(join(stateRoot(), "containers")).filter((name) => !name.startsWith("."))).toEqual([]);
     expect(existsSync(join(stateRoot(), "names", "needy"))).toBe(false);
   });
+
+  test("a network whose DEL fails: rm keeps the container, with what DEL needs, to try again", async () => {
+    const broken = join(stateRoot(), "broken-iptables");
+    writeFileSync(broken, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "iptables v1.8.9 (nf_tables)"; exit 0; fi\necho "iptables: broken on purpose" >&2\nexit 4\n', { mode: 0o755 });
+    // A foreground run killed with SIGKILL: its network stays until a command takes it back.
+    const killedRun = async (name: string): Promise<string> => {
+      const child = Bun.spawn([MINIC, ...withCgroupParent(["run", "--name", name, "--rootfs", ROOTFS, "sleep", "30"])], { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "ignore", stderr: "ignore" });
+      // names/NAME is a symlink to the id (existsSync would follow it to nothing).
+      await waitFor(() => existsSync(join(stateRoot(), "names")) && readdirSync(join(stateRoot(), "names")).includes(name) && traces([idOf(name)]).some((trace) => trace.startsWith("netns")));
+      child.kill("SIGKILL");
+      await child.exited;
+      return idOf(name);
+    };
+    // rm with iptables broken, in a private mount namespace of the test's own.
+    const rmBroken = async (flags: string[], name: string) => {
+      const child = Bun.spawn(["unshare", "-m", "--propagation", "private", "sh", "-c", `mount --bind ${broken} /usr/sbin/iptables && exec "$0" "$@"`, MINIC, "rm", ...flags, name],
+        { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "pipe", stderr: "pipe" });
+      const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+      return { code, stderr };
+    };
+    const kept = await killedRun("del-fails");
+    const refused = await rmBroken([], "del-fails");
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toMatch(/^minic: cannot take back the network of container [0-9a-f]{12}: CNI plugin .* failed: .*broken on purpose.* \(fix the cause and run rm again, or rm -f removes it anyway\)\n$/);
+    expect(traces([kept]).some((trace) => trace.startsWith("netns"))).toBe(true);
+    expect((await minic(["rm", "del-fails"], stateRoot())).code).toBe(0);
+    expect(traces([kept])).toEqual([]);
+  }, 30_000);
 });
