@@ -4,7 +4,7 @@
 // user network, every member's /etc/hosts names its peers, kept current as they come and go.
 import { MinicError } from "../errors.ts";
 import { log } from "../log.ts";
-import { allowUnprivilegedNetwork, attachedAddress, attachNetwork, forgetBridge, bridgeAddress, bridgeAddress6, detachNetwork, lockNetns, releaseBridge, setUpBridge } from "../network/bridge.ts";
+import { allowUnprivilegedNetwork, attachedAddress, attachNetwork, forgetBridge, bridgeAddress, bridgeAddress6, detachNetwork, lockNetns, netnsPath, releaseBridge, setUpBridge } from "../network/bridge.ts";
 import { withOwnAddress, withPeersBlock } from "../spec/etc-files.ts";
 import { ALIASES_ANNOTATION, NETWORK_ANNOTATION, NETWORK_NAME_ANNOTATION, PORTS_ANNOTATION } from "../spec/from-run-flags.ts";
 import { DEFAULT_NETWORK, findNetwork, ipamDir, type NetworkInfo } from "../network/networks.ts";
@@ -17,6 +17,7 @@ import { join } from "node:path";
 import type { CniResult } from "../network/cni.ts";
 import { holdsSlirp, startSlirp, stopSlirp } from "../network/slirp.ts";
 import type { NativeExecutor } from "../../native/executor.ts";
+import { isAlive } from "../process/identity.ts";
 
 function onBridge(annotations: Record<string, string> | undefined): boolean {
   return annotations?.[NETWORK_ANNOTATION] === "bridge";
@@ -29,7 +30,16 @@ function networkOf(root: string, annotations: Record<string, string> | undefined
 export function setUpNetwork(root: string, id: string, spec: Pick<Spec, "annotations" | "linux">): void {
   if (!onBridge(spec.annotations)) return;
   const network = networkOf(root, spec.annotations);
-  const address = bridgeAddress(setUpBridge(root, id, containerDir(root, id), network, portsOf(spec.annotations)));
+  const ports = portsOf(spec.annotations);
+  const setUp = (): CniResult => setUpBridge(root, id, containerDir(root, id), network, ports);
+  const address = bridgeAddress(ports.length === 0 ? setUp() : withPortsLock(root, () => {
+    // Checked again where it counts: two runs that chose the same port at once, one of them
+    // set up first under this lock, and the other finds it here.
+    const taken = publishedPorts(root, id, true);
+    const clash = ports.find((mapping) => taken.has(`${mapping.protocol}/${mapping.hostPort}`));
+    if (clash !== undefined) throw new MinicError(`port ${clash.hostPort}/${clash.protocol} is already published by another container`);
+    return setUp();
+  }));
   // As Docker's: root in the container's own user namespace binds low ports and pings there too.
   if (spec.linux.namespaces.some((ns) => ns.type === "user" && ns.path === undefined)) allowUnprivilegedNetwork(id);
   if (address !== null) nameOwnAddress(etcDirOf(root, id), address);
@@ -157,7 +167,8 @@ export function rewriteHosts(hosts: string, change: (text: string) => string): v
 
 /** Whether a container has a CNI network set up (its ADD result is kept until its DEL). */
 export function holdsNetwork(root: string, id: string): boolean {
-  return existsSync(join(containerDir(root, id), "network.json"));
+  // The namespace file comes first and goes last: a run killed between ADD and noting its result holds one too.
+  return existsSync(join(containerDir(root, id), "network.json")) || existsSync(netnsPath(id));
 }
 
 /** Where a container's /etc files are: its bundle's for a detached or created one, else its directory. */
@@ -180,10 +191,19 @@ export function portsOf(annotations: Record<string, string> | undefined): PortMa
  * The ports minic's containers hold now, as "tcp/18080": every container with a network set up
  * (its rules stay until it is released, a killed run's too), not only the live ones.
  */
-export function publishedPorts(root: string): Set<string> {
+export function publishedPorts(root: string, except: string | null = null, recover = false): Set<string> {
   const taken = new Set<string>();
   for (const entry of listRecords(root)) {
-    if (entry.kind !== "ok" || !(holdsNetwork(root, entry.record.id) || holdsSlirp(containerDir(root, entry.record.id)))) continue;
+    if (entry.kind !== "ok" || entry.record.id === except || !(holdsNetwork(root, entry.record.id) || holdsSlirp(containerDir(root, entry.record.id)))) continue;
+    // Its processes and its minic all gone (a SIGKILLed run): the next command takes its network
+    // back, so that what it published is free again (`rm` would do the same).
+    // One being made under conmon (no owner recorded; its process comes later) is not dead.
+    const { record } = entry;
+    const dead = !isAlive(record.process) && (record.status === "running" ? !isAlive(record.owner) : record.owner !== null && !isAlive(record.owner));
+    if (recover && dead) {
+      releaseNetwork(root, record.id);
+      continue;
+    }
     try {
       const annotations = (readSpec(root, entry.record.id) as Pick<Spec, "annotations">).annotations;
       for (const mapping of portsOf(annotations)) taken.add(`${mapping.protocol}/${mapping.hostPort}`);
@@ -242,6 +262,18 @@ export function releaseNetwork(root: string, id: string, known?: Record<string, 
     if (onFailure === "force") forgetBridge(root, id);
   } finally {
     lock?.release();
+  }
+}
+
+/** One run at a time between checking published ports and publishing its own (state root's lock). */
+function withPortsLock<T>(root: string, fn: () => T): T {
+  const dir = join(root, "cni");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const lock = lockPath(dir, { what: "the published ports" });
+  try {
+    return fn();
+  } finally {
+    lock.release();
   }
 }
 

@@ -128,20 +128,21 @@ export function prepareRun(asked: RunOptions, etcDir: (root: string, id: string)
   assertOverlaySafe(root, "state directory (MINIC_ROOT)");
   const rootless = rootlessUser();
   const id = generateId();
-  if (asked.userns !== "auto") return prepareWith(asked, etcDir, root, rootless, id, null);
+  if (asked.userns !== "auto") return prepareWith(asked, etcDir, root, rootless, id, null, options.claim);
   if (rootless !== null) throw new MinicError("--userns auto is root's: a rootless container has a user namespace of its user's own ids already");
   // --userns=auto: the first free range of minic's pool, claimed now so that two runs choosing at
   // once get different ones (not for --dry-run). What fails before the container is made gives it back.
   const autoRange = chooseAutoRange(root, id, options.claim);
   try {
-    return prepareWith({ ...asked, uidMap: autoRange.uidMappings, gidMap: autoRange.gidMappings }, etcDir, root, rootless, id, autoRange);
+    return prepareWith({ ...asked, uidMap: autoRange.uidMappings, gidMap: autoRange.gidMappings }, etcDir, root, rootless, id, autoRange, options.claim);
   } catch (error) {
     if (options.claim) releaseRanges(root, id);
     throw error;
   }
 }
 
-function prepareWith(asked: RunOptions, etcDir: (root: string, id: string) => string, root: string, rootless: ReturnType<typeof rootlessUser>, id: string, autoRange: { first: number } | null): PreparedRun {
+/** `mutate`: false for --dry-run, which recovers no dead container's network either. */
+function prepareWith(asked: RunOptions, etcDir: (root: string, id: string) => string, root: string, rootless: ReturnType<typeof rootlessUser>, id: string, autoRange: { first: number } | null, mutate: boolean): PreparedRun {
   if (rootless !== null) {
     asked = rootlessNetwork(asked);
     // As podman warns: without subordinate ids some images cannot work.
@@ -155,7 +156,7 @@ function prepareWith(asked: RunOptions, etcDir: (root: string, id: string) => st
   );
   // Before anything is written: what the user cannot reach fails now, named.
   if (rootless !== null) checkRootlessAccess(rootless, rootfs, options.mounts, idMapsFromFlags(options.uidMap, options.gidMap) ?? rootless);
-  if (options.publish.length > 0) options = { ...options, publish: allocatePorts(options.publish, publishedPorts(root)) };
+  if (options.publish.length > 0) options = { ...options, publish: allocatePorts(options.publish, publishedPorts(root, null, mutate)) };
   // --stop-signal or the image's STOPSIGNAL: checked now, not when `stop` needs it.
   if (options.stopSignal !== null) parseSignal(options.stopSignal);
   // A CNI network (bridge, or one `minic network create` made): it must exist.

@@ -77,6 +77,9 @@ export function setUpBridge(root: string, id: string, dir: string, network: Netw
         // the first failure is the one to report
       }
     }
+    // A plugin that failed half-way (iptables failing between two rules) and whose DEL failed as
+    // well leaves NAT rules tagged with the id: nobody could find them later.
+    removeTaggedNatRules(id);
     deleteNetns(id);
     throw error;
   }
@@ -118,15 +121,17 @@ function delFailedPath(dir: string): string {
  * The nat rules CNI's plugins tagged with the container's id (`id: "ID"` in their comment), and
  * the per-container chains they jump to, removed in one iptables-restore a family.
  */
-function removeTaggedNatRules(id: string): void {
+export function removeTaggedNatRules(id: string): void {
   for (const [save, restore] of [["iptables-save", "iptables-restore"], ["ip6tables-save", "ip6tables-restore"]] as const) {
     const saved = Bun.spawnSync([save, "-t", "nat"], { stdout: "pipe", stderr: "ignore" });
     if (saved.exitCode !== 0) continue;
     const tagged = saved.stdout.toString().split("\n").filter((line) => line.startsWith("-A ") && line.includes(`id: \\"${id}\\"`));
     if (tagged.length === 0) continue;
-    // A chain of the container's own: every rule in it carries its tag.
-    const chains = new Set(tagged.map((line) => line.split(" ")[1] ?? "").filter((chain) => chain.startsWith("CNI-") && chain !== "CNI-HOSTPORT-DNAT" && chain !== "CNI-HOSTPORT-SETMARK" && chain !== "CNI-HOSTPORT-MASQ"));
-    const script = ["*nat", ...tagged.map((line) => `-D ${line.slice(3)}`), ...[...chains].map((chain) => `-X ${chain}`), "COMMIT", ""].join("\n");
+    // The container's own chains: those its tagged rules are in or jump to (bridge's CNI-HASH,
+    // portmap's CNI-DN-HASH), never the CNI-HOSTPORT-* chains every container shares.
+    const own = (chain: string): boolean => chain.startsWith("CNI-") && !chain.startsWith("CNI-HOSTPORT-");
+    const chains = new Set(tagged.flatMap((line) => [line.split(" ")[1] ?? "", / -j (\S+)/.exec(line)?.[1] ?? ""]).filter(own));
+    const script = ["*nat", ...tagged.map((line) => `-D ${line.slice(3)}`), ...[...chains].map((chain) => `-F ${chain}`), ...[...chains].map((chain) => `-X ${chain}`), "COMMIT", ""].join("\n");
     Bun.spawnSync([restore, "--noflush"], { stdin: Buffer.from(script), stdout: "ignore", stderr: "ignore" });
   }
 }

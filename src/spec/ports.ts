@@ -25,6 +25,7 @@ export function parsePublish(text: string): PortMapping[] {
   if (parts.length > 3 || parts.some((part, i) => part === "" && i === parts.length - 1)) throw new MinicError(`invalid -p "${text}": expected [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]`);
   const [hostIP, hostText, containerText] = parts.length === 3 ? parts : parts.length === 2 ? ["", parts[0] ?? "", parts[1] ?? ""] : ["", "", parts[0] ?? ""];
   if (hostIP !== "" && !/^(\d{1,3}\.){3}\d{1,3}$/.test(hostIP ?? "")) throw new MinicError(`invalid -p "${text}": "${hostIP}" is not an IPv4 address`);
+  if (hostIP !== "" && (hostIP ?? "").split(".").some((part) => Number(part) > 255)) throw new MinicError(`invalid -p "${text}": "${hostIP}" is not an IPv4 address`);
   const [containerFirst, containerLast] = range(containerText ?? "", "the container port", text);
   const count = containerLast - containerFirst + 1;
   const [hostFirst, hostLast] = hostText === "" ? [0, 0] : range(hostText ?? "", "the host port", text);

@@ -71,7 +71,39 @@ describe("published ports", () => {
     expect({ code: unreachable.code, stderr: unreachable.stderr }).toEqual({ code: 125, stderr: "minic: published ports need the bridge or a user network, not --network none: nothing could reach them\n" });
     const bad = await minic(["run", "--rm", "--network", "bridge", "-p", "99999", "--rootfs", ROOTFS, "true"], stateRoot());
     expect(bad.stderr).toBe('minic: invalid -p "99999": the container port "99999" is not a port or a range of ports\n');
+    // Each said for what it is (once all "already in use", or Bun's own words).
+    const port = freePort();
+    const refusals: [string[], string][] = [
+      [["-p", `999.1.1.1:${port}:80`], `invalid -p "999.1.1.1:${port}:80": "999.1.1.1" is not an IPv4 address`],
+      [["-p", `192.0.2.123:${port}:80`], "cannot publish on 192.0.2.123: it is not an address of this host"],
+      [["-p", "192.0.2.123::80"], "cannot publish on 192.0.2.123: it is not an address of this host"],
+      [["-p", `${port}:80`, "-p", `${port}:81`], `port ${port}/tcp is published twice by this container`],
+    ];
+    for (const [flags, message] of refusals) {
+      const r = await minic(["run", "--rm", ...flags, "--rootfs", ROOTFS, "true"], stateRoot());
+      expect({ flags, code: r.code, stderr: r.stderr }).toEqual({ flags, code: 125, stderr: `minic: ${message}\n` });
+    }
   });
+
+  test("runs that publish the same port at once: one gets it; a SIGKILLed run's port is free again for the next run", async () => {
+    const port = freePort();
+    const racers = ["race1", "race2", "race3"];
+    const raced = await Promise.all(racers.map((name) => minic(["run", "-d", "--name", name, "-p", `${port}:80`, "--rootfs", ROOTFS, "sleep", "30"], stateRoot())));
+    expect(raced.filter((r) => r.code === 0).length).toBe(1);
+    for (const r of raced.filter((result) => result.code !== 0)) expect(r.stderr).toBe(`minic: port ${port}/tcp is already published by another container\n`);
+    expect(Bun.spawnSync(["iptables-save", "-t", "nat"]).stdout.toString().split("\n").filter((rule) => rule.includes(`--dports ${port} `)).length).toBe(1);
+    await minic(["rm", "-f", ...racers.filter((_, i) => raced[i]?.code === 0)], stateRoot());
+    // A foreground run killed with SIGKILL keeps its port until a command takes its network back: the next run does.
+    const child = Bun.spawn([MINIC, ...withCgroupParent(["run", "--name", "killed", "-p", `${port}:80`, "--rootfs", ROOTFS, "sleep", "30"])], { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "ignore", stderr: "ignore" });
+    await waitFor(() => existsSync(join(stateRoot(), "names")) && readdirSync(join(stateRoot(), "names")).includes("killed") && traces([idOf("killed")]).some((trace) => trace.startsWith("netns")));
+    await waitFor(() => (Bun.spawnSync(["iptables-save", "-t", "nat"]).stdout.toString().includes(`--dports ${port} `)));
+    child.kill("SIGKILL");
+    await child.exited;
+    const next = await minic(["run", "--rm", "-p", `${port}:80`, "--rootfs", ROOTFS, "true"], stateRoot());
+    expect({ code: next.code, stderr: next.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(traces([idOf("killed")])).toEqual([]);
+    expect((await minic(["ps", "-a", "--format", "{{.Names}} {{.Status}}"], stateRoot())).stdout).toMatch(/^killed Exited/);
+  }, 30_000);
 });
 
 describe("--network bridge", () => {
@@ -316,12 +348,16 @@ describe("what the bridge needs", () => {
       return { code, stderr };
     };
     const netnsBefore = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
+    // CNI's rules carry the container's id, which is gone with the container: ids never seen before count.
+    const taggedIds = () => new Set([...Bun.spawnSync(["iptables-save"]).stdout.toString().matchAll(/id: \\"([0-9a-f]{64})\\"/g)].map((match) => match[1]));
+    const idsBefore = taggedIds();
     expect(await runWith("mount -t tmpfs none /usr/lib/cni")).toEqual({ code: 125, stderr: "minic: a network of the container's own needs the CNI plugins (/usr/lib/cni/bridge is missing); --network none or host needs none (apt-get install containernetworking-plugins)\n" });
     expect(await runWith(`mount --bind ${notExecutable} /usr/sbin/iptables`)).toEqual({ code: 125, stderr: "minic: a network of the container's own needs iptables, which is not installed; --network none or host needs none (apt-get install iptables)\n" });
     // The bridge plugin has made the veth and taken an address when its first rule fails.
     const failing = await runWith(`mount --bind ${broken} /usr/sbin/iptables`);
     expect(failing.code).toBe(125);
     expect(failing.stderr).toMatch(/^minic: CNI plugin bridge \(ADD\) failed: .*iptables: broken on purpose\n$/);
+    expect([...taggedIds()].filter((id) => !idsBefore.has(id))).toEqual([]);
     expect(existsSync("/run/netns") ? readdirSync("/run/netns") : []).toEqual(netnsBefore);
     expect(readdirSync(join(stateRoot(), "cni", "ipam", "minic")).filter((file) => /^10\./.test(file))).toEqual([]);
     expect(readdirSync(join(stateRoot(), "containers")).filter((name) => !name.startsWith("."))).toEqual([]);
