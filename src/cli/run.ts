@@ -83,6 +83,11 @@ export function parseRunArgs(argv: string[], command = "run"): RunRequest {
   if (listFlag(flags, "network-alias").length > 0 && !network.startsWith("network:")) {
     throw new MinicError("--network-alias needs a user network (--network NAME), as in Docker");
   }
+  // Joining another container's network is joining its names and resolver too, as Docker refuses these.
+  if (network.startsWith("container:")) {
+    const conflicting = [["hostname", "hostname"], ["dns", "dns"], ["dns-search", "dns"], ["dns-option", "dns"], ["add-host", "custom host-to-IP mapping"]].find(([flag]) => (flag === "hostname" ? stringFlag(flags, flag) !== null : listFlag(flags, flag ?? "").length > 0));
+    if (conflicting !== undefined) throw new MinicError(`conflicting options: ${conflicting[1]} and the network mode (--${conflicting[0]} with --network ${stringFlag(flags, "network") ?? ""})`);
+  }
   const security = parseSecurityOpts(listFlag(flags, "security-opt"));
   const privileged = booleanFlag(flags, "privileged");
   if (privileged && security.seccomp !== null && security.seccomp !== "unconfined") {

@@ -38,7 +38,9 @@ function members(root: string, name: string): string[] {
 export function inspectNetworks(names: string[]): Record<string, unknown>[] {
   requireRoot("minic network");
   const root = stateRoot();
-  return names.map((name) => {
+  return names.map((asked) => {
+    // `bridge` names the default network, as in run, connect and disconnect.
+    const name = asked === "bridge" ? DEFAULT_NETWORK : asked;
     const network = findNetwork(root, name);
     const config = [{ Subnet: network.subnet, Gateway: network.gateway }, ...(network.subnet6 === null ? [] : [{ Subnet: network.subnet6, Gateway: network.gateway6 ?? "" }])];
     return { Name: network.name, Driver: "bridge", EnableIPv6: network.subnet6 !== null, Internal: network.internal, IPAM: { Config: config }, Options: { bridge: network.bridge }, Containers: members(root, name) };
@@ -49,7 +51,7 @@ export function removeUserNetworks(names: string[]): string[] {
   requireRoot("minic network");
   const root = stateRoot();
   const networks = names.map((name) => {
-    if (name === DEFAULT_NETWORK) throw new MinicError(`network ${name} is minic's default and cannot be removed`);
+    if (name === DEFAULT_NETWORK || name === "bridge") throw new MinicError(`network ${name} is minic's default and cannot be removed`);
     return findNetwork(root, name);
   });
   for (const network of networks) {

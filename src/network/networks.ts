@@ -170,7 +170,8 @@ const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_-]+)*$/;
 
 function checkName(name: string): void {
   if (!NAME_PATTERN.test(name) || name.length > 64) throw new MinicError(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-], at most 64 characters`);
-  if (["host", "bridge", "none", DEFAULT_NETWORK].includes(name) || name.startsWith("container")) throw new MinicError(`network name "${name}" is reserved`);
+  // What --network reads as a mode; `container:NAME` cannot be a name anyway (no colon).
+  if (["host", "bridge", "none", "slirp4netns", "default", DEFAULT_NETWORK].includes(name)) throw new MinicError(`network name "${name}" is reserved`);
 }
 
 export function createNetwork(root: string, name: string, options: NetworkOptions): NetworkInfo {

@@ -275,6 +275,9 @@ describe("user networks", () => {
     const overlap = await minic(["network", "create", "--subnet", "10.89.1.0/24", "clash"], stateRoot());
     expect(overlap.stderr).toBe("minic: subnet 10.89.1.0/24 overlaps network minic's 10.89.0.0/16\n");
     expect((await minic(["network", "create", "bridge"], stateRoot())).stderr).toBe('minic: network name "bridge" is reserved\n');
+    // `bridge` names the default network everywhere; a name that only starts like a mode is a name.
+    expect((await minic(["network", "rm", "bridge"], stateRoot())).stderr).toBe("minic: network bridge is minic's default and cannot be removed\n");
+    expect(JSON.parse((await minic(["network", "inspect", "bridge"], stateRoot())).stdout)[0].Options.bridge).toBe("minic0");
     const alias = await minic(["run", "--rm", "--network-alias", "x", "--rootfs", ROOTFS, "true"], stateRoot());
     expect(alias.stderr).toBe("minic: --network-alias needs a user network (--network NAME), as in Docker\n");
     expect((await minic(["network", "rm", "minic"], stateRoot())).stderr).toBe("minic: network minic is minic's default and cannot be removed\n");

@@ -53,6 +53,13 @@ describe("run argument parsing", () => {
     }
   });
 
+  test("another container's network brings its names and resolver: --hostname, --dns* and --add-host conflict, as in Docker", () => {
+    expect(() => parseRunArgs(["--network", "container:web", "--hostname", "x"])).toThrow("conflicting options: hostname and the network mode (--hostname with --network container:web)");
+    expect(() => parseRunArgs(["--network", "container:web", "--dns", "1.1.1.1"])).toThrow("conflicting options: dns and the network mode");
+    expect(() => parseRunArgs(["--network", "container:web", "--add-host", "a:1.2.3.4"])).toThrow("conflicting options: custom host-to-IP mapping and the network mode");
+    expect(parseRunArgs(["--network", "container:web", "--name", "x"]).options.network).toBe("container:web");
+  });
+
   test("--help is only a flag before the command", () => {
     expect(parseRunArgs(["--help"]).help).toBe(true);
     expect(parseRunArgs(["-h"]).help).toBe(true);
