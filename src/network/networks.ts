@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { CNI_VERSION, type NetworkList } from "./cni.ts";
 import { unguardLoopback } from "./loopback-guard.ts";
+import { isolate, unisolate } from "./isolation.ts";
 
 export const DEFAULT_NETWORK = "minic";
 const DEFAULT_SUBNET = "10.89.0.0/16";
@@ -190,6 +191,13 @@ export function createNetwork(root: string, name: string, options: NetworkOption
   mkdirSync(networksDir(root), { recursive: true, mode: 0o700 });
   const partial = `${conflistPath(root, name)}.partial-${process.pid}`;
   writeFileSync(partial, `${JSON.stringify(networkList(root, info), null, 2)}\n`);
+  try {
+    isolate(bridge);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    unisolate(bridge);
+    throw error;
+  }
   renameSync(partial, conflistPath(root, name));
   return info;
 }
@@ -255,6 +263,7 @@ function ipv6Range(name: string, existing: NetworkInfo[], wanted: string | null,
 export function removeNetwork(root: string, info: NetworkInfo): void {
   Bun.spawnSync(["ip", "link", "delete", info.bridge], { stdout: "ignore", stderr: "ignore" });
   unguardLoopback(info.bridge);
+  unisolate(info.bridge);
   rmSync(join(ipamDir(root), info.name), { recursive: true, force: true });
   rmSync(conflistPath(root, info.name), { force: true });
 }

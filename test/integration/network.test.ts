@@ -337,6 +337,35 @@ describe("network connect and disconnect", () => {
   });
 });
 
+describe("isolation between networks", () => {
+  test("a user network's containers reach each other, not another network's or the default's, as Docker isolates its bridges; the rules go with the networks", async () => {
+    const [left, right] = [`isol-${process.pid}`, `isor-${process.pid}`];
+    const bridges: string[] = [];
+    try {
+      for (const net of [left, right]) expect((await minic(["network", "create", net], stateRoot())).code).toBe(0);
+      for (const net of [left, right]) bridges.push(JSON.parse((await minic(["network", "inspect", net], stateRoot())).stdout)[0].Options.bridge);
+      expect(Bun.spawnSync(["iptables", "-S", "MINIC-ISOLATION-STAGE-2"]).stdout.toString()).toContain(`-o ${bridges[0]} -j DROP`);
+      const served = ["sh", "-c", "mkdir -p /w && echo private > /w/index.html && exec httpd -f -p 8080 -h /w"];
+      await minic(["run", "-d", "--name", "server", "--network", right, "--rootfs", ROOTFS, ...served], stateRoot());
+      await minic(["run", "-d", "--name", "plain", "--rootfs", ROOTFS, ...served], stateRoot());
+      const address = async (name: string) => (await minic(["exec", name, "sh", "-c", "ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1"], stateRoot())).stdout.trim();
+      const [server, plain] = [await address("server"), await address("plain")];
+      // busybox's wget -T crashes: timeout bounds it instead.
+      const fetchFrom = (network: string[], url: string) => minic(["run", "--rm", ...network, "--rootfs", ROOTFS, "sh", "-c", `timeout 2 wget -q -O - ${url} 2>/dev/null || echo blocked`], stateRoot());
+      expect((await fetchFrom(["--network", right], `http://server:8080/`)).stdout).toBe("private\n");
+      expect((await fetchFrom(["--network", left], `http://${server}:8080/`)).stdout).toBe("blocked\n");
+      expect((await fetchFrom(["--network", left], `http://${plain}:8080/`)).stdout).toBe("blocked\n");
+      expect((await fetchFrom([], `http://${server}:8080/`)).stdout).toBe("blocked\n");
+      expect(await fetchText(`http://${server}:8080/`)).toBe("private\n"); // the host reaches both, as Docker's does
+    } finally {
+      await minic(["rm", "-f", "server", "plain"], stateRoot());
+      for (const net of [left, right]) await minic(["network", "rm", net], stateRoot());
+    }
+    const rules = Bun.spawnSync(["iptables", "-S"]).stdout.toString();
+    expect(rules.split("\n").filter((rule) => bridges.some((bridge) => rule.includes(bridge)))).toEqual([]);
+  }, 60_000);
+});
+
 describe("what the bridge needs", () => {
   test("CNI plugins or iptables missing, or iptables failing half-way: one line naming the package, 125, nothing left", async () => {
     const broken = join(stateRoot(), "broken-iptables");
