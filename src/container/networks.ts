@@ -7,10 +7,20 @@ import { listRecords, readSpec, stateRoot } from "../state/store.ts";
 import { requireRoot } from "./privileges.ts";
 import { observed } from "./observed.ts";
 import { holdsNetwork, primaryNetwork, readConnections } from "./network.ts";
+import { isolate } from "../network/isolation.ts";
 
 export function createUserNetwork(name: string, options: NetworkOptions): string {
   requireRoot("minic network");
-  return createNetwork(stateRoot(), name, options).name;
+  const root = stateRoot();
+  const network = createNetwork(root, name, options);
+  try {
+    isolate(network.bridge);
+  } catch (error) {
+    // Not isolated, not made: its configuration and whatever of its rules were made go.
+    removeNetwork(root, network);
+    throw error;
+  }
+  return network.name;
 }
 
 export function networkTable(): string[] {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { CNI_VERSION, type NetworkList } from "./cni.ts";
 import { unguardLoopback } from "./loopback-guard.ts";
-import { isolate, unisolate } from "./isolation.ts";
+import { unisolate } from "./isolation.ts";
 
 export const DEFAULT_NETWORK = "minic";
 const DEFAULT_SUBNET = "10.89.0.0/16";
@@ -191,13 +191,6 @@ export function createNetwork(root: string, name: string, options: NetworkOption
   mkdirSync(networksDir(root), { recursive: true, mode: 0o700 });
   const partial = `${conflistPath(root, name)}.partial-${process.pid}`;
   writeFileSync(partial, `${JSON.stringify(networkList(root, info), null, 2)}\n`);
-  try {
-    isolate(bridge);
-  } catch (error) {
-    rmSync(partial, { force: true });
-    unisolate(bridge);
-    throw error;
-  }
   renameSync(partial, conflistPath(root, name));
   return info;
 }
