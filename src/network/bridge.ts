@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { MinicError } from "../errors.ts";
 import { cniAdd, cniDel, CNI_PATH, CNI_VERSION, type CniResult, type NetworkList } from "./cni.ts";
-import { ipamDir, networkList, type NetworkInfo } from "./networks.ts";
+import { ipamDataDir, ipamDir, networkList, SHARED_IPAM, type NetworkInfo } from "./networks.ts";
 import { lockPath, type Lock } from "../state/lock.ts";
 import { guardLoopback } from "./loopback-guard.ts";
 import type { PortMapping } from "../spec/ports.ts";
@@ -56,7 +56,7 @@ export function setUpBridge(root: string, id: string, dir: string, network: Netw
   for (const [program, pkg] of [["ip", "iproute2"], ["iptables", "iptables"]] as const) {
     if (Bun.which(program, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` }) === null) throw new MinicError(`a network of the container's own needs ${program}, which is not installed; --network none or host needs none`, undefined, `apt-get install ${pkg}`);
   }
-  mkdirSync(ipamDir(root), { recursive: true, mode: 0o700 });
+  mkdirSync(ipamDataDir(root, network.name), { recursive: true, mode: 0o700 });
   ip(["netns", "add", netnsName(id)]);
   const target = { containerId: id, netns: netnsPath(id), ifname: "lo" };
   const list = networkList(root, network, ports.length > 0);
@@ -158,7 +158,11 @@ export function forgetBridge(root: string, id: string): void {
     // the warning said DEL failed; this was the best effort after it
   }
   removeTaggedNatRules(id);
-  const ipam = ipamDir(root);
+  for (const ipam of [ipamDir(root), SHARED_IPAM]) forgetLeases(ipam, id);
+}
+
+/** host-local's leases of container `id` below `ipam`, one directory a network. */
+function forgetLeases(ipam: string, id: string): void {
   let networks: string[] = [];
   try {
     networks = readdirSync(ipam);

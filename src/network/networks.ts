@@ -44,6 +44,19 @@ export function ipamDir(root: string): string {
 }
 
 /**
+ * The default network's address leases: one directory for the host, as its bridge minic0 and its
+ * 10.89.0.0/16 are one for every state root (two roots' leases apart gave two containers one
+ * address). In /run: a lease lives no longer than its container's network. A user network is
+ * its state root's own, and so are its leases.
+ */
+export const SHARED_IPAM = "/run/minic/ipam";
+
+/** Where host-local keeps the leases of `network` (a subdirectory of its name below it). */
+export function ipamDataDir(root: string, network: string): string {
+  return network === DEFAULT_NETWORK ? SHARED_IPAM : ipamDir(root);
+}
+
+/**
  * The conflist of a network: the bridge with host-local addresses, portmap and firewall. A
  * container that publishes no port is set up without portmap (a plugin run less at ADD and at DEL,
  * some 20 ms each): `ports` says which, and must say the same at DEL as at ADD. `defaultRoute`:
@@ -66,7 +79,7 @@ export function networkList(root: string, info: NetworkInfo, ports = true, defau
           // A network connected later (eth1, ...) reaches only its own subnet: the default route
           // stays the first one's, as in Docker.
           routes: info.internal || !defaultRoute ? [] : [{ dst: "0.0.0.0/0" }, ...(info.subnet6 === null ? [] : [{ dst: "::/0" }])],
-          dataDir: ipamDir(root),
+          dataDir: ipamDataDir(root, info.name),
         },
       },
       ...(ports ? [{ type: "portmap", capabilities: { portMappings: true } }] : []),

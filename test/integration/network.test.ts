@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isolatedContainers, MINIC, minic, networkTraces, REPO, ROOTFS, waitFor, withCgroupParent } from "../support/minic.ts";
+import { isolatedContainers, MINIC, minic, networkTraces, REPO, ROOTFS, sharedLeases, waitFor, withCgroupParent } from "../support/minic.ts";
 import { testProgram } from "../support/probe.ts";
 
 const stateRoot = isolatedContainers("network");
@@ -108,6 +108,7 @@ describe("published ports", () => {
 
 describe("--network bridge", () => {
   test("an address on minic0, the default route through it, the host reachable at its gateway; nothing left after", async () => {
+    const leasesBefore = sharedLeases();
     const r = await minic(["run", "--rm", "--name", "b1", "--network", "bridge", "--add-host", "hostside:host-gateway", "--rootfs", ROOTFS, "sh", "-c",
       "ip -4 -o addr show eth0 | awk '{print $4}'; ip route | head -1; ping -c1 -W2 10.89.0.1 >/dev/null && echo gateway-answers; grep hostside /etc/hosts; ls /sys/class/net | tr '\\n' ' '"], stateRoot());
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
@@ -118,8 +119,8 @@ describe("--network bridge", () => {
     expect(hosts).toBe("10.89.0.1\thostside");
     // Only its own interfaces: nothing of the host's.
     expect(links).toBe("eth0 lo ");
-    const leases = join(stateRoot(), "cni", "ipam", "minic");
-    expect(readdirSync(leases).filter((file) => /^10\./.test(file))).toEqual([]);
+    // Its lease (in the host's directory of the default network's leases) went with it.
+    expect(sharedLeases().filter((file) => !leasesBefore.includes(file))).toEqual([]);
     expect(Bun.spawnSync(["ip", "-o", "link", "show", "master", "minic0"]).stdout.toString()).toBe("");
   });
 
@@ -186,6 +187,19 @@ describe("--network bridge", () => {
     expect(traces([peer])).toEqual([]);
   });
 
+  test("containers of two state roots on the default network at once get different addresses (one lease directory for minic0)", async () => {
+    const other = join(stateRoot(), "other-root");
+    const address = async (root: string, name: string) => (await minic(["exec", name, "sh", "-c", "ip -4 -o addr show eth0 | awk '{print $4}'"], root)).stdout.trim();
+    try {
+      for (const root of [stateRoot(), other]) expect((await minic(["run", "-d", "--name", "twin", "--rootfs", ROOTFS, "sleep", "30"], root)).code).toBe(0);
+      const [mine, theirs] = [await address(stateRoot(), "twin"), await address(other, "twin")];
+      expect(mine).toMatch(/^10\.89\./);
+      expect(theirs).not.toBe(mine);
+    } finally {
+      await minic(["rm", "-f", "twin"], other);
+    }
+  });
+
   test("a detached container's network goes when it exits; a failed start leaves none", async () => {
     await minic(["run", "-d", "--name", "short", "--network", "bridge", "--rootfs", ROOTFS, "sleep", "0.3"], stateRoot());
     const short = idOf("short");
@@ -193,10 +207,11 @@ describe("--network bridge", () => {
     await minic(["wait", "short"], stateRoot());
     await waitFor(() => traces([short]).length === 0);
     const before = existsSync("/run/netns") ? readdirSync("/run/netns").length : 0;
+    const leasesBefore = sharedLeases();
     const failed = await minic(["run", "--rm", "--network", "bridge", "--rootfs", ROOTFS, "/no/such/command"], stateRoot());
     expect(failed.code).toBe(127);
     expect(existsSync("/run/netns") ? readdirSync("/run/netns").length : 0).toBe(before);
-    expect(readdirSync(join(stateRoot(), "cni", "ipam", "minic")).filter((file) => /^10\./.test(file))).toEqual([]);
+    expect(sharedLeases().filter((file) => !leasesBefore.includes(file))).toEqual([]);
   });
 });
 
@@ -380,6 +395,7 @@ describe("what the bridge needs", () => {
       return { code, stderr };
     };
     const netnsBefore = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
+    const leasesBefore = sharedLeases();
     // CNI's rules carry the container's id, which is gone with the container: ids never seen before count.
     const taggedIds = () => new Set([...Bun.spawnSync(["iptables-save"]).stdout.toString().matchAll(/id: \\"([0-9a-f]{64})\\"/g)].map((match) => match[1]));
     const idsBefore = taggedIds();
@@ -391,7 +407,7 @@ describe("what the bridge needs", () => {
     expect(failing.stderr).toMatch(/^minic: CNI plugin bridge \(ADD\) failed: .*iptables: broken on purpose\n$/);
     expect([...taggedIds()].filter((id) => !idsBefore.has(id))).toEqual([]);
     expect(existsSync("/run/netns") ? readdirSync("/run/netns") : []).toEqual(netnsBefore);
-    expect(readdirSync(join(stateRoot(), "cni", "ipam", "minic")).filter((file) => /^10\./.test(file))).toEqual([]);
+    expect(sharedLeases().filter((file) => !leasesBefore.includes(file))).toEqual([]);
     expect(readdirSync(join(stateRoot(), "containers")).filter((name) => !name.startsWith("."))).toEqual([]);
     expect(existsSync(join(stateRoot(), "names", "needy"))).toBe(false);
   });

@@ -165,6 +165,13 @@ export async function removeAllContainers(root: string): Promise<void> {
  * What the containers of state directory `root` hold of the host's network: the namespace files
  * and iptables rules (CNI's name the container's id) of `ids`, and any address lease in `root`.
  */
+/** The default network's leases (host-local's files named by address), for every state root. */
+export const SHARED_LEASES = "/run/minic/ipam/minic";
+
+export function sharedLeases(): string[] {
+  return existsSync(SHARED_LEASES) ? readdirSync(SHARED_LEASES).filter((file) => /^[\d.]+$|:/.test(file)) : [];
+}
+
 export function networkTraces(root: string, ids: string[]): string[] {
   const found: string[] = [];
   const netns = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
@@ -175,6 +182,11 @@ export function networkTraces(root: string, ids: string[]): string[] {
       // Every lease in the directory is one of its containers', those already removed included.
       if (/^[\d.]+$|:/.test(file)) found.push(`lease ${network}/${file}`);
     }
+  }
+  // The default network's leases are the host's (shared by every state root): only these containers' count.
+  for (const file of sharedLeases()) {
+    const holder = readFileSync(join(SHARED_LEASES, file), "utf8").split(/\r?\n/)[0] ?? "";
+    if (ids.includes(holder)) found.push(`lease minic/${file}`);
   }
   if (ids.length === 0) return found;
   const rules = ["iptables-save", "ip6tables-save"].flatMap((save) => Bun.spawnSync([save]).stdout.toString().split("\n"));
