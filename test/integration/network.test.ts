@@ -419,7 +419,8 @@ describe("what the bridge needs", () => {
     const killedRun = async (name: string): Promise<string> => {
       const child = Bun.spawn([MINIC, ...withCgroupParent(["run", "--name", name, "--rootfs", ROOTFS, "sleep", "30"])], { env: { ...process.env, MINIC_ROOT: stateRoot() }, stdout: "ignore", stderr: "ignore" });
       // names/NAME is a symlink to the id (existsSync would follow it to nothing).
-      await waitFor(() => existsSync(join(stateRoot(), "names")) && readdirSync(join(stateRoot(), "names")).includes(name) && traces([idOf(name)]).some((trace) => trace.startsWith("netns")));
+      // Killed once its network is whole (its ADD result noted), not half-way through making it.
+      await waitFor(() => existsSync(join(stateRoot(), "names")) && readdirSync(join(stateRoot(), "names")).includes(name) && existsSync(join(stateRoot(), "containers", idOf(name), "network.json")));
       child.kill("SIGKILL");
       await child.exited;
       return idOf(name);
