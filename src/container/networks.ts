@@ -12,7 +12,7 @@ import { isolate } from "../network/isolation.ts";
 export function createUserNetwork(name: string, options: NetworkOptions): string {
   requireRoot("minic network");
   const root = stateRoot();
-  const network = createNetwork(root, name, options);
+  const network = createNetwork(root, name, { ...options, hostRoutes: hostRoutes() });
   try {
     isolate(network.bridge);
   } catch (error) {
@@ -21,6 +21,12 @@ export function createUserNetwork(name: string, options: NetworkOptions): string
     throw error;
   }
   return network.name;
+}
+
+/** The IPv4 networks the host routes now, as CIDR (`ip -4 route`'s destinations). */
+function hostRoutes(): string[] {
+  const shown = Bun.spawnSync(["ip", "-4", "-o", "route", "show", "table", "all"], { stdout: "pipe", stderr: "ignore" }).stdout.toString();
+  return shown.split("\n").map((line) => line.split(/\s+/)[0] ?? "").filter((destination) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(destination)).map((destination) => (destination.includes("/") ? destination : `${destination}/32`));
 }
 
 export function networkTable(): string[] {

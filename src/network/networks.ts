@@ -29,6 +29,8 @@ export interface NetworkOptions {
   gateways: string[];
   ipv6: boolean;
   internal: boolean;
+  /** IPv4 networks the host routes already (CIDR): a subnet chosen for it avoids them, as Docker's does. */
+  hostRoutes?: string[];
 }
 
 function networksDir(root: string): string {
@@ -195,7 +197,7 @@ export function createNetwork(root: string, name: string, options: NetworkOption
   const [subnet4, subnet6] = oneOfEach(options.subnets, "--subnet");
   const [gateway4, gateway6] = oneOfEach(options.gateways, "--gateway");
   if ((gateway4 !== null && subnet4 === null) || (gateway6 !== null && subnet6 === null)) throw new MinicError("--gateway needs the --subnet it is in, as in Docker");
-  const { subnet, gateway } = ipv4Range(existing, subnet4, gateway4);
+  const { subnet, gateway } = ipv4Range(existing, subnet4, gateway4, options.hostRoutes ?? []);
   // An IPv6 subnet given asks for IPv6, as --ipv6 does.
   const v6 = options.ipv6 || subnet6 !== null ? ipv6Range(name, existing, subnet6, gateway6) : { subnet: null, gateway: null };
   // Linux names a bridge in at most 15 characters: mnc- and 11 of the name's hash.
@@ -216,14 +218,25 @@ function oneOfEach(values: string[], flag: string): [string | null, string | nul
   return [v4[0] ?? null, v6[0] ?? null];
 }
 
-function ipv4Range(existing: NetworkInfo[], wanted: string | null, wantedGateway: string | null): { subnet: string; gateway: string } {
+function ipv4Range(existing: NetworkInfo[], wanted: string | null, wantedGateway: string | null, hostRoutes: string[]): { subnet: string; gateway: string } {
   let subnet = wanted;
   if (subnet === null) {
-    // The first free /24 in 10.90.0.0/16 and on.
-    // Within 10.0.0.0/8: from 10.90.0.0 to 10.255.255.0.
+    // The first free /24 in 10.90.0.0/16 and on, clear of minic's networks and of what the host
+    // routes already (a LAN, a VPN, another state root's bridge): within 10.0.0.0/8, from
+    // 10.90.0.0 to 10.255.255.0. A default route (0.0.0.0/0) is no network.
+    const routed = hostRoutes.flatMap((route) => {
+      const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(route);
+      const prefix = Number(match?.[5]);
+      if (match === null || prefix < 1 || prefix > 32) return [];
+      const address = match.slice(1, 5).map(Number).reduce((value, octet) => value * 256 + octet, 0);
+      const size = 2 ** (32 - prefix);
+      return [[address - (address % size), size] as const];
+    });
     for (let third = 0; third < (256 - 90) * 256 && subnet === null; third++) {
-      const candidate = `${dotted(parseCidr("10.90.0.0/16")[0] + third * 256)}/24`;
-      if (!existing.some((network) => overlaps(network.subnet, candidate))) subnet = candidate;
+      const start = parseCidr("10.90.0.0/16")[0] + third * 256;
+      const candidate = `${dotted(start)}/24`;
+      const clear = routed.every(([from, size]) => from + size <= start || start + 256 <= from);
+      if (clear && !existing.some((network) => overlaps(network.subnet, candidate))) subnet = candidate;
     }
     if (subnet === null) throw new MinicError("no free /24 left from 10.90.0.0 to 10.255.255.0: give one with --subnet");
   } else {

@@ -19,6 +19,9 @@ describe("user networks' configuration", () => {
     expect(list.plugins.map((plugin) => plugin.type)).toEqual(["bridge", "firewall"]);
     expect(list.plugins[0]).toMatchObject({ bridge: second.bridge, ipMasq: false, ipam: { routes: [] } });
     expect(networkList(root, first).plugins.map((plugin) => plugin.type)).toEqual(["bridge", "portmap", "firewall"]);
+    // What the host routes already is passed over, as Docker passes it over; a default route is no network.
+    const third = createNetwork(root, "three", { subnets: [], gateways: [], ipv6: false, internal: false, hostRoutes: ["0.0.0.0/0", "10.90.2.0/23", "10.90.4.7/32"] });
+    expect(third.subnet).toBe("10.90.5.0/24");
   });
 
   test("subnets and gateways are checked: overlaps, misaligned starts, gateways outside", () => {
